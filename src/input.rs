@@ -126,9 +126,9 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                 .and_then(|t| t.get_key_value(seg))
                 .map(|(k, v)| (k.span(), Cur::Item(v))),
             (Cur::Table(t), None) => t.get_key_value(seg).map(|(k, v)| (k.span(), Cur::Item(v))),
-            (Cur::Value(Value::InlineTable(t)), None) => t
-                .get_key_value(seg)
-                .map(|(k, v)| (k.span(), Cur::Item(v))),
+            (Cur::Value(Value::InlineTable(t)), None) => {
+                t.get_key_value(seg).map(|(k, v)| (k.span(), Cur::Item(v)))
+            }
             _ => None,
         };
         match next {

@@ -1,10 +1,56 @@
-//! faasim: a fast, validated discrete-event simulator of serverless (FaaS) platforms.
+//! faasim: a fast, validated discrete-event simulator of serverless (Function-as-a-Service)
+//! platforms.
+//!
+//! Data flows one way: a [`Scenario`] (read from TOML) and a platform model
+//! ([`platform::model::PlatformModel`]) build a [`platform::sim::Simulation`], whose event loop
+//! runs on the [`engine`]'s queue and feeds [`metrics`]; the result is a [`Report`].
+//!
+//! ```
+//! use faasim::{simulate, Scenario};
+//! let scenario = Scenario::from_str_named(r#"
+//!     [run]
+//!     horizon = "10min"
+//!     seed = 7
+//!     [[function]]
+//!     name = "api"
+//!     duration = { kind = "exponential", mean = "100ms" }
+//!     cold_start = { kind = "constant", value = "250ms" }
+//!     arrivals = { kind = "poisson", rate = "5/s" }
+//! "#, "example", &[]).unwrap();
+//! let report = simulate(&scenario).unwrap();
+//! let c = &report.counts;
+//! assert_eq!(c.arrivals, c.warm_starts + c.cold_starts + c.throttled);
+//! assert!(report.cold_start_probability < 0.01);
+//! ```
 
 #![warn(missing_docs)]
 
+pub mod billing;
+pub mod engine;
 pub mod input;
+pub mod metrics;
+pub mod platform;
+pub mod policy;
+pub mod report;
 pub mod rng;
+pub mod scenario;
 pub mod time;
 pub mod workload;
-pub mod platform;
-pub mod billing;
+
+pub use input::InputError;
+pub use report::Report;
+pub use scenario::Scenario;
+
+/// Runs `scenario` once (run index 0) on the platform model it names.
+pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
+    simulate_run(scenario, 0)
+}
+
+/// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
+/// scenario's seed and `run`.
+pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
+    let model = platform::model::load(&scenario.platform.model)?;
+    let sim = platform::sim::Simulation::new(scenario, &model, run)
+        .map_err(|m| InputError::new(scenario.display_name(), m))?;
+    Ok(sim.run())
+}

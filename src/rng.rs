@@ -84,7 +84,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for seed in 0..4 {
             for run in 0..4 {
-                for kind in [StreamKind::Arrivals, StreamKind::Durations, StreamKind::ColdStart] {
+                for kind in [
+                    StreamKind::Arrivals,
+                    StreamKind::Durations,
+                    StreamKind::ColdStart,
+                ] {
                     for i in 0..8 {
                         assert!(seen.insert(first(seed, run, kind, i)));
                     }

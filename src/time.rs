@@ -103,7 +103,9 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     let count: f64 = num.trim().parse().map_err(|_| err())?;
     let per_ns = parse_duration(&format!("1{}", unit.trim())).map_err(|_| err())?;
     if !count.is_finite() || count < 0.0 {
-        return Err(format!("invalid rate {text:?}: must be finite and not negative"));
+        return Err(format!(
+            "invalid rate {text:?}: must be finite and not negative"
+        ));
     }
     Ok(count * 1e9 / per_ns as f64)
 }
@@ -136,6 +138,13 @@ impl Duration {
     /// Seconds.
     pub fn secs(self) -> f64 {
         ns_to_secs(self.0)
+    }
+}
+
+impl std::str::FromStr for Duration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_duration(s).map(Duration)
     }
 }
 

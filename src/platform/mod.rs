@@ -1,4 +1,8 @@
-//! The platform: functions, execution environments, limits, and the platform model files.
+//! The platform: functions, execution environments, limits, the platform model files, and the
+//! simulation that ties them together.
 
+pub mod env;
 pub mod function;
+pub mod limits;
 pub mod model;
+pub mod sim;

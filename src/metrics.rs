@@ -1,0 +1,388 @@
+//! Streaming statistics whose memory does not depend on the number of invocations.
+//!
+//! - [`Latency`]: an HDR histogram (microsecond resolution) plus the exact count, sum and max;
+//! - [`Counts`]: arrivals, warm and cold starts, throttles, timeouts, completions;
+//! - [`Levels`]: how many environments are busy, idle and initializing, integrated over time
+//!   (time-weighted means), with the peak;
+//! - [`TimeSeries`]: the same counts and levels per fixed-width time bucket, for timelines and for
+//!   batch-means confidence intervals.
+//!
+//! Everything before the warm-up time is ignored: [`Levels`] starts integrating at the warm-up
+//! and callers only count requests that arrived after it.
+
+use crate::time::SimTime;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Latency of completed requests.
+#[derive(Clone, Debug)]
+pub struct Latency {
+    hist: Histogram<u64>,
+    count: u64,
+    sum_ns: u128,
+    max_ns: SimTime,
+}
+
+/// Latency percentiles in milliseconds, as reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+impl Latency {
+    /// A histogram keeping `sigfig` significant decimal digits (2 or 3). Values are recorded in
+    /// microseconds; the range grows as needed.
+    pub fn new(sigfig: u8) -> Self {
+        let mut hist = Histogram::new_with_bounds(1, 1 << 20, sigfig)
+            .expect("1..2^20 with 2 or 3 significant digits is a valid HDR configuration");
+        hist.auto(true);
+        Latency {
+            hist,
+            count: 0,
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    /// Records one latency.
+    #[inline]
+    pub fn record(&mut self, ns: SimTime) {
+        let us = (ns / 1000).max(1);
+        // Auto-resize is on, so recording cannot fail for any u64.
+        let _ = self.hist.record(us);
+        self.count += 1;
+        self.sum_ns += ns as u128;
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Number of values recorded.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Adds another histogram's values (for per-point aggregation).
+    pub fn merge(&mut self, other: &Latency) {
+        let _ = self.hist.add(&other.hist);
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// Mean and percentiles in milliseconds (all zero when nothing was recorded).
+    pub fn summary(&self) -> LatencySummary {
+        if self.count == 0 {
+            return LatencySummary::default();
+        }
+        let q = |p: f64| self.hist.value_at_quantile(p) as f64 / 1000.0;
+        LatencySummary {
+            mean: self.sum_ns as f64 / self.count as f64 / 1e6,
+            p50: q(0.50),
+            p90: q(0.90),
+            p95: q(0.95),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: self.max_ns as f64 / 1e6,
+        }
+    }
+
+    /// The value at quantile `q` in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        self.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+/// Request counts. Every arrival is exactly one of warm, cold or throttled; every admitted
+/// request is either completed or still in flight at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Requests that arrived.
+    pub arrivals: u64,
+    /// Requests served by an environment that was already initialized.
+    pub warm_starts: u64,
+    /// Requests that waited for an environment to initialize.
+    pub cold_starts: u64,
+    /// Requests refused by a concurrency limit or the scaling rate.
+    pub throttled: u64,
+    /// Of those, refused by the account's or the function's concurrency limit.
+    pub throttled_concurrency: u64,
+    /// Of those, refused because the scaling rate allowed no new environment.
+    pub throttled_scaling: u64,
+    /// Requests cut at the function's timeout (they also count as completed).
+    pub timeouts: u64,
+    /// Requests that finished (including those cut at the timeout).
+    pub completed: u64,
+}
+
+/// Which level an environment is in, for [`Levels`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Initializing (cold start in progress).
+    Initializing = 0,
+    /// Serving at least one request.
+    Busy = 1,
+    /// Initialized and waiting for a request.
+    Idle = 2,
+}
+
+/// Time-integrated counts of environments by level.
+#[derive(Clone, Debug)]
+pub struct Levels {
+    count: [u64; 3],
+    area: [u128; 3],
+    last: SimTime,
+    start: SimTime,
+    peak: u64,
+    series: Option<TimeSeries>,
+}
+
+/// Time-weighted means of environments over the measured window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct InstanceSummary {
+    /// Busy + idle + initializing (SimFaaS counts busy instances too).
+    pub mean_total: f64,
+    /// Serving at least one request.
+    pub mean_busy: f64,
+    /// Initialized, waiting.
+    pub mean_idle: f64,
+    /// Cold start in progress.
+    pub mean_initializing: f64,
+    /// Most environments alive at once.
+    pub peak: u64,
+}
+
+impl Levels {
+    /// Integrates from `start` (the warm-up time); `series` collects per-bucket figures.
+    pub fn new(start: SimTime, series: Option<TimeSeries>) -> Self {
+        Levels {
+            count: [0; 3],
+            area: [0; 3],
+            last: 0,
+            start,
+            peak: 0,
+            series,
+        }
+    }
+
+    #[inline]
+    fn advance(&mut self, now: SimTime) {
+        if now > self.last {
+            let from = self.last.max(self.start);
+            if now > from {
+                let dt = (now - from) as u128;
+                for (a, c) in self.area.iter_mut().zip(self.count) {
+                    *a += dt * c as u128;
+                }
+                if let Some(s) = self.series.as_mut() {
+                    s.integrate(from, now, &self.count);
+                }
+            }
+            self.last = now;
+        }
+        if now >= self.start {
+            let total = self.count.iter().sum::<u64>();
+            self.peak = self.peak.max(total);
+        }
+    }
+
+    /// One environment enters `to` (from `from`, or from nothing) at `now`.
+    #[inline]
+    pub fn change(&mut self, now: SimTime, from: Option<Level>, to: Option<Level>) {
+        self.advance(now);
+        if let Some(f) = from {
+            self.count[f as usize] -= 1;
+        }
+        if let Some(t) = to {
+            self.count[t as usize] += 1;
+        }
+        if now >= self.start {
+            let total = self.count.iter().sum::<u64>();
+            self.peak = self.peak.max(total);
+        }
+    }
+
+    /// Current number of environments at `level`.
+    pub fn current(&self, level: Level) -> u64 {
+        self.count[level as usize]
+    }
+
+    /// Closes the window at `end` and returns the time-weighted means.
+    pub fn finish(&mut self, end: SimTime) -> InstanceSummary {
+        self.advance(end);
+        let span = end.saturating_sub(self.start).max(1) as f64;
+        let m = |l: Level| self.area[l as usize] as f64 / span;
+        InstanceSummary {
+            mean_total: (self.area.iter().sum::<u128>()) as f64 / span,
+            mean_busy: m(Level::Busy),
+            mean_idle: m(Level::Idle),
+            mean_initializing: m(Level::Initializing),
+            peak: self.peak,
+        }
+    }
+
+    /// The time series, if one was asked for.
+    pub fn series_mut(&mut self) -> Option<&mut TimeSeries> {
+        self.series.as_mut()
+    }
+
+    /// Takes the time series out (after [`Levels::finish`]).
+    pub fn take_series(&mut self) -> Option<TimeSeries> {
+        self.series.take()
+    }
+}
+
+/// Figures for one time bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Bucket {
+    /// Bucket start, seconds.
+    pub t: f64,
+    /// Arrivals in the bucket.
+    pub arrivals: u64,
+    /// Warm starts.
+    pub warm_starts: u64,
+    /// Cold starts.
+    pub cold_starts: u64,
+    /// Throttled requests.
+    pub throttled: u64,
+    /// Time-weighted mean of busy environments.
+    pub busy: f64,
+    /// Time-weighted mean of idle environments.
+    pub idle: f64,
+    /// Time-weighted mean of initializing environments.
+    pub initializing: f64,
+}
+
+/// Per-bucket counts and time-weighted levels over `[start, end)`.
+#[derive(Clone, Debug)]
+pub struct TimeSeries {
+    start: SimTime,
+    width: SimTime,
+    buckets: Vec<Bucket>,
+}
+
+impl TimeSeries {
+    /// The most buckets a run may ask for; beyond it memory would rival the trace.
+    pub const MAX_BUCKETS: u64 = 10_000_000;
+
+    /// Buckets of `width` covering `[start, end)`.
+    pub fn new(start: SimTime, end: SimTime, width: SimTime) -> Self {
+        let width = width.max(1);
+        let n = end
+            .saturating_sub(start)
+            .div_ceil(width)
+            .min(Self::MAX_BUCKETS) as usize;
+        let buckets = (0..n)
+            .map(|i| Bucket {
+                t: (start + i as u64 * width) as f64 / 1e9,
+                ..Bucket::default()
+            })
+            .collect();
+        TimeSeries {
+            start,
+            width,
+            buckets,
+        }
+    }
+
+    #[inline]
+    fn index(&self, t: SimTime) -> Option<usize> {
+        if t < self.start {
+            return None;
+        }
+        let i = ((t - self.start) / self.width) as usize;
+        (i < self.buckets.len()).then_some(i)
+    }
+
+    /// The bucket holding time `t`, if any.
+    #[inline]
+    pub fn at(&mut self, t: SimTime) -> Option<&mut Bucket> {
+        let i = self.index(t)?;
+        self.buckets.get_mut(i)
+    }
+
+    fn integrate(&mut self, from: SimTime, to: SimTime, count: &[u64; 3]) {
+        // Splits [from, to) at bucket edges; stores ns·count, turned into means in `finish`.
+        let mut t = from;
+        while t < to {
+            let Some(i) = self.index(t) else { return };
+            let edge = self.start + (i as u64 + 1) * self.width;
+            let seg = (to.min(edge) - t) as f64;
+            let b = &mut self.buckets[i];
+            b.initializing += seg * count[0] as f64;
+            b.busy += seg * count[1] as f64;
+            b.idle += seg * count[2] as f64;
+            t = to.min(edge);
+        }
+    }
+
+    /// Converts the integrated levels into time-weighted means and returns the buckets.
+    pub fn finish(mut self) -> Vec<Bucket> {
+        let w = self.width as f64;
+        for b in &mut self.buckets {
+            b.busy /= w;
+            b.idle /= w;
+            b.initializing /= w;
+        }
+        self.buckets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_integrate_exactly() {
+        let mut l = Levels::new(0, Some(TimeSeries::new(0, 10, 5)));
+        l.change(0, None, Some(Level::Initializing));
+        l.change(2, Some(Level::Initializing), Some(Level::Busy));
+        l.change(4, None, Some(Level::Idle));
+        l.change(6, Some(Level::Busy), Some(Level::Idle));
+        let s = l.finish(10);
+        // Initializing 2 units, busy 4, idle 6 + 4 = 10, over 10.
+        assert_eq!(s.mean_initializing, 0.2);
+        assert_eq!(s.mean_busy, 0.4);
+        assert_eq!(s.mean_idle, 1.0);
+        assert_eq!(s.peak, 2);
+        let b = l.take_series().unwrap().finish();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].busy, 3.0 / 5.0);
+        assert_eq!(b[1].idle, 2.0 * 5.0 / 5.0);
+    }
+
+    #[test]
+    fn warmup_is_ignored() {
+        let mut l = Levels::new(5, None);
+        l.change(0, None, Some(Level::Busy));
+        l.change(0, None, Some(Level::Busy));
+        l.change(3, Some(Level::Busy), None);
+        let s = l.finish(15);
+        assert_eq!(s.mean_busy, 1.0);
+        assert_eq!(s.peak, 1);
+    }
+
+    #[test]
+    fn latency_summary() {
+        let mut h = Latency::new(3);
+        for ms in 1..=1000u64 {
+            h.record(ms * 1_000_000);
+        }
+        let s = h.summary();
+        assert!((s.mean - 500.5).abs() < 1e-9);
+        assert!((s.p50 - 500.0).abs() <= 0.5);
+        assert!((s.p99 - 990.0).abs() <= 1.0);
+        assert_eq!(s.max, 1000.0);
+    }
+}

@@ -1,0 +1,920 @@
+//! The platform simulation: requests meet environments, limits and the keep-alive policy.
+//!
+//! [`Simulation`] owns all state of one run (functions, environments in a slab, requests in a
+//! slab, limits, metrics) and implements [`engine::Model`]. Events are small `Copy` values that
+//! carry slab indices; handling one allocates nothing once the slabs have grown to the live size.
+//!
+//! Semantics (see docs/model.md for the full list):
+//! - An arrival first needs a free concurrency slot in its pool, else it is throttled.
+//! - It then takes an environment with a free request slot, chosen by the routing rule among the
+//!   function's provisioned environments first, then its on-demand ones (warm start). With more
+//!   than one request per instance, an initializing environment with a free slot also takes it
+//!   (the request waits for that cold start, and counts as cold).
+//! - Otherwise it needs a token from the scaling-rate bucket to create an environment (cold
+//!   start), else it is throttled.
+//! - Execution takes the sampled warm duration, cut at the timeout (counted as a timeout).
+//! - When an environment has no request left it turns idle; the keep-alive policy decides when
+//!   it is evicted. Provisioned environments never are.
+
+use crate::billing::{self, FunctionUsage};
+use crate::engine::{EventQueue, Lane};
+use crate::metrics::{Counts, Latency, Level, Levels, TimeSeries};
+use crate::platform::env::{AvailList, EnvSlab, EnvState, NIL};
+use crate::platform::function::Arch;
+use crate::platform::limits::{Pools, TokenBucket};
+use crate::platform::model::{PlatformModel, Pricing, ScalingScope};
+use crate::policy::{IdleDecision, KeepAliveSpec};
+use crate::report::{FunctionReport, Report};
+use crate::rng::{self, Stream, StreamKind};
+use crate::scenario::{Popularity, Routing, Scenario};
+use crate::time::{ns_to_secs, SimTime};
+use crate::workload::arrivals::Arrivals;
+use crate::workload::dist::Dist;
+use rand::Rng;
+
+/// The events of a platform run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A request for function `.0` arrives.
+    Arrival(u32),
+    /// Environment `.0` finished initializing.
+    InitDone(u32),
+    /// Request `.0` finished.
+    Complete(u32),
+    /// Keep-alive timer of environment `.0`, valid if its generation is still `.1`.
+    Expire(u32, u32),
+}
+
+/// Why a request was throttled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThrottleReason {
+    /// The account's or the function's concurrency limit was reached.
+    Concurrency,
+    /// No token in the scaling-rate bucket to create an environment.
+    ScalingRate,
+}
+
+/// Something that happened, reported to an [`Observer`] (for narration and for tests).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Happening {
+    /// A provisioned environment was made ready before the run.
+    Provisioned {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+    },
+    /// A request arrived.
+    Arrival {
+        /// Function index.
+        func: u32,
+    },
+    /// It was throttled.
+    Throttled {
+        /// Function index.
+        func: u32,
+        /// Which limit.
+        reason: ThrottleReason,
+    },
+    /// It found a warm environment.
+    WarmStart {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+        /// Request id.
+        req: u32,
+    },
+    /// It needs a cold start (a new environment, or joining one that is initializing).
+    ColdStart {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+        /// Request id.
+        req: u32,
+        /// Init delay of the new environment; 0 when joining one already initializing.
+        init_ns: SimTime,
+    },
+    /// An environment finished initializing.
+    Ready {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+    },
+    /// A request finished.
+    Completed {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+        /// Request id.
+        req: u32,
+        /// End-to-end latency.
+        latency_ns: SimTime,
+        /// Cut at the timeout.
+        timed_out: bool,
+    },
+    /// An environment became idle; it expires at the given time unless used.
+    Idle {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+        /// Expiry time, `None` for provisioned environments.
+        expires: Option<SimTime>,
+    },
+    /// An environment was evicted.
+    Evicted {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+    },
+}
+
+/// Watches a run. The default methods do nothing and compile away.
+pub trait Observer {
+    /// Called for every happening, in simulated-time order.
+    #[inline]
+    fn on(&mut self, _now: SimTime, _what: &Happening) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Quiet;
+impl Observer for Quiet {}
+
+impl<F: FnMut(SimTime, &Happening)> Observer for F {
+    fn on(&mut self, now: SimTime, what: &Happening) {
+        self(now, what)
+    }
+}
+
+/// How a function's cold-start delay is drawn.
+#[derive(Clone, Debug)]
+enum ColdStart {
+    /// The scenario gave the whole delay.
+    Given(Dist),
+    /// The model's platform overhead plus the runtime's init scaled by memory.
+    Model {
+        platform: Dist,
+        init: Dist,
+        scale: f64,
+    },
+}
+
+impl ColdStart {
+    #[inline]
+    fn sample(&self, rng: &mut Stream) -> SimTime {
+        match self {
+            ColdStart::Given(d) => d.sample_ns(rng),
+            ColdStart::Model {
+                platform,
+                init,
+                scale,
+            } => crate::time::secs_to_ns(platform.sample(rng) + init.sample(rng) * scale),
+        }
+    }
+}
+
+/// Per-function statistics.
+#[derive(Clone, Debug)]
+struct FuncStats {
+    counts: Counts,
+    latency: Latency,
+    /// ns × environments in each [`Level`] (index by level) over the measured window.
+    area: [u128; 3],
+    live: u32,
+    peak: u32,
+    billed_ns: u128,
+    billed_ns_provisioned: u128,
+}
+
+/// One function's configuration and running state.
+#[derive(Clone, Debug)]
+struct Func {
+    name: String,
+    memory_mb: u32,
+    arch: Arch,
+    per_instance: u32,
+    timeout: SimTime,
+    provisioned: u32,
+    duration: Dist,
+    cold_start: ColdStart,
+    arrivals: Arrivals,
+    rng_arrivals: Stream,
+    rng_durations: Stream,
+    rng_cold: Stream,
+    pool: u32,
+    bucket: u32,
+    avail: AvailList,
+    avail_provisioned: AvailList,
+    stats: FuncStats,
+}
+
+/// A request in flight.
+#[derive(Clone, Copy, Debug)]
+struct Req {
+    func: u32,
+    env: u32,
+    arrival: SimTime,
+    /// Init time billed with this request (the first request of a cold environment).
+    init_ns: SimTime,
+    /// When execution started (after any cold start).
+    start: SimTime,
+    timed_out: bool,
+    /// Next request waiting for the same initializing environment.
+    next: u32,
+}
+
+/// One run of a scenario on a platform model.
+pub struct Simulation<O: Observer = Quiet> {
+    funcs: Vec<Func>,
+    envs: EnvSlab,
+    reqs: Vec<Req>,
+    free_reqs: Vec<u32>,
+    pools: Pools,
+    buckets: Vec<TokenBucket>,
+    routing: Routing,
+    rng_routing: Stream,
+    keep_alive: KeepAliveSpec,
+    lane: Lane,
+    queue: EventQueue<Event>,
+    levels: Levels,
+    warmup: SimTime,
+    horizon: SimTime,
+    pricing: Pricing,
+    counts: Counts,
+    latency: Latency,
+    observer: O,
+    name: String,
+    seed: u64,
+}
+
+impl Simulation<Quiet> {
+    /// Builds a run of `scenario` on `model`, with run index `run` (0 for a single run).
+    pub fn new(scenario: &Scenario, model: &PlatformModel, run: u64) -> Result<Self, String> {
+        Self::with_observer(scenario, model, run, Quiet)
+    }
+}
+
+impl<O: Observer> Simulation<O> {
+    /// Like [`Simulation::new`], reporting every happening to `observer`.
+    pub fn with_observer(
+        scenario: &Scenario,
+        model: &PlatformModel,
+        run: u64,
+        observer: O,
+    ) -> Result<Self, String> {
+        let seed = scenario.run.seed;
+        let horizon = scenario.run.horizon.ns();
+        let warmup = scenario.run.warmup.map_or(0, |w| w.ns());
+        let mut funcs = Vec::new();
+        let mut reserved = Vec::new();
+        for (g, spec) in scenario.functions.iter().enumerate() {
+            let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
+            let duration = spec
+                .duration
+                .build()
+                .map_err(|e| format!("function {}: duration: {e}", spec.name))?;
+            let cold_start = match &spec.cold_start {
+                Some(d) => ColdStart::Given(
+                    d.build()
+                        .map_err(|e| format!("function {}: cold_start: {e}", spec.name))?,
+                ),
+                None => {
+                    let rt = model.runtime_cold_start(spec.runtime).ok_or_else(|| {
+                        format!(
+                            "model '{}' has no cold-start figures for runtime {}",
+                            model.name, spec.runtime
+                        )
+                    })?;
+                    ColdStart::Model {
+                        platform: model.cold_start.platform.build()?,
+                        init: rt.init.build()?,
+                        scale: model.cold_start_scale(spec.memory_mb, rt),
+                    }
+                }
+            };
+            let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).ns();
+            for (c, w) in weights.iter().enumerate() {
+                let name = if spec.copies == 1 {
+                    spec.name.clone()
+                } else {
+                    format!("{}-{}", spec.name, c + 1)
+                };
+                // Stream index: (group, copy), so adding a group or copies leaves the others'
+                // draws unchanged.
+                let sid = ((g as u64) << 32) | c as u64;
+                let arrivals = spec
+                    .arrivals
+                    .build(*w)
+                    .map_err(|e| format!("function {name}: arrivals: {e}"))?;
+                reserved.push(spec.reserved_concurrency);
+                funcs.push(Func {
+                    name,
+                    memory_mb: spec.memory_mb,
+                    arch: spec.arch,
+                    per_instance: spec.concurrency_per_instance,
+                    timeout,
+                    provisioned: spec.provisioned_concurrency.unwrap_or(0),
+                    duration: duration.clone(),
+                    cold_start: cold_start.clone(),
+                    arrivals,
+                    rng_arrivals: rng::stream(seed, run, StreamKind::Arrivals, sid),
+                    rng_durations: rng::stream(seed, run, StreamKind::Durations, sid),
+                    rng_cold: rng::stream(seed, run, StreamKind::ColdStart, sid),
+                    pool: 0,
+                    bucket: 0,
+                    avail: AvailList::default(),
+                    avail_provisioned: AvailList::default(),
+                    stats: FuncStats {
+                        counts: Counts::default(),
+                        latency: Latency::new(2),
+                        area: [0; 3],
+                        live: 0,
+                        peak: 0,
+                        billed_ns: 0,
+                        billed_ns_provisioned: 0,
+                    },
+                });
+            }
+        }
+        let account = scenario
+            .platform
+            .account_concurrency
+            .unwrap_or(model.limits.account_concurrency);
+        let (pools, pool_of) = Pools::new(account, &reserved)?;
+        let scaling = scenario
+            .platform
+            .scaling
+            .clone()
+            .unwrap_or_else(|| model.scaling.clone());
+        scaling.validate()?;
+        let bucket = TokenBucket::new(scaling.burst, scaling.refill as f64, scaling.interval.ns());
+        let buckets = match scaling.scope {
+            ScalingScope::Account => vec![bucket],
+            ScalingScope::Function => vec![bucket; funcs.len()],
+        };
+        for (i, f) in funcs.iter_mut().enumerate() {
+            f.pool = pool_of[i];
+            f.bucket = if buckets.len() == 1 { 0 } else { i as u32 };
+        }
+        let mut pricing = model.pricing.clone();
+        if let Some(r) = scenario.billing.rounding {
+            pricing.duration_rounding = r;
+        }
+        if let Some(b) = scenario.billing.bill_init {
+            pricing.bill_init = b;
+        }
+        if let Some(f) = scenario.billing.free_tier {
+            pricing.free_tier = f;
+        }
+        let series = scenario
+            .metrics
+            .timeseries
+            .map(|w| TimeSeries::new(warmup, horizon, w.ns()));
+        let mut queue = EventQueue::new();
+        let lane = queue.add_lane();
+        let mut sim = Simulation {
+            funcs,
+            envs: EnvSlab::default(),
+            reqs: Vec::new(),
+            free_reqs: Vec::new(),
+            pools,
+            buckets,
+            routing: scenario.platform.routing,
+            rng_routing: rng::stream(seed, run, StreamKind::Routing, 0),
+            keep_alive: scenario.keep_alive.clone(),
+            lane,
+            queue,
+            levels: Levels::new(warmup, series),
+            warmup,
+            horizon,
+            pricing,
+            counts: Counts::default(),
+            latency: Latency::new(3),
+            observer,
+            name: scenario.display_name().to_string(),
+            seed,
+        };
+        sim.start();
+        Ok(sim)
+    }
+
+    /// Provisioned environments and the first arrival of every function.
+    fn start(&mut self) {
+        for f in 0..self.funcs.len() as u32 {
+            for _ in 0..self.funcs[f as usize].provisioned {
+                let e = self.envs.alloc(f, EnvState::Idle, 0, true);
+                self.levels.change(0, None, Some(Level::Idle));
+                self.count_live(f, 1);
+                let func = &mut self.funcs[f as usize];
+                func.avail_provisioned.push_back(&mut self.envs, e);
+                self.observer
+                    .on(0, &Happening::Provisioned { func: f, env: e });
+            }
+            let func = &mut self.funcs[f as usize];
+            if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
+                if t < self.horizon {
+                    self.queue.schedule(t, Event::Arrival(f));
+                }
+            }
+        }
+    }
+
+    /// Runs to the horizon and returns the report.
+    pub fn run(self) -> Report {
+        self.run_observed().0
+    }
+
+    /// Runs to the horizon and returns the report and the observer.
+    pub fn run_observed(mut self) -> (Report, O) {
+        while let Some((now, ev)) = self.queue.pop_until(self.horizon) {
+            match ev {
+                Event::Arrival(f) => self.arrival(f, now),
+                Event::InitDone(e) => self.init_done(e, now),
+                Event::Complete(r) => self.complete(r, now),
+                Event::Expire(e, g) => {
+                    let env = &self.envs[e];
+                    if env.generation == g && env.state == EnvState::Idle {
+                        self.evict(e, now);
+                    }
+                }
+            }
+        }
+        self.finish()
+    }
+
+    #[inline]
+    fn count_live(&mut self, f: u32, delta: i32) {
+        let s = &mut self.funcs[f as usize].stats;
+        s.live = s.live.wrapping_add_signed(delta);
+        s.peak = s.peak.max(s.live);
+    }
+
+    /// Moves environment `e` to `to` at `now`, accounting the time spent in its old state.
+    #[inline]
+    fn set_state(&mut self, e: u32, to: EnvState, now: SimTime) {
+        let (from, since, f) = {
+            let env = &self.envs[e];
+            (env.state, env.since, env.func)
+        };
+        let start = since.max(self.warmup);
+        if let Some(l) = level(from) {
+            if now > start {
+                self.funcs[f as usize].stats.area[l as usize] += (now - start) as u128;
+            }
+        }
+        self.levels.change(now, level(from), level(to));
+        let env = &mut self.envs[e];
+        env.state = to;
+        env.since = now;
+    }
+
+    #[inline]
+    fn alloc_req(&mut self, func: u32, env: u32, arrival: SimTime) -> u32 {
+        let r = Req {
+            func,
+            env,
+            arrival,
+            init_ns: 0,
+            start: arrival,
+            timed_out: false,
+            next: NIL,
+        };
+        match self.free_reqs.pop() {
+            Some(i) => {
+                self.reqs[i as usize] = r;
+                i
+            }
+            None => {
+                self.reqs.push(r);
+                (self.reqs.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The environment that takes a request of `f`, from its provisioned list first.
+    #[inline]
+    fn pick(&mut self, f: u32) -> u32 {
+        let func = &self.funcs[f as usize];
+        let list = if !func.avail_provisioned.is_empty() {
+            func.avail_provisioned
+        } else if !func.avail.is_empty() {
+            func.avail
+        } else {
+            return NIL;
+        };
+        match self.routing {
+            Routing::Mru => list.back(),
+            Routing::Lru => list.front(),
+            Routing::Newest => {
+                // Linear in the idle count; fine for the small pools this rule is used with.
+                let (mut best, mut i) = (NIL, list.front());
+                while i != NIL {
+                    if best == NIL || self.envs[i].created >= self.envs[best].created {
+                        best = i;
+                    }
+                    i = list.next(&self.envs, i);
+                }
+                best
+            }
+            Routing::Random => {
+                let k = self.rng_routing.next_u64() % list.len() as u64;
+                let mut i = list.front();
+                for _ in 0..k {
+                    i = list.next(&self.envs, i);
+                }
+                i
+            }
+        }
+    }
+
+    #[inline]
+    fn list_of(&mut self, e: u32) -> &mut AvailList {
+        let env = &self.envs[e];
+        let func = &mut self.funcs[env.func as usize];
+        if env.provisioned {
+            &mut func.avail_provisioned
+        } else {
+            &mut func.avail
+        }
+    }
+
+    /// Marks `e` as just used: last in its list, or out of it when it has no free slot left.
+    #[inline]
+    fn touch(&mut self, e: u32) {
+        let full = self.envs[e].in_flight >= self.funcs[self.envs[e].func as usize].per_instance;
+        let linked = AvailList::contains(&self.envs, e);
+        let mut list = *self.list_of(e);
+        if linked {
+            list.remove(&mut self.envs, e);
+        }
+        if !full {
+            list.push_back(&mut self.envs, e);
+        }
+        *self.list_of(e) = list;
+    }
+
+    /// Starts executing request `r` at `now`.
+    #[inline]
+    fn start_exec(&mut self, r: u32, now: SimTime) {
+        self.reqs[r as usize].start = now;
+        let f = self.reqs[r as usize].func as usize;
+        let func = &mut self.funcs[f];
+        let mut exec = func.duration.sample_ns(&mut func.rng_durations);
+        if exec > func.timeout {
+            exec = func.timeout;
+            self.reqs[r as usize].timed_out = true;
+        }
+        self.queue.schedule(now + exec, Event::Complete(r));
+    }
+
+    fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason) {
+        if now >= self.warmup {
+            for c in [&mut self.counts, &mut self.funcs[f as usize].stats.counts] {
+                c.throttled += 1;
+                match reason {
+                    ThrottleReason::Concurrency => c.throttled_concurrency += 1,
+                    ThrottleReason::ScalingRate => c.throttled_scaling += 1,
+                }
+            }
+            if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
+                b.throttled += 1;
+            }
+        }
+        self.observer
+            .on(now, &Happening::Throttled { func: f, reason });
+    }
+
+    fn arrival(&mut self, f: u32, now: SimTime) {
+        let measured = now >= self.warmup;
+        {
+            let func = &mut self.funcs[f as usize];
+            if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
+                if t < self.horizon {
+                    self.queue.schedule(t, Event::Arrival(f));
+                }
+            }
+            if measured {
+                func.stats.counts.arrivals += 1;
+                self.counts.arrivals += 1;
+                if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
+                    b.arrivals += 1;
+                }
+            }
+        }
+        self.observer.on(now, &Happening::Arrival { func: f });
+        let pool = self.funcs[f as usize].pool;
+        if !self.pools.try_acquire(pool) {
+            return self.throttle(f, now, ThrottleReason::Concurrency);
+        }
+        let e = self.pick(f);
+        if e != NIL {
+            let r = self.alloc_req(f, e, now);
+            self.envs[e].in_flight += 1;
+            self.touch(e);
+            if self.envs[e].state == EnvState::Initializing {
+                // Joins a cold start in progress (more than one request per instance).
+                let env = &mut self.envs[e];
+                self.reqs[r as usize].next = env.pending;
+                env.pending = r;
+                self.count_start(f, now, true);
+                self.observer.on(
+                    now,
+                    &Happening::ColdStart {
+                        func: f,
+                        env: e,
+                        req: r,
+                        init_ns: 0,
+                    },
+                );
+                return;
+            }
+            if self.envs[e].state == EnvState::Idle {
+                self.set_state(e, EnvState::Busy, now);
+                let env = &mut self.envs[e];
+                env.generation = env.generation.wrapping_add(1);
+            }
+            self.count_start(f, now, false);
+            self.observer.on(
+                now,
+                &Happening::WarmStart {
+                    func: f,
+                    env: e,
+                    req: r,
+                },
+            );
+            self.start_exec(r, now);
+            return;
+        }
+        let bucket = self.funcs[f as usize].bucket as usize;
+        if !self.buckets[bucket].take(now) {
+            self.pools.release(pool);
+            return self.throttle(f, now, ThrottleReason::ScalingRate);
+        }
+        let e = self.envs.alloc(f, EnvState::Initializing, now, false);
+        self.levels.change(now, None, Some(Level::Initializing));
+        self.count_live(f, 1);
+        let func = &mut self.funcs[f as usize];
+        let init = func.cold_start.sample(&mut func.rng_cold);
+        let r = self.alloc_req(f, e, now);
+        self.reqs[r as usize].init_ns = init;
+        let env = &mut self.envs[e];
+        env.init_ns = init;
+        env.pending = r;
+        env.in_flight = 1;
+        self.touch(e);
+        self.count_start(f, now, true);
+        self.observer.on(
+            now,
+            &Happening::ColdStart {
+                func: f,
+                env: e,
+                req: r,
+                init_ns: init,
+            },
+        );
+        self.queue.schedule(now + init, Event::InitDone(e));
+    }
+
+    #[inline]
+    fn count_start(&mut self, f: u32, now: SimTime, cold: bool) {
+        if now < self.warmup {
+            return;
+        }
+        let bucket = self.levels.series_mut().and_then(|s| s.at(now));
+        let func = &mut self.funcs[f as usize].stats.counts;
+        if cold {
+            func.cold_starts += 1;
+            self.counts.cold_starts += 1;
+            if let Some(b) = bucket {
+                b.cold_starts += 1;
+            }
+        } else {
+            func.warm_starts += 1;
+            self.counts.warm_starts += 1;
+            if let Some(b) = bucket {
+                b.warm_starts += 1;
+            }
+        }
+    }
+
+    fn init_done(&mut self, e: u32, now: SimTime) {
+        self.set_state(e, EnvState::Busy, now);
+        let f = self.envs[e].func;
+        self.observer.on(now, &Happening::Ready { func: f, env: e });
+        let mut r = std::mem::replace(&mut self.envs[e].pending, NIL);
+        while r != NIL {
+            let next = self.reqs[r as usize].next;
+            self.start_exec(r, now);
+            r = next;
+        }
+    }
+
+    fn complete(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        self.free_reqs.push(r);
+        let (f, e) = (req.func, req.env);
+        let latency = now - req.arrival;
+        let provisioned = self.envs[e].provisioned;
+        if req.arrival >= self.warmup {
+            let exec = now - req.start;
+            let billed_time = if self.pricing.bill_init {
+                exec + req.init_ns
+            } else {
+                exec
+            };
+            let billed = billing::billed_ns(&self.pricing, billed_time) as u128;
+            let s = &mut self.funcs[f as usize].stats;
+            s.latency.record(latency);
+            s.counts.completed += 1;
+            self.counts.completed += 1;
+            self.latency.record(latency);
+            if req.timed_out {
+                s.counts.timeouts += 1;
+                self.counts.timeouts += 1;
+            }
+            if provisioned {
+                s.billed_ns_provisioned += billed;
+            } else {
+                s.billed_ns += billed;
+            }
+        }
+        self.observer.on(
+            now,
+            &Happening::Completed {
+                func: f,
+                env: e,
+                req: r,
+                latency_ns: latency,
+                timed_out: req.timed_out,
+            },
+        );
+        self.pools.release(self.funcs[f as usize].pool);
+        self.envs[e].in_flight -= 1;
+        self.touch(e);
+        if self.envs[e].in_flight > 0 {
+            return;
+        }
+        self.set_state(e, EnvState::Idle, now);
+        if provisioned {
+            self.observer.on(
+                now,
+                &Happening::Idle {
+                    func: f,
+                    env: e,
+                    expires: None,
+                },
+            );
+            return;
+        }
+        match self.keep_alive.on_idle(now) {
+            IdleDecision::EvictNow => {
+                self.observer.on(
+                    now,
+                    &Happening::Idle {
+                        func: f,
+                        env: e,
+                        expires: Some(now),
+                    },
+                );
+                self.evict(e, now)
+            }
+            IdleDecision::ExpireAt(t) => {
+                self.observer.on(
+                    now,
+                    &Happening::Idle {
+                        func: f,
+                        env: e,
+                        expires: Some(t),
+                    },
+                );
+                let g = self.envs[e].generation;
+                self.queue
+                    .schedule_in_lane(self.lane, t, Event::Expire(e, g));
+            }
+        }
+    }
+
+    fn evict(&mut self, e: u32, now: SimTime) {
+        let f = self.envs[e].func;
+        if AvailList::contains(&self.envs, e) {
+            let mut list = *self.list_of(e);
+            list.remove(&mut self.envs, e);
+            *self.list_of(e) = list;
+        }
+        self.set_state(e, EnvState::Free, now);
+        self.envs.free(e);
+        self.count_live(f, -1);
+        self.observer
+            .on(now, &Happening::Evicted { func: f, env: e });
+    }
+
+    fn finish(mut self) -> (Report, O) {
+        let end = self.horizon;
+        // Close the open time-in-state intervals of environments still alive.
+        for (_, env) in self.envs.iter() {
+            if let Some(l) = level(env.state) {
+                let start = env.since.max(self.warmup);
+                if end > start {
+                    self.funcs[env.func as usize].stats.area[l as usize] += (end - start) as u128;
+                }
+            }
+        }
+        let instances = self.levels.finish(end);
+        let span = end - self.warmup;
+        let usage: Vec<FunctionUsage> = self
+            .funcs
+            .iter()
+            .map(|f| FunctionUsage {
+                memory_mb: f.memory_mb,
+                arch: f.arch,
+                requests: f.stats.counts.warm_starts + f.stats.counts.cold_starts,
+                billed_ns: f.stats.billed_ns,
+                billed_ns_provisioned: f.stats.billed_ns_provisioned,
+                provisioned_env_ns: f.provisioned as u128 * span as u128,
+            })
+            .collect();
+        let (cost, per_fn_cost) = billing::bill(&self.pricing, &usage, span);
+        let span_f = span.max(1) as f64;
+        let functions: Vec<FunctionReport> = self
+            .funcs
+            .iter()
+            .zip(per_fn_cost)
+            .map(|(f, cost)| {
+                let a = &f.stats.area;
+                let idle_env_s = ns_to_secs(a[Level::Idle as usize] as u64);
+                FunctionReport::new(
+                    f.name.clone(),
+                    f.memory_mb,
+                    f.stats.counts,
+                    f.stats.latency.summary(),
+                    crate::metrics::InstanceSummary {
+                        mean_total: a.iter().sum::<u128>() as f64 / span_f,
+                        mean_busy: a[Level::Busy as usize] as f64 / span_f,
+                        mean_idle: a[Level::Idle as usize] as f64 / span_f,
+                        mean_initializing: a[Level::Initializing as usize] as f64 / span_f,
+                        peak: f.stats.peak as u64,
+                    },
+                    idle_env_s * f.memory_mb as f64 / 1024.0,
+                    cost,
+                )
+            })
+            .collect();
+        let idle_memory_gb_s = functions.iter().map(|f| f.idle_memory_gb_s).sum();
+        let timeseries = self.levels.take_series().map(TimeSeries::finish);
+        let report = Report::new(
+            self.name.clone(),
+            self.seed,
+            self.horizon,
+            self.warmup,
+            self.counts,
+            self.latency.summary(),
+            instances,
+            idle_memory_gb_s,
+            cost,
+            functions,
+            timeseries,
+            self.latency,
+        );
+        (report, self.observer)
+    }
+}
+
+#[inline]
+fn level(s: EnvState) -> Option<Level> {
+    match s {
+        EnvState::Initializing => Some(Level::Initializing),
+        EnvState::Busy => Some(Level::Busy),
+        EnvState::Idle => Some(Level::Idle),
+        EnvState::Free => None,
+    }
+}
+
+/// Shares of a group's total rate for each copy.
+fn popularity_weights(copies: u32, pop: Option<&Popularity>) -> Vec<f64> {
+    let n = copies.max(1) as usize;
+    let raw: Vec<f64> = match pop {
+        Some(Popularity::Zipf { s }) => (1..=n).map(|i| (i as f64).powf(-s)).collect(),
+        Some(Popularity::Uniform {}) | None => vec![1.0; n],
+    };
+    let total: f64 = raw.iter().sum();
+    raw.into_iter().map(|w| w / total).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zipf_weights_sum_to_one_and_decay() {
+        let w = popularity_weights(1000, Some(&Popularity::Zipf { s: 1.0 }));
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((w[0] / w[9] - 10.0).abs() < 1e-9);
+        assert_eq!(popularity_weights(4, None), vec![0.25; 4]);
+    }
+}

@@ -1,0 +1,259 @@
+//! The result of one run: counts, latency, environments, idle memory and cost, overall and per
+//! function, as JSON (stable field names, see docs/report.md) or as a readable summary.
+
+use crate::billing::Cost;
+use crate::metrics::{Bucket, Counts, InstanceSummary, Latency, LatencySummary};
+use crate::time::{ns_to_secs, SimTime};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// One run's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// faasim version that produced it.
+    pub faasim_version: &'static str,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated time, seconds.
+    pub horizon_s: f64,
+    /// Warm-up excluded from statistics, seconds.
+    pub warmup_s: f64,
+    /// Request counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Admitted requests still running at the horizon.
+    pub in_flight_at_end: u64,
+    /// Cold starts ÷ arrivals (throttled requests included in the denominator, as SimFaaS does).
+    pub cold_start_probability: f64,
+    /// Throttled ÷ arrivals.
+    pub throttle_probability: f64,
+    /// Latency of completed requests (queueing + cold start + execution), milliseconds.
+    pub latency_ms: LatencySummary,
+    /// Time-weighted environment counts.
+    pub instances: InstanceSummary,
+    /// Memory held by idle environments over time, GB-seconds.
+    pub idle_memory_gb_s: f64,
+    /// Cost of the measured window, US dollars.
+    pub cost_usd: Cost,
+    /// The same per function.
+    pub functions: Vec<FunctionReport>,
+    /// Per-bucket figures, when `[metrics] timeseries` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<Vec<Bucket>>,
+    /// The full latency histogram, for CDF plots and merging (not serialised).
+    #[serde(skip)]
+    pub latency: Latency,
+}
+
+/// One function's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionReport {
+    /// Function name.
+    pub name: String,
+    /// Memory size, MB.
+    pub memory_mb: u32,
+    /// Request counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Admitted requests still running at the horizon.
+    pub in_flight_at_end: u64,
+    /// Cold starts ÷ arrivals.
+    pub cold_start_probability: f64,
+    /// Throttled ÷ arrivals.
+    pub throttle_probability: f64,
+    /// Latency, milliseconds (2 significant digits for percentiles; exact mean and max).
+    pub latency_ms: LatencySummary,
+    /// Time-weighted environment counts.
+    pub instances: InstanceSummary,
+    /// Idle memory, GB-seconds.
+    pub idle_memory_gb_s: f64,
+    /// Cost, US dollars.
+    pub cost_usd: Cost,
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn in_flight(c: &Counts) -> u64 {
+    (c.warm_starts + c.cold_starts).saturating_sub(c.completed)
+}
+
+impl FunctionReport {
+    /// Assembles a function's figures (probabilities and in-flight are derived).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        memory_mb: u32,
+        counts: Counts,
+        latency_ms: LatencySummary,
+        instances: InstanceSummary,
+        idle_memory_gb_s: f64,
+        cost_usd: Cost,
+    ) -> Self {
+        FunctionReport {
+            name,
+            memory_mb,
+            in_flight_at_end: in_flight(&counts),
+            cold_start_probability: ratio(counts.cold_starts, counts.arrivals),
+            throttle_probability: ratio(counts.throttled, counts.arrivals),
+            counts,
+            latency_ms,
+            instances,
+            idle_memory_gb_s,
+            cost_usd,
+        }
+    }
+}
+
+impl Report {
+    /// Assembles a run's figures (probabilities and in-flight are derived).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        scenario: String,
+        seed: u64,
+        horizon: SimTime,
+        warmup: SimTime,
+        counts: Counts,
+        latency_ms: LatencySummary,
+        instances: InstanceSummary,
+        idle_memory_gb_s: f64,
+        cost_usd: Cost,
+        functions: Vec<FunctionReport>,
+        timeseries: Option<Vec<Bucket>>,
+        latency: Latency,
+    ) -> Self {
+        Report {
+            faasim_version: env!("CARGO_PKG_VERSION"),
+            scenario,
+            seed,
+            horizon_s: ns_to_secs(horizon),
+            warmup_s: ns_to_secs(warmup),
+            in_flight_at_end: in_flight(&counts),
+            cold_start_probability: ratio(counts.cold_starts, counts.arrivals),
+            throttle_probability: ratio(counts.throttled, counts.arrivals),
+            counts,
+            latency_ms,
+            instances,
+            idle_memory_gb_s,
+            cost_usd,
+            functions,
+            timeseries,
+            latency,
+        }
+    }
+
+    /// The report as pretty JSON (byte-identical for the same scenario and seed).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// A readable summary for a terminal.
+    pub fn summary(&self) -> String {
+        let c = &self.counts;
+        let l = &self.latency_ms;
+        let i = &self.instances;
+        let mut s = String::new();
+        let pct = |p: f64| 100.0 * p;
+        let _ = writeln!(
+            s,
+            "faasim {} — scenario '{}', seed {}, {} simulated{}",
+            self.faasim_version,
+            self.scenario,
+            self.seed,
+            crate::time::format_duration((self.horizon_s * 1e9) as u64),
+            if self.warmup_s > 0.0 {
+                format!(
+                    " (first {} ignored as warm-up)",
+                    crate::time::format_duration((self.warmup_s * 1e9) as u64)
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "requests      {:>14}", c.arrivals);
+        let _ = writeln!(
+            s,
+            "  warm        {:>14}  ({:.3}%)",
+            c.warm_starts,
+            pct(ratio(c.warm_starts, c.arrivals))
+        );
+        let _ = writeln!(
+            s,
+            "  cold        {:>14}  ({:.3}%)",
+            c.cold_starts,
+            pct(self.cold_start_probability)
+        );
+        let _ = writeln!(
+            s,
+            "  throttled   {:>14}  ({:.3}%: {} by concurrency, {} by scaling rate)",
+            c.throttled,
+            pct(self.throttle_probability),
+            c.throttled_concurrency,
+            c.throttled_scaling
+        );
+        let _ = writeln!(s, "  timeouts    {:>14}", c.timeouts);
+        let _ = writeln!(
+            s,
+            "  in flight   {:>14}  (at the end)",
+            self.in_flight_at_end
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "latency (ms)  mean {:.2}  p50 {:.2}  p90 {:.2}  p95 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+            l.mean, l.p50, l.p90, l.p95, l.p99, l.p999, l.max
+        );
+        let _ = writeln!(
+            s,
+            "environments  mean {:.2} (busy {:.2}, idle {:.2}, initializing {:.2})  peak {}",
+            i.mean_total, i.mean_busy, i.mean_idle, i.mean_initializing, i.peak
+        );
+        let _ = writeln!(s, "idle memory   {:.1} GB-s", self.idle_memory_gb_s);
+        let k = &self.cost_usd;
+        let _ = writeln!(
+            s,
+            "cost (USD)    total {:.4}  = requests {:.4} + compute {:.4} + provisioned {:.4}",
+            k.total, k.requests, k.compute, k.provisioned
+        );
+        if self.functions.len() > 1 {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{:<24} {:>12} {:>9} {:>9} {:>10} {:>10} {:>10}",
+                "function", "requests", "cold %", "thr %", "p99 ms", "mean env", "cost $"
+            );
+            let shown = 20;
+            let mut by_requests: Vec<&FunctionReport> = self.functions.iter().collect();
+            by_requests.sort_by(|a, b| b.counts.arrivals.cmp(&a.counts.arrivals));
+            for f in by_requests.iter().take(shown) {
+                let _ = writeln!(
+                    s,
+                    "{:<24} {:>12} {:>9.3} {:>9.3} {:>10.2} {:>10.2} {:>10.4}",
+                    f.name,
+                    f.counts.arrivals,
+                    pct(f.cold_start_probability),
+                    pct(f.throttle_probability),
+                    f.latency_ms.p99,
+                    f.instances.mean_total,
+                    f.cost_usd.total
+                );
+            }
+            if self.functions.len() > shown {
+                let _ = writeln!(
+                    s,
+                    "... and {} more functions (see --json)",
+                    self.functions.len() - shown
+                );
+            }
+        }
+        s
+    }
+}

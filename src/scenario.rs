@@ -1,0 +1,455 @@
+//! The whole input of one run, read from TOML and validated with errors that say where.
+//!
+//! A scenario names the platform model, the keep-alive policy and the functions with their
+//! durations and arrivals. Every table rejects unknown keys, every `kind` lists the accepted
+//! names, and every value that is out of range is reported with its file and line.
+//!
+//! ```
+//! use faasim::scenario::Scenario;
+//! let s = Scenario::from_str_named(r#"
+//!     [run]
+//!     horizon = "1h"
+//!     [[function]]
+//!     name = "api"
+//!     duration = { kind = "constant", value = "100ms" }
+//!     arrivals = { kind = "poisson", rate = "2/s" }
+//! "#, "inline.toml", &[]).unwrap();
+//! assert_eq!(s.functions[0].memory_mb, 128);
+//! ```
+
+use crate::input::{self, InputError};
+use crate::platform::function::{Arch, Runtime};
+use crate::platform::model::Scaling;
+use crate::policy::KeepAliveSpec;
+use crate::time::Duration;
+use crate::workload::arrivals::ArrivalSpec;
+use crate::workload::dist::DistSpec;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Scenarios built into the binary, runnable by name from any directory.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("hello", include_str!("../experiments/scenarios/hello.toml")),
+    ("spike", include_str!("../experiments/scenarios/spike.toml")),
+    (
+        "simfaas",
+        include_str!("../experiments/scenarios/simfaas.toml"),
+    ),
+    (
+        "bench-standard",
+        include_str!("../experiments/bench-standard.toml"),
+    ),
+];
+
+/// One run's complete input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name shown in reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Horizon, seed, warm-up.
+    pub run: RunSpec,
+    /// Platform model and its overrides.
+    #[serde(default)]
+    pub platform: PlatformSpec,
+    /// Keep-alive policy (default: fixed 10 minutes).
+    #[serde(default)]
+    pub keep_alive: KeepAliveSpec,
+    /// Billing switches that override the model.
+    #[serde(default)]
+    pub billing: BillingSpec,
+    /// Optional outputs.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+    /// The functions (`[[function]]` tables).
+    #[serde(rename = "function")]
+    pub functions: Vec<FunctionSpec>,
+}
+
+/// `[run]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Simulated time; arrivals stop here and requests still running are reported in flight.
+    pub horizon: Duration,
+    /// Master seed (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Statistics ignore everything that happens before this time.
+    #[serde(default)]
+    pub warmup: Option<Duration>,
+}
+
+/// Which idle environment takes a request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Routing {
+    /// Most recently used: the oldest idle environments are left to expire.
+    #[default]
+    Mru,
+    /// Least recently used: spreads use, keeping more environments alive.
+    Lru,
+    /// The youngest by creation time (SimFaaS's rule).
+    Newest,
+    /// Uniformly at random among the idle ones.
+    Random,
+}
+
+/// `[platform]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSpec {
+    /// A built-in model name (`aws-lambda`) or a path to a model file.
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Account-wide concurrent requests (default: the model's).
+    #[serde(default)]
+    pub account_concurrency: Option<u32>,
+    /// Routing rule (default `mru`).
+    #[serde(default)]
+    pub routing: Routing,
+    /// Scaling-rate token bucket (default: the model's).
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+}
+
+fn default_model() -> String {
+    "aws-lambda".to_string()
+}
+
+impl Default for PlatformSpec {
+    fn default() -> Self {
+        PlatformSpec {
+            model: default_model(),
+            account_concurrency: None,
+            routing: Routing::default(),
+            scaling: None,
+        }
+    }
+}
+
+/// `[billing]`: switches over the model's prices.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSpec {
+    /// Per-invocation rounding of billed duration (Lambda: "1ms"; before Dec 2020 "100ms").
+    #[serde(default)]
+    pub rounding: Option<Duration>,
+    /// Whether cold-start (init) time is billed.
+    #[serde(default)]
+    pub bill_init: Option<bool>,
+    /// Whether the monthly free tier is subtracted.
+    #[serde(default)]
+    pub free_tier: Option<bool>,
+}
+
+/// `[metrics]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Width of time-series buckets; no time series when absent.
+    #[serde(default)]
+    pub timeseries: Option<Duration>,
+}
+
+/// How a group's total rate is split over its copies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Popularity {
+    /// Every copy gets the same share.
+    Uniform {},
+    /// Copy i (from 1) gets a share proportional to 1 / i^s.
+    Zipf {
+        /// The exponent (1 for the classic Zipf law).
+        s: f64,
+    },
+}
+
+/// One `[[function]]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSpec {
+    /// Name shown in reports (copies get `-1`, `-2`, ... appended).
+    pub name: String,
+    /// Memory size (default 128 MB, Lambda's default).
+    #[serde(default = "default_memory")]
+    pub memory_mb: u32,
+    /// Runtime (default python); chooses the model's cold-start figures.
+    #[serde(default = "default_runtime")]
+    pub runtime: Runtime,
+    /// Architecture (default x86); arm is priced lower.
+    #[serde(default)]
+    pub arch: Arch,
+    /// Warm execution time.
+    pub duration: DistSpec,
+    /// Cold-start delay; when absent, the model's figure for the runtime and memory.
+    #[serde(default)]
+    pub cold_start: Option<DistSpec>,
+    /// Arrival process (for a group of copies: the group's total).
+    pub arrivals: ArrivalSpec,
+    /// Requests running longer are cut here and counted as timeouts (default: the model's
+    /// maximum, so nothing is cut unless asked).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Cap on this function's concurrent requests, reserved out of the account's.
+    #[serde(default)]
+    pub reserved_concurrency: Option<u32>,
+    /// Environments kept initialized for the whole run and billed as provisioned.
+    #[serde(default)]
+    pub provisioned_concurrency: Option<u32>,
+    /// Requests one environment serves at once (1 on Lambda).
+    #[serde(default = "one")]
+    pub concurrency_per_instance: u32,
+    /// Number of identical functions this table stands for (default 1).
+    #[serde(default = "one")]
+    pub copies: u32,
+    /// How the arrival rate is split over copies (default uniform).
+    #[serde(default)]
+    pub popularity: Option<Popularity>,
+}
+
+fn default_memory() -> u32 {
+    128
+}
+fn default_runtime() -> Runtime {
+    Runtime::Python
+}
+fn one() -> u32 {
+    1
+}
+
+impl Scenario {
+    /// Loads a scenario from a path, or a built-in name when no such file exists, and applies
+    /// `--set` overrides (`key.path=value`).
+    pub fn load(name_or_path: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError::new(name_or_path, format!("cannot read: {e}")))?;
+            return Self::from_str_named(&text, name_or_path, overrides);
+        }
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::from_str_named(text, &format!("built-in scenario '{name}'"), overrides);
+        }
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        Err(InputError::new(
+            name_or_path,
+            format!(
+                "no such file, and not a built-in scenario (built-in: {})",
+                names.join(", ")
+            ),
+        ))
+    }
+
+    /// Parses scenario `text` whose origin (for messages) is `origin`, then applies overrides
+    /// and validates.
+    pub fn from_str_named(
+        text: &str,
+        origin: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, InputError> {
+        // Parse the file as written first, so its own mistakes point at its lines.
+        let mut scenario: Scenario = input::from_toml_str(text, origin)?;
+        if !overrides.is_empty() {
+            let table: toml::Table =
+                toml::from_str(text).map_err(|e| input::toml_error(origin, text, &e))?;
+            let mut root = toml::Value::Table(table);
+            for o in overrides {
+                apply_override(&mut root, o).map_err(|m| InputError::new("--set", m))?;
+            }
+            scenario = Scenario::deserialize(root).map_err(|e| {
+                InputError::new(
+                    "--set",
+                    format!(
+                        "{} (after applying {})",
+                        e.message().trim(),
+                        overrides.join(" ")
+                    ),
+                )
+            })?;
+        }
+        if let Err((path, msg)) = scenario.validate() {
+            let (line, column) = input::locate(text, &path).unzip();
+            return Err(InputError {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: format!("{path}: {msg}"),
+            });
+        }
+        Ok(scenario)
+    }
+
+    /// Checks values serde cannot: ranges and consistency. Errors carry the dotted path.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |p: &str, m: String| Err((p.to_string(), m));
+        if self.run.horizon.ns() == 0 {
+            return err("run.horizon", "must be longer than 0".into());
+        }
+        if let Some(w) = self.run.warmup {
+            if w >= self.run.horizon {
+                return err(
+                    "run.warmup",
+                    format!(
+                        "{w} must be shorter than the horizon ({})",
+                        self.run.horizon
+                    ),
+                );
+            }
+        }
+        if let KeepAliveSpec::Fixed { ttl } = self.keep_alive {
+            if ttl.ns() == 0 {
+                return err(
+                    "keep_alive.ttl",
+                    "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
+                );
+            }
+        }
+        if self.platform.account_concurrency == Some(0) {
+            return err("platform.account_concurrency", "must be at least 1".into());
+        }
+        if let Some(s) = &self.platform.scaling {
+            if s.interval.ns() == 0 {
+                return err("platform.scaling.interval", "must be longer than 0".into());
+            }
+        }
+        if let Some(w) = self.metrics.timeseries {
+            if w.ns() == 0 {
+                return err("metrics.timeseries", "must be longer than 0".into());
+            }
+            let span = self.run.horizon.ns() - self.run.warmup.map_or(0, |w| w.ns());
+            if span / w.ns() > crate::metrics::TimeSeries::MAX_BUCKETS {
+                return err(
+                    "metrics.timeseries",
+                    format!(
+                        "{w} makes more than {} buckets over the run; choose a wider bucket",
+                        crate::metrics::TimeSeries::MAX_BUCKETS
+                    ),
+                );
+            }
+        }
+        if self.functions.is_empty() {
+            return err(
+                "function",
+                "a scenario needs at least one [[function]]".into(),
+            );
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, f) in self.functions.iter().enumerate() {
+            let p = |k: &str| format!("function.{i}.{k}");
+            if !names.insert(f.name.as_str()) {
+                return err(&p("name"), format!("'{}' is used by two functions", f.name));
+            }
+            if f.memory_mb == 0 {
+                return err(&p("memory_mb"), "must be at least 1".into());
+            }
+            if f.concurrency_per_instance == 0 {
+                return err(&p("concurrency_per_instance"), "must be at least 1".into());
+            }
+            if f.copies == 0 {
+                return err(&p("copies"), "must be at least 1".into());
+            }
+            if f.timeout.is_some_and(|t| t.ns() == 0) {
+                return err(&p("timeout"), "must be longer than 0".into());
+            }
+            if let Some(Popularity::Zipf { s }) = f.popularity {
+                if !(s.is_finite() && s >= 0.0) {
+                    return err(
+                        &p("popularity.s"),
+                        format!("must be a number >= 0, got {s}"),
+                    );
+                }
+            }
+            if let Err(m) = f.duration.build() {
+                return err(&p("duration"), m);
+            }
+            if let Some(c) = &f.cold_start {
+                if let Err(m) = c.build() {
+                    return err(&p("cold_start"), m);
+                }
+            }
+            if let Err(m) = f.arrivals.build(1.0) {
+                return err(&p("arrivals"), m);
+            }
+        }
+        Ok(())
+    }
+
+    /// A display name: the `name` key, else "scenario".
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("scenario")
+    }
+}
+
+fn parse_override_value(raw: &str) -> toml::Value {
+    // Parse as the right-hand side of a TOML assignment; anything else is a plain string.
+    let doc = format!("v = {raw}");
+    match toml::from_str::<toml::Table>(&doc) {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+/// Sets `key.path=value` in a parsed TOML table. Numeric segments index arrays
+/// (`function.0.memory_mb`). The value is read as TOML (`5`, `true`, `"x"`, `[1, 2]`,
+/// `{ kind = "none" }`) and otherwise taken as a string (`60s`, `5/s`).
+pub fn apply_override(root: &mut toml::Value, spec: &str) -> Result<(), String> {
+    let (key, raw) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("'{spec}': expected KEY=VALUE, e.g. keep_alive.ttl=60s"))?;
+    let key = key.trim();
+    let raw = raw.trim();
+    let value = parse_override_value(raw);
+    let segs: Vec<&str> = key.split('.').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err(format!("'{key}': empty segment in the key path"));
+    }
+    let mut cur = root;
+    // Walk the path, creating tables as needed, and set the value at the last segment.
+    for (n, seg) in segs.iter().enumerate() {
+        let last = n + 1 == segs.len();
+        cur = match cur {
+            toml::Value::Table(t) => {
+                if last {
+                    t.insert(seg.to_string(), value);
+                    return Ok(());
+                }
+                t.entry(seg.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            }
+            toml::Value::Array(a) => {
+                let i: usize = seg.parse().map_err(|_| {
+                    format!(
+                        "'{key}': '{}' is a list, so the next part must be an index, not '{seg}'",
+                        segs[..n].join(".")
+                    )
+                })?;
+                let len = a.len();
+                let slot = a.get_mut(i).ok_or_else(|| {
+                    format!(
+                        "'{key}': index {i} is out of range ('{}' has {len} entries)",
+                        segs[..n].join(".")
+                    )
+                })?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => {
+                return Err(format!(
+                    "'{key}': '{}' is a single value, not a table or list",
+                    segs[..n].join(".")
+                ))
+            }
+        };
+    }
+    Ok(())
+}
