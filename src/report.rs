@@ -232,7 +232,7 @@ impl Report {
             );
             let shown = 20;
             let mut by_requests: Vec<&FunctionReport> = self.functions.iter().collect();
-            by_requests.sort_by(|a, b| b.counts.arrivals.cmp(&a.counts.arrivals));
+            by_requests.sort_by_key(|f| std::cmp::Reverse(f.counts.arrivals));
             for f in by_requests.iter().take(shown) {
                 let _ = writeln!(
                     s,

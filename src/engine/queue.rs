@@ -16,8 +16,7 @@
 //! Nothing here allocates per event once the heap and lanes have grown to the live size.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry<E> {
@@ -33,22 +32,79 @@ impl<E> Entry<E> {
     }
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
+/// A 4-ary min-heap on `(time, seq)`: half the depth of a binary heap, and the four children
+/// of a node share a cache line or two, which makes `pop` (the engine's hottest operation)
+/// markedly cheaper than `std::collections::BinaryHeap`.
+#[derive(Clone, Debug)]
+struct QuadHeap<E> {
+    v: Vec<Entry<E>>,
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+impl<E: Copy> QuadHeap<E> {
+    fn new() -> Self {
+        QuadHeap { v: Vec::new() }
     }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed so that std's max-heap pops the earliest (time, seq) first.
+
     #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
+    fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.v.first()
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry<E>) {
+        let mut i = self.v.len();
+        self.v.push(e);
+        let key = e.key();
+        // Move the hole up while the parent is later.
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.v[parent].key() <= key {
+                break;
+            }
+            self.v[i] = self.v[parent];
+            i = parent;
+        }
+        self.v[i] = e;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.v.pop()?;
+        if self.v.is_empty() {
+            return Some(last);
+        }
+        let top = self.v[0];
+        let n = self.v.len();
+        let key = last.key();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + 4).min(n);
+            let mut best = first;
+            let mut best_key = self.v[first].key();
+            for c in first + 1..end {
+                let k = self.v[c].key();
+                if k < best_key {
+                    best = c;
+                    best_key = k;
+                }
+            }
+            if best_key >= key {
+                break;
+            }
+            self.v[i] = self.v[best];
+            i = best;
+        }
+        self.v[i] = last;
+        Some(top)
     }
 }
 
@@ -72,7 +128,7 @@ pub struct Lane(usize);
 /// ```
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: QuadHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     seq: u64,
     now: SimTime,
@@ -88,7 +144,7 @@ impl<E: Copy> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: QuadHeap::new(),
             lanes: Vec::new(),
             seq: 0,
             now: 0,
@@ -236,7 +292,7 @@ mod tests {
         let mut lane_last = 0u64;
         let mut x = 12345u64;
         let mut now = 0;
-        let mut check_pop = |q: &mut EventQueue<u32>, reference: &mut Vec<(u64, u64, u32)>| {
+        let check_pop = |q: &mut EventQueue<u32>, reference: &mut Vec<(u64, u64, u32)>| {
             let (t, e) = q.pop().unwrap();
             let i = (0..reference.len())
                 .min_by_key(|&i| (reference[i].0, reference[i].1))

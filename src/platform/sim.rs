@@ -332,7 +332,7 @@ impl<O: Observer> Simulation<O> {
                     avail_provisioned: AvailList::default(),
                     stats: FuncStats {
                         counts: Counts::default(),
-                        latency: Latency::new(2),
+                        latency: Latency::new(Latency::COARSE),
                         area: [0; 3],
                         live: 0,
                         peak: 0,
@@ -395,7 +395,7 @@ impl<O: Observer> Simulation<O> {
             horizon,
             pricing,
             counts: Counts::default(),
-            latency: Latency::new(3),
+            latency: Latency::new(Latency::FINE),
             observer,
             name: scenario.display_name().to_string(),
             seed,

@@ -252,8 +252,7 @@ fn build_table(points: &[(f64, Duration)]) -> Result<Box<[Seg]>, String> {
     }
     for (i, w) in points.windows(2).enumerate() {
         let ((p0, v0), (p1, v1)) = (w[0], w[1]);
-        // `!(p1 > p0)` also catches NaN percentiles.
-        if !(p1 > p0) {
+        if p1.is_nan() || p1 <= p0 {
             return Err(format!(
                 "empirical: percentile {p1} (point {}) does not exceed {p0} (point {}); {FORM}",
                 i + 2,
@@ -351,8 +350,13 @@ impl Dist {
             Kind::Uniform { min, width } => width.mul_add(rng.random::<f64>(), *min),
             Kind::Empirical(segs) => table_quantile(segs, rng.random::<f64>()),
         };
-        // `max` first maps NaN to 0; `min` caps heavy tails at the clock's range.
-        x.max(0.0).min(MAX_SECS)
+        // Written out rather than `clamp`, which would pass a NaN through: NaN fails `x >= 0`
+        // and becomes 0; `min` caps heavy tails at the clock's range.
+        if x >= 0.0 {
+            x.min(MAX_SECS)
+        } else {
+            0.0
+        }
     }
 
     /// Draws one value rounded to the nanosecond clock.
