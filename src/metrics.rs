@@ -23,7 +23,10 @@ use serde::Serialize;
 #[derive(Clone, Debug)]
 pub struct Latency {
     bits: u32,
-    counts: Vec<u64>,
+    /// Bucket counts modulo 2^32; `carry` holds the multiples of 2^32 of any bucket that
+    /// overflowed. Half the bytes of u64 counts keeps more functions' histograms in cache.
+    counts: Vec<u32>,
+    carry: Vec<u64>,
     count: u64,
     sum_ns: u128,
     max_ns: SimTime,
@@ -60,6 +63,7 @@ impl Latency {
         Latency {
             bits: bits.clamp(1, 16),
             counts: Vec::new(),
+            carry: Vec::new(),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -98,10 +102,28 @@ impl Latency {
             // Grows only when a new maximum bucket is seen: bounded by 64·2^bits entries.
             self.counts.resize(i + 1, 0);
         }
-        self.counts[i] += 1;
+        match self.counts[i].checked_add(1) {
+            Some(c) => self.counts[i] = c,
+            None => self.overflow(i),
+        }
         self.count += 1;
         self.sum_ns += ns as u128;
         self.max_ns = self.max_ns.max(ns);
+    }
+
+    #[cold]
+    fn overflow(&mut self, i: usize) {
+        self.counts[i] = 0;
+        if self.carry.len() <= i {
+            self.carry.resize(i + 1, 0);
+        }
+        self.carry[i] += 1 << 32;
+    }
+
+    /// The full count of bucket `i`.
+    #[inline]
+    fn bucket(&self, i: usize) -> u64 {
+        self.counts[i] as u64 + self.carry.get(i).copied().unwrap_or(0)
     }
 
     /// Number of values recorded.
@@ -115,8 +137,16 @@ impl Latency {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for i in 0..other.counts.len() {
+            let total = self.bucket(i) + other.bucket(i);
+            self.counts[i] = total as u32;
+            let high = total - (total as u32) as u64;
+            if high > 0 || i < self.carry.len() {
+                if self.carry.len() <= i {
+                    self.carry.resize(i + 1, 0);
+                }
+                self.carry[i] = high;
+            }
         }
         self.count += other.count;
         self.sum_ns += other.sum_ns;
@@ -131,8 +161,8 @@ impl Latency {
         }
         let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
-            seen += c;
+        for i in 0..self.counts.len() {
+            seen += self.bucket(i);
             if seen >= rank {
                 return (self.value(i) / 1000.0).min(self.max_ns as f64 / 1e6);
             }
@@ -161,12 +191,10 @@ impl Latency {
     pub fn cdf(&self) -> Vec<(f64, f64)> {
         let mut seen = 0;
         let n = self.count.max(1) as f64;
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(i, &c)| {
-                seen += c;
+        (0..self.counts.len())
+            .filter(|&i| self.bucket(i) > 0)
+            .map(|i| {
+                seen += self.bucket(i);
                 (self.value(i) / 1000.0, seen as f64 / n)
             })
             .collect()
@@ -457,6 +485,24 @@ mod tests {
             assert!((s.p99 - 990.0).abs() <= tol(990.0), "{bits}: {}", s.p99);
             assert_eq!(s.max, 1000.0);
         }
+    }
+
+    #[test]
+    fn counts_survive_overflowing_32_bits() {
+        let mut h = Latency::new(Latency::COARSE);
+        h.record(5_000);
+        let i = h.index(5);
+        h.counts[i] = u32::MAX - 1;
+        h.record(5_000); // reaches u32::MAX
+        h.record(5_000); // wraps into the carry
+        h.record(7_000_000);
+        assert_eq!(h.bucket(i), u32::MAX as u64 + 1);
+        let mut m = Latency::new(Latency::COARSE);
+        m.merge(&h);
+        m.merge(&h);
+        assert_eq!(m.bucket(i), 2 * (u32::MAX as u64 + 1));
+        // The median is the 5 µs bucket, the maximum the one recorded.
+        assert!((h.quantile_ms(0.5) - 0.005).abs() < 0.001);
     }
 
     #[test]

@@ -1,0 +1,8 @@
+//! faasim's integration tests: one test binary, one module per concern (ripgrep's layout).
+//! Run with `cargo test --release`.
+
+mod util;
+
+mod cli;
+mod properties;
+mod validation;
