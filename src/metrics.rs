@@ -234,13 +234,18 @@ pub enum Level {
     Idle = 2,
 }
 
-/// Time-integrated counts of environments by level.
+/// Environments by level over time: the current counts, the peak, and (when asked) the
+/// per-bucket time series. The run's time-weighted means are summed from the per-environment
+/// time-in-state intervals the simulation keeps per function, so this stays cheap when no time
+/// series is wanted.
 #[derive(Clone, Debug)]
 pub struct Levels {
     count: [u64; 3],
-    area: [u128; 3],
+    total: u64,
     last: SimTime,
     start: SimTime,
+    /// Whether the measured window has begun (the peak counts from then).
+    started: bool,
     peak: u64,
     series: Option<TimeSeries>,
 }
@@ -260,53 +265,62 @@ pub struct InstanceSummary {
     pub peak: u64,
 }
 
+impl InstanceSummary {
+    /// Means from `area[level]` = ns × environments over a window of `span` ns.
+    pub fn from_areas(area: &[u128; 3], span: SimTime, peak: u64) -> Self {
+        let span = span.max(1) as f64;
+        let m = |l: Level| area[l as usize] as f64 / span;
+        InstanceSummary {
+            mean_total: area.iter().sum::<u128>() as f64 / span,
+            mean_busy: m(Level::Busy),
+            mean_idle: m(Level::Idle),
+            mean_initializing: m(Level::Initializing),
+            peak,
+        }
+    }
+}
+
 impl Levels {
-    /// Integrates from `start` (the warm-up time); `series` collects per-bucket figures.
+    /// Measures from `start` (the warm-up time); `series` collects per-bucket figures.
     pub fn new(start: SimTime, series: Option<TimeSeries>) -> Self {
         Levels {
             count: [0; 3],
-            area: [0; 3],
+            total: 0,
             last: 0,
             start,
+            started: start == 0,
             peak: 0,
             series,
-        }
-    }
-
-    #[inline]
-    fn advance(&mut self, now: SimTime) {
-        if now > self.last {
-            let from = self.last.max(self.start);
-            if now > from {
-                let dt = (now - from) as u128;
-                for (a, c) in self.area.iter_mut().zip(self.count) {
-                    *a += dt * c as u128;
-                }
-                if let Some(s) = self.series.as_mut() {
-                    s.integrate(from, now, &self.count);
-                }
-            }
-            self.last = now;
-        }
-        if now >= self.start {
-            let total = self.count.iter().sum::<u64>();
-            self.peak = self.peak.max(total);
         }
     }
 
     /// One environment enters `to` (from `from`, or from nothing) at `now`.
     #[inline]
     pub fn change(&mut self, now: SimTime, from: Option<Level>, to: Option<Level>) {
-        self.advance(now);
+        if let Some(s) = self.series.as_mut() {
+            if now > self.last {
+                let from = self.last.max(self.start);
+                if now > from {
+                    s.integrate(from, now, &self.count);
+                }
+                self.last = now;
+            }
+        }
+        if !self.started && now >= self.start {
+            // Environments alive when the window opens count towards the peak.
+            self.started = true;
+            self.peak = self.total;
+        }
         if let Some(f) = from {
             self.count[f as usize] -= 1;
+            self.total -= 1;
         }
         if let Some(t) = to {
             self.count[t as usize] += 1;
-        }
-        if now >= self.start {
-            let total = self.count.iter().sum::<u64>();
-            self.peak = self.peak.max(total);
+            self.total += 1;
+            if self.started && self.total > self.peak {
+                self.peak = self.total;
+            }
         }
     }
 
@@ -315,28 +329,20 @@ impl Levels {
         self.count[level as usize]
     }
 
-    /// Closes the window at `end` and returns the time-weighted means.
-    pub fn finish(&mut self, end: SimTime) -> InstanceSummary {
-        self.advance(end);
-        let span = end.saturating_sub(self.start).max(1) as f64;
-        let m = |l: Level| self.area[l as usize] as f64 / span;
-        InstanceSummary {
-            mean_total: (self.area.iter().sum::<u128>()) as f64 / span,
-            mean_busy: m(Level::Busy),
-            mean_idle: m(Level::Idle),
-            mean_initializing: m(Level::Initializing),
-            peak: self.peak,
-        }
-    }
-
-    /// The time series, if one was asked for.
-    pub fn series_mut(&mut self) -> Option<&mut TimeSeries> {
-        self.series.as_mut()
+    /// Closes the window at `end`; returns the peak.
+    pub fn finish(&mut self, end: SimTime) -> u64 {
+        self.change(end, None, None);
+        self.peak
     }
 
     /// Takes the time series out (after [`Levels::finish`]).
     pub fn take_series(&mut self) -> Option<TimeSeries> {
         self.series.take()
+    }
+
+    /// The time series, if one was asked for.
+    pub fn series_mut(&mut self) -> Option<&mut TimeSeries> {
+        self.series.as_mut()
     }
 }
 
@@ -441,34 +447,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn levels_integrate_exactly() {
+    fn levels_track_peak_and_series() {
         let mut l = Levels::new(0, Some(TimeSeries::new(0, 10, 5)));
         l.change(0, None, Some(Level::Initializing));
         l.change(2, Some(Level::Initializing), Some(Level::Busy));
         l.change(4, None, Some(Level::Idle));
         l.change(6, Some(Level::Busy), Some(Level::Idle));
-        let s = l.finish(10);
-        // Initializing 2 units, busy 4, idle 6 + 4 = 10, over 10.
-        assert_eq!(s.mean_initializing, 0.2);
-        assert_eq!(s.mean_busy, 0.4);
-        assert_eq!(s.mean_idle, 1.0);
-        assert_eq!(s.peak, 2);
+        assert_eq!(l.finish(10), 2);
         let b = l.take_series().unwrap().finish();
         assert_eq!(b.len(), 2);
+        // [0, 5): initializing 0-2, busy 2-5 (3 units), idle 4-5 (1 unit).
+        assert_eq!(b[0].initializing, 2.0 / 5.0);
         assert_eq!(b[0].busy, 3.0 / 5.0);
-        // [5, 10): one idle env until 6, then two.
+        assert_eq!(b[0].idle, 1.0 / 5.0);
+        // [5, 10): busy until 6; one idle env until 6, then two.
+        assert_eq!(b[1].busy, 1.0 / 5.0);
         assert_eq!(b[1].idle, (1.0 + 2.0 * 4.0) / 5.0);
     }
 
     #[test]
-    fn warmup_is_ignored() {
+    fn warmup_is_ignored_by_the_peak() {
         let mut l = Levels::new(5, None);
         l.change(0, None, Some(Level::Busy));
         l.change(0, None, Some(Level::Busy));
         l.change(3, Some(Level::Busy), None);
-        let s = l.finish(15);
-        assert_eq!(s.mean_busy, 1.0);
-        assert_eq!(s.peak, 1);
+        assert_eq!(l.finish(15), 1);
+        let mut l = Levels::new(5, None);
+        l.change(0, None, Some(Level::Busy));
+        l.change(7, None, Some(Level::Busy));
+        l.change(8, Some(Level::Busy), None);
+        assert_eq!(l.finish(15), 2);
+    }
+
+    #[test]
+    fn means_from_areas() {
+        let s = InstanceSummary::from_areas(&[2, 4, 10], 10, 3);
+        assert_eq!(
+            (s.mean_initializing, s.mean_busy, s.mean_idle, s.mean_total),
+            (0.2, 0.4, 1.0, 1.6)
+        );
     }
 
     #[test]
