@@ -42,7 +42,10 @@ fn child(scenario: &str, sets: &[String]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let mut scenario = "bench-standard".to_string();
     let mut sets = Vec::new();
     let mut quick = false;
@@ -79,9 +82,10 @@ fn main() {
         }
         let out = cmd.output().expect("child runs");
         let text = String::from_utf8_lossy(&out.stdout);
-        let line = text.lines().find(|l| l.starts_with("RESULT")).unwrap_or_else(|| {
-            panic!("child failed: {}", String::from_utf8_lossy(&out.stderr))
-        });
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("RESULT"))
+            .unwrap_or_else(|| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)));
         let field = |k: &str| -> f64 {
             line.split_whitespace()
                 .find_map(|kv| kv.strip_prefix(&format!("{k}=")))

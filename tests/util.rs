@@ -17,7 +17,9 @@ pub fn run(text: &str) -> Report {
 /// Two-sided Student t quantile for a 95% interval with `df` degrees of freedom.
 pub fn t95(df: usize) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
-    StudentsT::new(0.0, 1.0, df as f64).unwrap().inverse_cdf(0.975)
+    StudentsT::new(0.0, 1.0, df as f64)
+        .unwrap()
+        .inverse_cdf(0.975)
 }
 
 /// Mean and half-width of the 95% confidence interval of `xs` (batch means).

@@ -21,7 +21,9 @@ fn ci(xs: &[f64], level: f64) -> (f64, f64) {
 }
 
 fn series(r: &faasim::Report) -> &[Bucket] {
-    r.timeseries.as_deref().expect("scenario asks for a time series")
+    r.timeseries
+        .as_deref()
+        .expect("scenario asks for a time series")
 }
 
 /// Erlang's loss formula B(c, a) by the stable recurrence B(0) = 1, B(k) = a·B(k−1)/(k + a·B(k−1)).
@@ -167,7 +169,10 @@ fn simfaas_published_example() {
         .as_str());
     let p = r.cold_start_probability;
     let n = r.instances.mean_total;
-    assert!((p - 0.00135).abs() <= 0.1 * 0.00135, "cold-start probability {p}");
+    assert!(
+        (p - 0.00135).abs() <= 0.1 * 0.00135,
+        "cold-start probability {p}"
+    );
     assert!((n - 7.70).abs() <= 0.03 * 7.70, "mean instances {n}");
     let b = series(&r);
     let probs: Vec<f64> = b
@@ -224,8 +229,15 @@ fn billing_through_a_run() {
     let r = run(text);
     assert_eq!(r.counts.completed, 600_000);
     assert!((r.cost_usd.compute - 0.28).abs() < 1e-4, "{:?}", r.cost_usd);
-    assert!((r.cost_usd.requests - 0.12).abs() < 1e-9, "{:?}", r.cost_usd);
-    let r = run(&text.replace("bill_init = false", "bill_init = false\nrounding = \"100ms\""));
+    assert!(
+        (r.cost_usd.requests - 0.12).abs() < 1e-9,
+        "{:?}",
+        r.cost_usd
+    );
+    let r = run(&text.replace(
+        "bill_init = false",
+        "bill_init = false\nrounding = \"100ms\"",
+    ));
     assert!((r.cost_usd.compute - 1.00).abs() < 1e-4, "{:?}", r.cost_usd);
     assert!((r.cost_usd.total - 1.12).abs() < 1e-4);
 }
