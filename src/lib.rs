@@ -49,8 +49,9 @@ pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
-    let model = platform::model::load(&scenario.platform.model)?;
+    let model = platform::model::load(&scenario.platform.model)
+        .map_err(|e| scenario.wrap_model_error(e))?;
     let sim = platform::sim::Simulation::new(scenario, &model, run)
-        .map_err(|m| InputError::new(scenario.display_name(), m))?;
+        .map_err(|e| scenario.error_at(&e.path, &e.message))?;
     Ok(sim.run())
 }

@@ -68,11 +68,29 @@ pub struct Scenario {
     /// The functions (`[[function]]` tables).
     #[serde(rename = "function")]
     pub functions: Vec<FunctionSpec>,
+    /// Where the scenario was read from, its text and the overrides applied, so that errors
+    /// found later (on the platform model) can still point at a file and line.
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// Where a scenario came from (not part of the file format).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Source {
+    /// File path or built-in name.
+    pub origin: String,
+    /// The text as read.
+    pub text: String,
+    /// `--set` overrides applied on top, as `key=value`.
+    pub overrides: Vec<String>,
 }
 
 /// `[run]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [run] table with horizon, seed, warmup"
+)]
 pub struct RunSpec {
     /// Simulated time; arrivals stop here and requests still running are reported in flight.
     pub horizon: Duration,
@@ -101,7 +119,10 @@ pub enum Routing {
 
 /// `[platform]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [platform] table with model, account_concurrency, routing, scaling"
+)]
 pub struct PlatformSpec {
     /// A built-in model name (`aws-lambda`) or a path to a model file.
     #[serde(default = "default_model")]
@@ -134,7 +155,10 @@ impl Default for PlatformSpec {
 
 /// `[billing]`: switches over the model's prices.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [billing] table with rounding, bill_init, free_tier"
+)]
 pub struct BillingSpec {
     /// Per-invocation rounding of billed duration (Lambda: "1ms"; before Dec 2020 "100ms").
     #[serde(default)]
@@ -149,7 +173,7 @@ pub struct BillingSpec {
 
 /// `[metrics]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [metrics] table with timeseries")]
 pub struct MetricsSpec {
     /// Width of time-series buckets; no time series when absent.
     #[serde(default)]
@@ -158,7 +182,12 @@ pub struct MetricsSpec {
 
 /// How a group's total rate is split over its copies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a table with kind = \"uniform\" or kind = \"zipf\" (with s)"
+)]
 pub enum Popularity {
     /// Every copy gets the same share.
     Uniform {},
@@ -171,7 +200,10 @@ pub enum Popularity {
 
 /// One `[[function]]` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [[function]] table with name, duration, arrivals and optional settings"
+)]
 pub struct FunctionSpec {
     /// Name shown in reports (copies get `-1`, `-2`, ... appended).
     pub name: String,
@@ -262,26 +294,66 @@ impl Scenario {
                 apply_override(&mut root, o).map_err(|m| InputError::new("--set", m))?;
             }
             scenario = Scenario::deserialize(root).map_err(|e| {
-                InputError::new(
-                    "--set",
-                    format!(
-                        "{} (after applying {})",
-                        e.message().trim(),
-                        overrides.join(" ")
-                    ),
-                )
+                let mut m = format!(
+                    "{} (after applying {})",
+                    e.message().trim(),
+                    overrides.join(" ")
+                );
+                if m.contains("unknown field") && overrides.iter().any(|o| o.contains(".kind=")) {
+                    // Changing a kind leaves the old kind's keys behind.
+                    m.push_str(
+                        "; to replace a whole table, set it at once, e.g. keep_alive={kind=\"none\"}",
+                    );
+                }
+                InputError::new("--set", m)
             })?;
         }
+        scenario.source = Source {
+            origin: origin.to_string(),
+            text: text.to_string(),
+            overrides: overrides.to_vec(),
+        };
+        if scenario.name.is_none() {
+            // A file's stem is a better label than a generic word.
+            let stem = Path::new(origin).file_stem().and_then(|s| s.to_str());
+            scenario.name = stem.map(str::to_string);
+        }
         if let Err((path, msg)) = scenario.validate() {
-            let (line, column) = input::locate(text, &path).unzip();
-            return Err(InputError {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: format!("{path}: {msg}"),
-            });
+            return Err(scenario.error_at(&path, &msg));
         }
         Ok(scenario)
+    }
+
+    /// An error about field `path` (dotted), pointing at the `--set` override that wrote it, or
+    /// else at its line in the file (or the nearest written parent when it was left out).
+    pub fn error_at(&self, path: &str, message: &str) -> InputError {
+        let message = format!("{path}: {message}");
+        let set_by = self.source.overrides.iter().find(|o| {
+            let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
+            path == key
+                || path.starts_with(&format!("{key}."))
+                || key.starts_with(&format!("{path}."))
+        });
+        if let Some(o) = set_by {
+            return InputError::new(format!("--set {o}"), message);
+        }
+        let (line, column) = input::locate(&self.source.text, path).unzip();
+        InputError {
+            origin: self.source.origin.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// Places a failure to load the platform model: a model that cannot be found is the
+    /// scenario's `platform.model` line; an error inside a model file stays where it is.
+    pub fn wrap_model_error(&self, e: InputError) -> InputError {
+        if e.line.is_some() {
+            e
+        } else {
+            self.error_at("platform.model", &e.message)
+        }
     }
 
     /// Checks values serde cannot: ranges and consistency. Errors carry the dotted path.

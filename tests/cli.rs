@@ -500,7 +500,6 @@ fn version_exits_0_and_prints_the_version() {
 // Known problems, kept as ignored tests that describe the wanted behaviour.
 
 #[test]
-#[ignore = "product bug: a --set value that fails validation is reported at the file's line"]
 fn a_bad_value_from_set_is_not_blamed_on_the_file() {
     // hello.toml line 16 is `ttl = "10min"`, which is fine; the 0s came from --set.
     let err = bad_input(&faasim(&["run", "hello", "--set", "keep_alive.ttl=0s"]));
@@ -508,7 +507,6 @@ fn a_bad_value_from_set_is_not_blamed_on_the_file() {
 }
 
 #[test]
-#[ignore = "product bug: errors found while building the simulation name neither file nor key"]
 fn simulation_setup_errors_name_the_file_and_key() {
     let text = small_with(
         "[keep_alive]",

@@ -257,9 +257,26 @@ pub struct Simulation<O: Observer = Quiet> {
     seed: u64,
 }
 
+/// A scenario that cannot run on the chosen model: the dotted path of the offending field and
+/// what is wrong. [`Scenario::error_at`] turns it into a positioned input error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupError {
+    /// Dotted path of the field, e.g. `function.0.memory_mb`.
+    pub path: String,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+fn setup_err(path: impl Into<String>, message: impl Into<String>) -> SetupError {
+    SetupError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
 impl Simulation<Quiet> {
     /// Builds a run of `scenario` on `model`, with run index `run` (0 for a single run).
-    pub fn new(scenario: &Scenario, model: &PlatformModel, run: u64) -> Result<Self, String> {
+    pub fn new(scenario: &Scenario, model: &PlatformModel, run: u64) -> Result<Self, SetupError> {
         Self::with_observer(scenario, model, run, Quiet)
     }
 }
@@ -271,38 +288,66 @@ impl<O: Observer> Simulation<O> {
         model: &PlatformModel,
         run: u64,
         observer: O,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SetupError> {
         let seed = scenario.run.seed;
         let horizon = scenario.run.horizon.ns();
         let warmup = scenario.run.warmup.map_or(0, |w| w.ns());
         let mut funcs = Vec::new();
         let mut reserved = Vec::new();
         for (g, spec) in scenario.functions.iter().enumerate() {
+            let at = |k: &str| format!("function.{g}.{k}");
+            let limits = &model.limits;
+            if spec.memory_mb < limits.memory_mb_min || spec.memory_mb > limits.memory_mb_max {
+                return Err(setup_err(
+                    at("memory_mb"),
+                    format!(
+                        "{} MB is outside what model '{}' allows ({} to {} MB)",
+                        spec.memory_mb, model.name, limits.memory_mb_min, limits.memory_mb_max
+                    ),
+                ));
+            }
+            if let Some(t) = spec.timeout.filter(|t| *t > limits.max_timeout) {
+                return Err(setup_err(
+                    at("timeout"),
+                    format!(
+                        "{t} is longer than model '{}' allows ({})",
+                        model.name, limits.max_timeout
+                    ),
+                ));
+            }
+            let provisioned = spec.provisioned_concurrency.unwrap_or(0);
+            if let Some(r) = spec.reserved_concurrency.filter(|&r| provisioned > r) {
+                return Err(setup_err(
+                    at("provisioned_concurrency"),
+                    format!("{provisioned} is more than the function's reserved concurrency ({r})"),
+                ));
+            }
             let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
             let duration = spec
                 .duration
                 .build()
-                .map_err(|e| format!("function {}: duration: {e}", spec.name))?;
+                .map_err(|e| setup_err(at("duration"), e))?;
             let cold_start = match &spec.cold_start {
-                Some(d) => ColdStart::Given(
-                    d.build()
-                        .map_err(|e| format!("function {}: cold_start: {e}", spec.name))?,
-                ),
+                Some(d) => ColdStart::Given(d.build().map_err(|e| setup_err(at("cold_start"), e))?),
                 None => {
+                    let model_err = |e: String| setup_err("platform.model", e);
                     let rt = model.runtime_cold_start(spec.runtime).ok_or_else(|| {
-                        format!(
-                            "model '{}' has no cold-start figures for runtime {}",
-                            model.name, spec.runtime
+                        setup_err(
+                            at("runtime"),
+                            format!(
+                                "model '{}' has no cold-start figures for runtime {}",
+                                model.name, spec.runtime
+                            ),
                         )
                     })?;
                     ColdStart::Model {
-                        platform: model.cold_start.platform.build()?,
-                        init: rt.init.build()?,
+                        platform: model.cold_start.platform.build().map_err(model_err)?,
+                        init: rt.init.build().map_err(model_err)?,
                         scale: model.cold_start_scale(spec.memory_mb, rt),
                     }
                 }
             };
-            let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).ns();
+            let timeout = spec.timeout.unwrap_or(limits.max_timeout).ns();
             for (c, w) in weights.iter().enumerate() {
                 let name = if spec.copies == 1 {
                     spec.name.clone()
@@ -315,7 +360,7 @@ impl<O: Observer> Simulation<O> {
                 let arrivals = spec
                     .arrivals
                     .build(*w)
-                    .map_err(|e| format!("function {name}: arrivals: {e}"))?;
+                    .map_err(|e| setup_err(at("arrivals"), e))?;
                 reserved.push(spec.reserved_concurrency);
                 funcs.push(Func {
                     name,
@@ -323,7 +368,7 @@ impl<O: Observer> Simulation<O> {
                     arch: spec.arch,
                     per_instance: spec.concurrency_per_instance,
                     timeout,
-                    provisioned: spec.provisioned_concurrency.unwrap_or(0),
+                    provisioned,
                     duration: duration.clone(),
                     cold_start: cold_start.clone(),
                     arrivals,
@@ -350,13 +395,37 @@ impl<O: Observer> Simulation<O> {
             .platform
             .account_concurrency
             .unwrap_or(model.limits.account_concurrency);
-        let (pools, pool_of) = Pools::new(account, &reserved)?;
+        let (pools, pool_of) = Pools::new(account, &reserved).map_err(|e| {
+            setup_err(
+                "platform.account_concurrency",
+                format!("{e}; raise account_concurrency or lower the reservations"),
+            )
+        })?;
+        if let Some((i, f)) = funcs
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.provisioned > account)
+        {
+            return Err(setup_err(
+                "platform.account_concurrency",
+                format!(
+                    "function {} has {} provisioned environments, more than the account's concurrency ({account}) (function {i})",
+                    f.name, f.provisioned
+                ),
+            ));
+        }
         let scaling = scenario
             .platform
             .scaling
             .clone()
             .unwrap_or_else(|| model.scaling.clone());
-        scaling.validate()?;
+        scaling.validate().map_err(|e| match e.split_once(": ") {
+            // Scaling::validate names the key first ("burst: ...").
+            Some((key, msg)) if !key.contains(' ') => {
+                setup_err(format!("platform.scaling.{key}"), msg)
+            }
+            _ => setup_err("platform.scaling", e),
+        })?;
         let bucket = TokenBucket::new(scaling.burst, scaling.refill as f64, scaling.interval.ns());
         let buckets = match scaling.scope {
             ScalingScope::Account => vec![bucket],
@@ -599,7 +668,9 @@ impl<O: Observer> Simulation<O> {
             exec = func.timeout;
             self.reqs[r as usize].timed_out = true;
         }
-        self.queue.schedule(now + exec, Event::Complete(r));
+        // Saturating: a delay beyond the clock means "never within this run".
+        self.queue
+            .schedule(now.saturating_add(exec), Event::Complete(r));
     }
 
     fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason) {
@@ -707,7 +778,8 @@ impl<O: Observer> Simulation<O> {
                 init_ns: init,
             },
         );
-        self.queue.schedule(now + init, Event::InitDone(e));
+        self.queue
+            .schedule(now.saturating_add(init), Event::InitDone(e));
     }
 
     #[inline]
