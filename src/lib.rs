@@ -46,6 +46,21 @@ pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
     simulate_run(scenario, 0)
 }
 
+/// Runs `scenario` with a keep-alive policy of the caller's own (see [`policy::Policy`]),
+/// ignoring its `[keep_alive]` table.
+pub fn simulate_with_policy<P: policy::Policy>(
+    scenario: &Scenario,
+    run: u64,
+    policy: P,
+) -> Result<Report, InputError> {
+    let model = platform::model::load(&scenario.platform.model)
+        .map_err(|e| scenario.wrap_model_error(e))?;
+    let sim =
+        platform::sim::Simulation::with_policy(scenario, &model, run, platform::sim::Quiet, policy)
+            .map_err(|e| scenario.error_at(&e.path, &e.message))?;
+    Ok(sim.run())
+}
+
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {

@@ -121,7 +121,7 @@ pub enum Routing {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a [platform] table with model, account_concurrency, routing, scaling"
+    expecting = "a [platform] table with model, account_concurrency, routing, scaling, scaling_rule, front_door"
 )]
 pub struct PlatformSpec {
     /// A built-in model name (`aws-lambda`) or a path to a model file.
@@ -136,6 +136,23 @@ pub struct PlatformSpec {
     /// Scaling-rate token bucket (default: the model's).
     #[serde(default)]
     pub scaling: Option<Scaling>,
+    /// Which of the model's scaling rules applies when `scaling` is not given.
+    #[serde(default)]
+    pub scaling_rule: ScalingRule,
+    /// An HTTP front door named in the model (e.g. `api-gateway-rest`), or `none` (default).
+    #[serde(default)]
+    pub front_door: Option<String>,
+}
+
+/// Which of a model's scaling rules a scenario uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScalingRule {
+    /// The model's `[scaling]` (Lambda: the 2023 per-function rule).
+    #[default]
+    Current,
+    /// The model's `[scaling_legacy]` (Lambda: the account-wide burst before November 2023).
+    Legacy,
 }
 
 fn default_model() -> String {
@@ -149,6 +166,8 @@ impl Default for PlatformSpec {
             account_concurrency: None,
             routing: Routing::default(),
             scaling: None,
+            scaling_rule: ScalingRule::default(),
+            front_door: None,
         }
     }
 }
@@ -242,6 +261,17 @@ pub struct FunctionSpec {
     /// How the arrival rate is split over copies (default uniform).
     #[serde(default)]
     pub popularity: Option<Popularity>,
+    /// Share (0 to 1) of the warm duration that is CPU work at one full vCPU: it stretches
+    /// below one vCPU's worth of memory and is what CPU-time billing charges (default 0).
+    #[serde(default)]
+    pub cpu_bound: Option<f64>,
+    /// Restore from a snapshot instead of running init (Lambda SnapStart), where the model
+    /// supports it for the runtime.
+    #[serde(default)]
+    pub snapstart: bool,
+    /// Deployment package or container image size, MB, fetched on a cold start.
+    #[serde(default)]
+    pub package_mb: Option<f64>,
 }
 
 fn default_memory() -> u32 {
@@ -373,13 +403,8 @@ impl Scenario {
                 );
             }
         }
-        if let KeepAliveSpec::Fixed { ttl } = self.keep_alive {
-            if ttl.ns() == 0 {
-                return err(
-                    "keep_alive.ttl",
-                    "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
-                );
-            }
+        if let Err((k, m)) = self.keep_alive.validate() {
+            return err(&format!("keep_alive.{k}"), m);
         }
         if self.platform.account_concurrency == Some(0) {
             return err("platform.account_concurrency", "must be at least 1".into());
@@ -387,6 +412,12 @@ impl Scenario {
         if let Some(s) = &self.platform.scaling {
             if s.interval.ns() == 0 {
                 return err("platform.scaling.interval", "must be longer than 0".into());
+            }
+            if self.platform.scaling_rule != ScalingRule::Current {
+                return err(
+                    "platform.scaling_rule",
+                    "give either scaling (a bucket of your own) or scaling_rule, not both".into(),
+                );
             }
         }
         if let Some(w) = self.metrics.timeseries {
@@ -427,6 +458,12 @@ impl Scenario {
             }
             if f.timeout.is_some_and(|t| t.ns() == 0) {
                 return err(&p("timeout"), "must be longer than 0".into());
+            }
+            if let Some(c) = f.cpu_bound.filter(|c| !(0.0..=1.0).contains(c)) {
+                return err(&p("cpu_bound"), format!("must be between 0 and 1, got {c}"));
+            }
+            if let Some(m) = f.package_mb.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+                return err(&p("package_mb"), format!("must be a number >= 0, got {m}"));
             }
             if let Some(Popularity::Zipf { s }) = f.popularity {
                 if !(s.is_finite() && s >= 0.0) {

@@ -354,7 +354,8 @@ impl Watch {
                 .collect(),
             ttl: match sc.keep_alive {
                 faasim::policy::KeepAliveSpec::Fixed { ttl } => Some(ttl.ns()),
-                faasim::policy::KeepAliveSpec::None {} => None,
+                // The generator only writes fixed and none.
+                _ => None,
             },
             pool_used: vec![0; pool_cap.len()],
             pool_of,
@@ -517,6 +518,13 @@ impl Watch {
                 }
                 self.admit(now, what, func, env, true);
             }
+            Happening::Prewarm { func, env, .. } => match self.envs.get(&env) {
+                Some(e) => {
+                    let msg = format!("pre-warm on a live environment {e:?}");
+                    self.fail(now, what, msg);
+                }
+                None => self.env_born(now, what, func, env, EnvPhase::Initializing),
+            },
             Happening::Ready { func, env } => match self.envs.get_mut(&env) {
                 Some(e) if e.phase == EnvPhase::Initializing && e.func == func => {
                     e.phase = EnvPhase::Ready;

@@ -50,6 +50,8 @@ pub struct Env {
     pub init_ns: SimTime,
     /// First request waiting for initialization (request slab index), or NIL.
     pub pending: u32,
+    /// For a pre-warmed environment: when it expires if nobody uses it.
+    pub expire_at: SimTime,
     prev: u32,
     next: u32,
     linked: bool,
@@ -76,6 +78,7 @@ impl EnvSlab {
             since: now,
             init_ns: 0,
             pending: NIL,
+            expire_at: 0,
             prev: NIL,
             next: NIL,
             linked: false,

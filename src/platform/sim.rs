@@ -23,7 +23,7 @@ use crate::platform::env::{AvailList, EnvSlab, EnvState, NIL};
 use crate::platform::function::Arch;
 use crate::platform::limits::{Pools, TokenBucket};
 use crate::platform::model::{PlatformModel, Pricing, ScalingScope};
-use crate::policy::{IdleDecision, KeepAliveSpec};
+use crate::policy::{Builtin, FunctionInfo, IdleDecision, Policy};
 use crate::report::{FunctionReport, Report};
 use crate::rng::{self, Stream, StreamKind};
 use crate::scenario::{Popularity, Routing, Scenario};
@@ -43,6 +43,8 @@ pub enum Event {
     Complete(u32),
     /// Keep-alive timer of environment `.0`, valid if its generation is still `.1`.
     Expire(u32, u32),
+    /// Pre-warm an environment of function `.0`, valid if its pre-warm generation is `.1`.
+    Prewarm(u32, u32),
 }
 
 /// Why a request was throttled.
@@ -94,6 +96,15 @@ pub enum Happening {
         /// Request id.
         req: u32,
         /// Init delay of the new environment; 0 when joining one already initializing.
+        init_ns: SimTime,
+    },
+    /// The policy started pre-warming an environment (no request waiting for it).
+    Prewarm {
+        /// Function index.
+        func: u32,
+        /// Environment id.
+        env: u32,
+        /// Init delay.
         init_ns: SimTime,
     },
     /// An environment finished initializing.
@@ -166,6 +177,18 @@ enum ColdStart {
 }
 
 impl ColdStart {
+    /// Mean delay, seconds.
+    fn mean_secs(&self) -> f64 {
+        match self {
+            ColdStart::Given(d) => d.mean(),
+            ColdStart::Model {
+                platform,
+                init,
+                scale,
+            } => platform.mean() + init.mean() * scale,
+        }
+    }
+
     #[inline]
     fn sample(&self, rng: &mut Stream) -> SimTime {
         match self {
@@ -207,6 +230,13 @@ struct Func {
     provisioned: u32,
     avail: AvailList,
     avail_provisioned: AvailList,
+    /// Requests of this function in flight, and since when it has had none (its idle time
+    /// starts there; `SimTime::MAX` before its first request).
+    in_flight: u32,
+    idle_since: SimTime,
+    /// The pending pre-warm's generation and the expiry of the environment it will create.
+    prewarm_gen: u32,
+    prewarm_expire: SimTime,
     timeout: SimTime,
     rng_durations: Stream,
     duration: Dist,
@@ -233,8 +263,8 @@ struct Req {
     next: u32,
 }
 
-/// One run of a scenario on a platform model.
-pub struct Simulation<O: Observer = Quiet> {
+/// One run of a scenario on a platform model, with observer `O` and keep-alive policy `P`.
+pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     funcs: Vec<Func>,
     envs: EnvSlab,
     reqs: Vec<Req>,
@@ -243,7 +273,9 @@ pub struct Simulation<O: Observer = Quiet> {
     buckets: Vec<TokenBucket>,
     routing: Routing,
     rng_routing: Stream,
-    keep_alive: KeepAliveSpec,
+    policy: P,
+    /// Whether the policy's expiries can go in a FIFO lane (see `Policy::fifo_expiry`).
+    fifo_expiry: bool,
     lane: Lane,
     queue: EventQueue<Event>,
     levels: Levels,
@@ -288,6 +320,19 @@ impl<O: Observer> Simulation<O> {
         model: &PlatformModel,
         run: u64,
         observer: O,
+    ) -> Result<Self, SetupError> {
+        Simulation::with_policy(scenario, model, run, observer, scenario.keep_alive.build())
+    }
+}
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// Builds a run with a policy of the caller's own instead of the scenario's `[keep_alive]`.
+    pub fn with_policy(
+        scenario: &Scenario,
+        model: &PlatformModel,
+        run: u64,
+        observer: O,
+        mut policy: P,
     ) -> Result<Self, SetupError> {
         let seed = scenario.run.seed;
         let horizon = scenario.run.horizon.ns();
@@ -379,6 +424,10 @@ impl<O: Observer> Simulation<O> {
                     bucket: 0,
                     avail: AvailList::default(),
                     avail_provisioned: AvailList::default(),
+                    in_flight: 0,
+                    idle_since: SimTime::MAX,
+                    prewarm_gen: 0,
+                    prewarm_expire: 0,
                     stats: FuncStats {
                         counts: Counts::default(),
                         latency: Latency::new(Latency::COARSE),
@@ -449,6 +498,15 @@ impl<O: Observer> Simulation<O> {
             .metrics
             .timeseries
             .map(|w| TimeSeries::new(warmup, horizon, w.ns()));
+        let infos: Vec<FunctionInfo> = funcs
+            .iter()
+            .map(|f| FunctionInfo {
+                name: f.name.clone(),
+                memory_mb: f.memory_mb,
+                mean_cold_start_s: f.cold_start.mean_secs(),
+            })
+            .collect();
+        policy.start(&infos);
         let mut queue = EventQueue::new();
         let lane = queue.add_lane();
         let mut sim = Simulation {
@@ -460,7 +518,8 @@ impl<O: Observer> Simulation<O> {
             buckets,
             routing: scenario.platform.routing,
             rng_routing: rng::stream(seed, run, StreamKind::Routing, 0),
-            keep_alive: scenario.keep_alive.clone(),
+            fifo_expiry: policy.fifo_expiry(),
+            policy,
             lane,
             queue,
             levels: Levels::new(warmup, series),
@@ -517,6 +576,7 @@ impl<O: Observer> Simulation<O> {
                         self.evict(e, now);
                     }
                 }
+                Event::Prewarm(f, g) => self.prewarm(f, g, now),
             }
         }
         self.finish()
@@ -578,6 +638,7 @@ impl<O: Observer> Simulation<O> {
 
     #[inline]
     fn alloc_req(&mut self, func: u32, env: u32, arrival: SimTime) -> u32 {
+        self.funcs[func as usize].in_flight += 1;
         let r = Req {
             func,
             env,
@@ -662,6 +723,7 @@ impl<O: Observer> Simulation<O> {
     fn start_exec(&mut self, r: u32, now: SimTime) {
         self.reqs[r as usize].start = now;
         let f = self.reqs[r as usize].func as usize;
+        self.policy.on_use(f as u32, self.reqs[r as usize].env, now);
         let func = &mut self.funcs[f];
         let mut exec = func.duration.sample_ns(&mut func.rng_durations);
         if exec > func.timeout {
@@ -708,6 +770,10 @@ impl<O: Observer> Simulation<O> {
             }
         }
         self.observer.on(now, &Happening::Arrival { func: f });
+        let func = &self.funcs[f as usize];
+        let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
+            .then(|| now.saturating_sub(func.idle_since));
+        self.policy.on_arrival(f, now, idle_for);
         let pool = self.funcs[f as usize].pool;
         if !self.pools.try_acquire(pool) {
             return self.throttle(f, now, ThrottleReason::Concurrency);
@@ -805,8 +871,25 @@ impl<O: Observer> Simulation<O> {
     }
 
     fn init_done(&mut self, e: u32, now: SimTime) {
-        self.set_state(e, EnvState::Busy, now);
         let f = self.envs[e].func;
+        if self.envs[e].in_flight == 0 {
+            // A pre-warmed environment nobody has joined: idle until its expiry.
+            self.set_state(e, EnvState::Idle, now);
+            self.observer.on(now, &Happening::Ready { func: f, env: e });
+            let expire = self.envs[e].expire_at.max(now);
+            self.observer.on(
+                now,
+                &Happening::Idle {
+                    func: f,
+                    env: e,
+                    expires: Some(expire),
+                },
+            );
+            let g = self.envs[e].generation;
+            self.queue.schedule(expire, Event::Expire(e, g));
+            return;
+        }
+        self.set_state(e, EnvState::Busy, now);
         self.observer.on(now, &Happening::Ready { func: f, env: e });
         let mut r = std::mem::replace(&mut self.envs[e].pending, NIL);
         while r != NIL {
@@ -856,6 +939,11 @@ impl<O: Observer> Simulation<O> {
             },
         );
         self.pools.release(self.funcs[f as usize].pool);
+        let func = &mut self.funcs[f as usize];
+        func.in_flight -= 1;
+        if func.in_flight == 0 {
+            func.idle_since = now;
+        }
         self.envs[e].in_flight -= 1;
         self.touch(e);
         if self.envs[e].in_flight > 0 {
@@ -873,32 +961,77 @@ impl<O: Observer> Simulation<O> {
             );
             return;
         }
-        match self.keep_alive.on_idle(now) {
-            IdleDecision::EvictNow => {
-                self.observer.on(
-                    now,
-                    &Happening::Idle {
-                        func: f,
-                        env: e,
-                        expires: Some(now),
-                    },
-                );
-                self.evict(e, now)
-            }
+        let decision = self.policy.on_idle(f, e, now);
+        let expires = match decision {
+            IdleDecision::EvictNow | IdleDecision::Unload { .. } => Some(now),
+            IdleDecision::ExpireAt(t) => Some(t.max(now)),
+            IdleDecision::KeepUntilEvicted => None,
+        };
+        self.observer.on(
+            now,
+            &Happening::Idle {
+                func: f,
+                env: e,
+                expires,
+            },
+        );
+        match decision {
+            IdleDecision::EvictNow => self.evict(e, now),
             IdleDecision::ExpireAt(t) => {
-                self.observer.on(
-                    now,
-                    &Happening::Idle {
-                        func: f,
-                        env: e,
-                        expires: Some(t),
-                    },
-                );
                 let g = self.envs[e].generation;
+                let t = t.max(now);
+                if self.fifo_expiry {
+                    self.queue
+                        .schedule_in_lane(self.lane, t, Event::Expire(e, g));
+                } else {
+                    self.queue.schedule(t, Event::Expire(e, g));
+                }
+            }
+            IdleDecision::KeepUntilEvicted => {}
+            IdleDecision::Unload {
+                prewarm_at,
+                expire_at,
+            } => {
+                self.evict(e, now);
+                let func = &mut self.funcs[f as usize];
+                // A newer decision replaces any pre-warm still pending.
+                func.prewarm_gen = func.prewarm_gen.wrapping_add(1);
+                func.prewarm_expire = expire_at;
+                let g = func.prewarm_gen;
                 self.queue
-                    .schedule_in_lane(self.lane, t, Event::Expire(e, g));
+                    .schedule(prewarm_at.max(now), Event::Prewarm(f, g));
             }
         }
+    }
+
+    /// Starts a pre-warm for function `f` unless it was superseded or the function already has
+    /// an environment that can take a request.
+    fn prewarm(&mut self, f: u32, g: u32, now: SimTime) {
+        let func = &self.funcs[f as usize];
+        if func.prewarm_gen != g || !func.avail.is_empty() || !func.avail_provisioned.is_empty() {
+            return;
+        }
+        let expire_at = func.prewarm_expire;
+        let e = self.envs.alloc(f, EnvState::Initializing, now, false);
+        self.levels.change(now, None, Some(Level::Initializing));
+        self.count_live(f, 1, now);
+        let func = &mut self.funcs[f as usize];
+        let init = func.cold_start.sample(&mut func.rng_cold);
+        let env = &mut self.envs[e];
+        env.init_ns = init;
+        env.expire_at = expire_at;
+        // No request yet: it is available, and a request that comes now joins its init.
+        self.touch(e);
+        self.observer.on(
+            now,
+            &Happening::Prewarm {
+                func: f,
+                env: e,
+                init_ns: init,
+            },
+        );
+        self.queue
+            .schedule(now.saturating_add(init), Event::InitDone(e));
     }
 
     fn evict(&mut self, e: u32, now: SimTime) {
@@ -914,6 +1047,7 @@ impl<O: Observer> Simulation<O> {
         }
         self.set_state(e, EnvState::Free, now);
         self.envs.free(e);
+        self.policy.on_evict(f, e, now);
         self.count_live(f, -1, now);
         self.observer
             .on(now, &Happening::Evicted { func: f, env: e });

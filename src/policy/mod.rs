@@ -1,10 +1,144 @@
-//! Keep-alive policies: how long an idle environment stays warm.
+//! Keep-alive, pre-warm and eviction policies.
 //!
-//! The scenario names a policy with `[keep_alive] kind = "..."`. Policies are chosen once per
-//! run and matched in the hot loop (an enum, not a trait object), so the choice costs one branch.
+//! One trait, [`Policy`], makes every decision about idle environments: when an idle
+//! environment expires, whether to unload it and pre-warm a fresh one later, and which idle
+//! environment to evict when a host runs out of memory. The simulation calls it at a few
+//! points of an environment's life and tells it about each function's arrivals and idle
+//! times, so a policy can learn from history.
+//!
+//! The scenario names a built-in policy with `[keep_alive] kind = "..."` ([`KeepAliveSpec`]);
+//! [`Builtin`] dispatches to it with a `match` (no virtual call in the hot loop). A researcher
+//! adds a policy by implementing [`Policy`] in their own crate and running it with
+//! [`crate::simulate_with_policy`]; `examples/custom_policy.rs` shows how.
+//!
+//! ```
+//! use faasim::policy::{IdleDecision, Policy};
+//! use faasim::time::SimTime;
+//! /// Keeps every environment 5 minutes, 15 for function 0.
+//! struct Favourite;
+//! impl Policy for Favourite {
+//!     fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
+//!         let min = 60_000_000_000;
+//!         IdleDecision::ExpireAt(now + if func == 0 { 15 * min } else { 5 * min })
+//!     }
+//! }
+//! ```
+
+mod greedy_dual;
+mod hybrid;
+
+pub use greedy_dual::{GreedyDual, Lru};
+pub use hybrid::{HybridHistogram, HybridParams};
 
 use crate::time::{Duration, SimTime};
 use serde::{Deserialize, Serialize};
+
+/// What a policy knows about each function before the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionInfo {
+    /// Name as reported.
+    pub name: String,
+    /// Memory of one environment, MB.
+    pub memory_mb: u32,
+    /// Mean cold-start delay, seconds (the cost of a miss, for cost-aware policies).
+    pub mean_cold_start_s: f64,
+}
+
+/// An idle environment that could be evicted to free memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// Environment id.
+    pub env: u32,
+    /// Function index.
+    pub func: u32,
+    /// When it became idle.
+    pub idle_since: SimTime,
+    /// Memory it holds, MB.
+    pub memory_mb: u32,
+}
+
+/// What to do with an environment that has just become idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleDecision {
+    /// Evict it now (scale to zero).
+    EvictNow,
+    /// Evict it at this time unless it is used before.
+    ExpireAt(SimTime),
+    /// Keep it until memory pressure makes [`Policy::victim`] choose it.
+    KeepUntilEvicted,
+    /// Evict it now, and pre-warm a fresh environment of the function at `prewarm_at` that
+    /// expires at `expire_at` unless used (the hybrid policy's pre-warm window).
+    Unload {
+        /// When to start initializing the fresh environment.
+        prewarm_at: SimTime,
+        /// When the fresh environment expires if unused.
+        expire_at: SimTime,
+    },
+}
+
+/// Decides when idle environments expire, whether to pre-warm, and what to evict.
+///
+/// Ids: functions are indices into the run's function list (in the order of
+/// [`Policy::start`]'s slice); environment ids are slots that are reused after eviction, so a
+/// policy that keeps per-environment state must reset it in [`Policy::on_evict`].
+pub trait Policy: Send {
+    /// Once, before the run, with every function (copies expanded).
+    fn start(&mut self, _functions: &[FunctionInfo]) {}
+
+    /// A request of `func` arrived at `now`. `idle_for` is the function's idle time: how long
+    /// it had had no request in flight (`None` when a request was in flight, or for its first
+    /// request).
+    fn on_arrival(&mut self, _func: u32, _now: SimTime, _idle_for: Option<SimTime>) {}
+
+    /// A request started on `env` at `now` (warm, or when its cold start ended).
+    fn on_use(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+
+    /// `env` of `func` has no request left at `now`: decide its fate.
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision;
+
+    /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
+    fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+
+    /// A host lacks memory: return the index in `candidates` (idle environments on that host,
+    /// never empty) of the one to evict, or `None` to evict nothing. Default: the one idle the
+    /// longest.
+    fn victim(&mut self, candidates: &[Candidate], _now: SimTime) -> Option<usize> {
+        candidates
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| (c.idle_since, c.env))
+            .map(|(i, _)| i)
+    }
+
+    /// True when every `ExpireAt` is `now` plus one constant, so timers can use a FIFO lane.
+    fn fifo_expiry(&self) -> bool {
+        false
+    }
+}
+
+impl Policy for Box<dyn Policy> {
+    fn start(&mut self, f: &[FunctionInfo]) {
+        (**self).start(f)
+    }
+    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+        (**self).on_arrival(func, now, idle_for)
+    }
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        (**self).on_use(func, env, now)
+    }
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        (**self).on_idle(func, env, now)
+    }
+    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+        (**self).on_evict(func, env, now)
+    }
+    fn victim(&mut self, c: &[Candidate], now: SimTime) -> Option<usize> {
+        (**self).victim(c, now)
+    }
+    fn fifo_expiry(&self) -> bool {
+        (**self).fifo_expiry()
+    }
+}
 
 /// The `[keep_alive]` table of a scenario.
 ///
@@ -23,6 +157,14 @@ pub enum KeepAliveSpec {
         /// Idle time before eviction.
         ttl: Duration,
     },
+    /// Shahrad et al., "Serverless in the Wild" (USENIX ATC 2020): per-function idle-time
+    /// histograms choose a pre-warm and a keep-alive window.
+    HybridHistogram(HybridParams),
+    /// Fuerst and Sharma, "FaasCache" (ASPLOS 2021): keep everything, and under memory
+    /// pressure evict the lowest priority = clock + frequency × cold-start cost ÷ memory.
+    GreedyDual {},
+    /// Keep everything, and under memory pressure evict the least recently used.
+    Lru {},
 }
 
 impl Default for KeepAliveSpec {
@@ -35,27 +177,91 @@ impl Default for KeepAliveSpec {
     }
 }
 
-/// What to do with an environment that has just become idle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdleDecision {
-    /// Evict it now.
-    EvictNow,
-    /// Evict it at this time unless it is used before.
-    ExpireAt(SimTime),
-}
-
 impl KeepAliveSpec {
-    /// The decision for an environment that became idle at `now`.
-    #[inline]
-    pub fn on_idle(&self, now: SimTime) -> IdleDecision {
-        match *self {
-            KeepAliveSpec::None {} => IdleDecision::EvictNow,
-            KeepAliveSpec::Fixed { ttl } => IdleDecision::ExpireAt(now.saturating_add(ttl.ns())),
+    /// Checks the parameters; errors name the key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        match self {
+            KeepAliveSpec::Fixed { ttl } if ttl.ns() == 0 => Err((
+                "ttl".into(),
+                "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
+            )),
+            KeepAliveSpec::HybridHistogram(p) => p.validate(),
+            _ => Ok(()),
         }
     }
 
-    /// True when every expiry is `now + constant`, so timers can use a FIFO lane.
-    pub fn expiries_are_fifo(&self) -> bool {
-        matches!(self, KeepAliveSpec::Fixed { .. } | KeepAliveSpec::None {})
+    /// The built-in policy this table names.
+    pub fn build(&self) -> Builtin {
+        match self {
+            KeepAliveSpec::None {} => Builtin::None,
+            KeepAliveSpec::Fixed { ttl } => Builtin::Fixed(ttl.ns()),
+            KeepAliveSpec::HybridHistogram(p) => {
+                Builtin::Hybrid(Box::new(HybridHistogram::new(p.clone())))
+            }
+            KeepAliveSpec::GreedyDual {} => Builtin::GreedyDual(GreedyDual::default()),
+            KeepAliveSpec::Lru {} => Builtin::Lru(Lru),
+        }
+    }
+}
+
+/// The built-in policies, dispatched by `match`.
+#[derive(Debug)]
+pub enum Builtin {
+    /// Scale to zero.
+    None,
+    /// Fixed keep-alive of this many nanoseconds.
+    Fixed(SimTime),
+    /// Hybrid histogram.
+    Hybrid(Box<HybridHistogram>),
+    /// Greedy-Dual caching.
+    GreedyDual(GreedyDual),
+    /// LRU caching.
+    Lru(Lru),
+}
+
+impl Policy for Builtin {
+    fn start(&mut self, functions: &[FunctionInfo]) {
+        match self {
+            Builtin::Hybrid(h) => h.start(functions),
+            Builtin::GreedyDual(g) => g.start(functions),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+        if let Builtin::Hybrid(h) = self {
+            h.on_arrival(func, now, idle_for)
+        }
+    }
+
+    #[inline]
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        if let Builtin::GreedyDual(g) = self {
+            g.on_use(func, env, now)
+        }
+    }
+
+    #[inline]
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        match self {
+            Builtin::None => IdleDecision::EvictNow,
+            Builtin::Fixed(ttl) => IdleDecision::ExpireAt(now.saturating_add(*ttl)),
+            Builtin::Hybrid(h) => h.on_idle(func, env, now),
+            Builtin::GreedyDual(_) | Builtin::Lru(_) => IdleDecision::KeepUntilEvicted,
+        }
+    }
+
+    fn victim(&mut self, candidates: &[Candidate], now: SimTime) -> Option<usize> {
+        match self {
+            Builtin::GreedyDual(g) => g.victim(candidates, now),
+            Builtin::Lru(l) => l.victim(candidates, now),
+            // Fixed, none and hybrid have no eviction rule of their own: least recently idle.
+            _ => Lru.victim(candidates, now),
+        }
+    }
+
+    fn fifo_expiry(&self) -> bool {
+        matches!(self, Builtin::Fixed(_) | Builtin::None)
     }
 }
