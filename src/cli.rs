@@ -5,8 +5,10 @@
 //! (a scenario, model or option that is wrong; the message says where and what is accepted).
 
 use clap::{Parser, Subcommand};
+use faasim::experiment::{self, Experiment, Shard, SweepOptions};
 use faasim::{scenario, InputError, Scenario};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 /// A fast, validated discrete-event simulator of serverless (FaaS) platforms.
 #[derive(Parser, Debug)]
@@ -32,9 +34,46 @@ enum Command {
         /// Print the report as JSON instead of a summary.
         #[arg(long)]
         json: bool,
+        /// Also draw the run's timeline (environments busy, idle and initializing over time,
+        /// throttles marked) to FILE (.png or .svg). Turns on a time series of 200 buckets
+        /// when the scenario has none.
+        #[arg(long, value_name = "FILE")]
+        timeline: Option<PathBuf>,
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Run an experiment: every point and replication, in parallel; writes runs.csv,
+    /// summary.csv, manifest.json and plots/ (see docs/experiments.md).
+    Sweep {
+        /// The experiment file (TOML).
+        experiment: PathBuf,
+        /// Output directory (default: out/<experiment name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: the number of cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only shard I of N (run ids with id % N == I); join shards with `faasim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
+        /// Keep the runs already finished in the output directory and do the rest.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Join the output directories of shards into one finished sweep.
+    Merge {
+        /// Shard output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged sweep (may be one of the shard directories).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Redraw the plots of a finished sweep.
+    Plot {
+        /// The sweep's output directory.
+        dir: PathBuf,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -70,6 +109,15 @@ impl From<InputError> for Failure {
     }
 }
 
+impl From<experiment::Error> for Failure {
+    fn from(e: experiment::Error) -> Self {
+        match e {
+            experiment::Error::Input(i) => Failure::Input(i),
+            experiment::Error::Io(m) => Failure::Other(anyhow::anyhow!(m)),
+        }
+    }
+}
+
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         Failure::Other(e.into())
@@ -83,18 +131,97 @@ fn run(cmd: Command) -> Result<(), Failure> {
             seed,
             set,
             json,
+            timeline,
         } => {
             let mut overrides = set;
             if let Some(s) = seed {
                 overrides.push(format!("run.seed={s}"));
             }
-            let sc = Scenario::load(&scenario, &overrides)?;
+            if let Some(path) = &timeline {
+                faasim::plot::Format::of(path).map_err(|e| InputError::new("--timeline", e.0))?;
+            }
+            let mut sc = Scenario::load(&scenario, &overrides)?;
+            if timeline.is_some() && sc.metrics.timeseries.is_none() {
+                // 200 buckets over the measured window: enough detail, a small series.
+                let span = sc.run.horizon.ns() - sc.run.warmup.map_or(0, |w| w.ns());
+                sc.metrics.timeseries = Some(faasim::time::Duration((span / 200).max(1)));
+            }
             let report = faasim::simulate(&sc)?;
+            if let Some(path) = &timeline {
+                let title = format!(
+                    "{}: environments over time (seed {}, {} simulated)",
+                    sc.display_name(),
+                    sc.run.seed,
+                    sc.run.horizon
+                );
+                let buckets = report.timeseries.clone().unwrap_or_default();
+                faasim::plot::timeline(&title, &buckets, path)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+            }
             let mut out = std::io::stdout().lock();
             if json {
                 writeln!(out, "{}", report.to_json())?;
             } else {
                 write!(out, "{}", report.summary())?;
+            }
+            Ok(())
+        }
+        Command::Sweep {
+            experiment,
+            out,
+            threads,
+            shard,
+            resume,
+        } => {
+            let exp = Experiment::load(&experiment)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("out").join(&exp.name));
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let opts = SweepOptions {
+                out: out.clone(),
+                threads,
+                shard: shard.unwrap_or(Shard::ALL),
+                resume,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let started = std::time::Instant::now();
+            let done = experiment::sweep(&exp, &opts)?;
+            let shard_note = match shard {
+                Some(s) if s.count > 1 => format!(" (shard {}/{})", s.index, s.count),
+                _ => String::new(),
+            };
+            eprintln!(
+                "faasim: '{}'{shard_note}: {} run(s) done, {} already finished, in {:.1} s on {threads} thread(s)",
+                exp.name,
+                done.ran,
+                done.kept,
+                started.elapsed().as_secs_f64()
+            );
+            if done.finished {
+                eprintln!("faasim: results in {}", out.display());
+            } else {
+                eprintln!(
+                    "faasim: shard results in {}; join the shards with `faasim merge DIR... --out DIR`",
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Merge { dirs, out } => {
+            let exp = experiment::merge::merge(&dirs, &out)?;
+            eprintln!(
+                "faasim: merged {} runs of '{}' into {}",
+                exp.run_count(),
+                exp.name,
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Plot { dir } => {
+            let files = experiment::output::replot(&dir)?;
+            let mut o = std::io::stdout().lock();
+            for f in files {
+                writeln!(o, "{}", f.display())?;
             }
             Ok(())
         }

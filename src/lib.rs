@@ -27,9 +27,11 @@
 
 pub mod billing;
 pub mod engine;
+pub mod experiment;
 pub mod input;
 pub mod metrics;
 pub mod platform;
+pub mod plot;
 pub mod policy;
 pub mod report;
 pub mod rng;
@@ -37,6 +39,7 @@ pub mod scenario;
 pub mod time;
 pub mod workload;
 
+pub use experiment::Experiment;
 pub use input::InputError;
 pub use report::Report;
 pub use scenario::Scenario;

@@ -4,5 +4,6 @@
 mod util;
 
 mod cli;
+mod experiment;
 mod properties;
 mod validation;

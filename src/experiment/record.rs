@@ -317,7 +317,9 @@ mod tests {
         assert_eq!(names.first().map(String::as_str), Some("arrivals"));
         assert!(names.iter().any(|n| n == "latency_ms.p99"));
         assert!(names.iter().any(|n| n == "cost_usd.total"));
-        assert!(!names.iter().any(|n| n == "seed" || n.starts_with("functions")));
+        assert!(!names
+            .iter()
+            .any(|n| n == "seed" || n.starts_with("functions")));
     }
 
     #[test]

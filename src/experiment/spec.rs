@@ -79,11 +79,9 @@ pub enum PlotSpec {
         title: Option<String>,
         /// The axis (name or path) on the horizontal axis.
         x: String,
-        /// The metric (a runs.csv column) on the vertical axis.
+        /// The metric (a runs.csv column) on the vertical axis. One line is drawn per
+        /// combination of the other axes' values.
         y: String,
-        /// Another axis: one line per value of it.
-        #[serde(default)]
-        series: Option<String>,
         /// Multiply the metric by this before plotting (e.g. 100 for a percentage).
         #[serde(default)]
         y_scale: Option<f64>,
@@ -112,9 +110,13 @@ pub enum PlotSpec {
         /// Vertical metric (default `cold_start_probability`, shown as a percentage).
         #[serde(default)]
         y: Option<String>,
-        /// One curve per value of this axis.
+        /// The axis the curve follows, its values labelling the dots (default: the first);
+        /// the other axes' combinations make separate curves.
         #[serde(default)]
-        series: Option<String>,
+        along: Option<String>,
+        /// Logarithmic vertical axis (cold-start percentages often span decades).
+        #[serde(default)]
+        log_y: bool,
     },
     /// Cost against load, log-log, to find where lines cross.
     CostVsLoad {
@@ -135,9 +137,6 @@ pub enum PlotSpec {
         /// Vertical axis label.
         #[serde(default)]
         y_label: Option<String>,
-        /// One line per value of this axis.
-        #[serde(default)]
-        series: Option<String>,
     },
     /// Environments (busy, idle, initializing) over time for one run, throttles marked. The
     /// scenario needs `[metrics] timeseries`.
@@ -199,6 +198,10 @@ pub struct Axis {
     pub values: Vec<String>,
     /// The numbers plots put on an axis for each value, when there are any.
     pub numeric: Option<Vec<f64>>,
+    /// Short text for each value in legends and point labels: the number and unit when
+    /// `numeric` was given (a table value such as `{ kind = "fixed", ttl = "10min" }` reads
+    /// "10 min"), else the value itself.
+    pub labels: Vec<String>,
 }
 
 impl Axis {
@@ -288,49 +291,48 @@ impl Experiment {
         };
 
         // The base scenario: a file next to the experiment, a built-in name, or inline.
-        let (base_origin, base_text, base) = match &file.base {
-            toml::Value::String(s) => {
-                let p = dir.join(s);
-                if p.is_file() {
-                    let shown = p.display().to_string();
-                    let t = std::fs::read_to_string(&p)
-                        .map_err(|e| at("base", format!("cannot read {shown}: {e}")))?;
-                    let sc = Scenario::from_str_named(&t, &shown, &[])?;
-                    (shown, t, sc)
-                } else if let Some((n, t)) = scenario::BUILTIN.iter().find(|(n, _)| n == s) {
-                    let shown = format!("built-in scenario '{n}'");
-                    let sc = Scenario::from_str_named(t, &shown, &[])?;
-                    (shown, t.to_string(), sc)
-                } else {
-                    let names: Vec<&str> = scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
-                    return Err(at(
-                        "base",
-                        format!(
-                            "'{s}' is neither a file (looked for {}) nor a built-in scenario \
+        let (base_origin, base_text, base) =
+            match &file.base {
+                toml::Value::String(s) => {
+                    let p = dir.join(s);
+                    if p.is_file() {
+                        let shown = p.display().to_string();
+                        let t = std::fs::read_to_string(&p)
+                            .map_err(|e| at("base", format!("cannot read {shown}: {e}")))?;
+                        let sc = Scenario::from_str_named(&t, &shown, &[])?;
+                        (shown, t, sc)
+                    } else if let Some((n, t)) = scenario::BUILTIN.iter().find(|(n, _)| n == s) {
+                        let shown = format!("built-in scenario '{n}'");
+                        let sc = Scenario::from_str_named(t, &shown, &[])?;
+                        (shown, t.to_string(), sc)
+                    } else {
+                        let names: Vec<&str> = scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
+                        return Err(at(
+                            "base",
+                            format!(
+                                "'{s}' is neither a file (looked for {}) nor a built-in scenario \
                              (built-in: {}); or write the scenario inline as a [base] table",
-                            p.display(),
-                            names.join(", ")
-                        ),
-                    ));
+                                p.display(),
+                                names.join(", ")
+                            ),
+                        ));
+                    }
                 }
-            }
-            toml::Value::Table(t) => {
-                // Deserialise again with the base typed, so its mistakes point at its lines.
-                let typed: ExperimentFile<Scenario> = input::from_toml_str(text, origin)?;
-                if let Err((p, m)) = typed.base.validate() {
-                    return Err(at(&format!("base.{p}"), m));
+                toml::Value::Table(t) => {
+                    // Deserialise again with the base typed, so its mistakes point at its lines.
+                    let typed: ExperimentFile<Scenario> = input::from_toml_str(text, origin)?;
+                    if let Err((p, m)) = typed.base.validate() {
+                        return Err(at(&format!("base.{p}"), m));
+                    }
+                    let t = toml::to_string(t).map_err(|e| at("base", e.to_string()))?;
+                    (format!("{origin} [base]"), t, typed.base)
                 }
-                let t = toml::to_string(t).map_err(|e| at("base", e.to_string()))?;
-                (format!("{origin} [base]"), t, typed.base)
-            }
-            _ => {
-                return Err(at(
+                _ => return Err(at(
                     "base",
                     "expected a scenario file path, a built-in scenario name, or a [base] table"
                         .into(),
-                ))
-            }
-        };
+                )),
+            };
 
         let name = match &file.name {
             Some(n) => n.clone(),
@@ -375,9 +377,9 @@ impl Experiment {
 
         let baseline = match &file.baseline {
             None => None,
-            Some(b) => Some(
-                baseline_points(file.mode, &axes, &points, b).map_err(|(p, m)| at(&p, m))?,
-            ),
+            Some(b) => {
+                Some(baseline_points(file.mode, &axes, &points, b).map_err(|(p, m)| at(&p, m))?)
+            }
         };
 
         let seed = file.seed.unwrap_or(base.run.seed);
@@ -471,7 +473,7 @@ impl Experiment {
         self.axes
             .iter()
             .zip(&self.points[p])
-            .map(|(a, &v)| format!("{}={}", a.name, a.cell(v)))
+            .map(|(a, &v)| format!("{}={}", a.name, a.labels[v]))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -486,12 +488,19 @@ impl Experiment {
     pub fn find_point(&self, table: &toml::Table) -> Result<usize, (String, String)> {
         let mut want: Vec<Option<usize>> = vec![None; self.axes.len()];
         for (k, v) in table {
-            let a = find_axis(&self.axes, k)
-                .ok_or_else(|| (k.clone(), format!("'{k}' is not an axis ({})", self.axis_names())))?;
+            let a = find_axis(&self.axes, k).ok_or_else(|| {
+                (
+                    k.clone(),
+                    format!("'{k}' is not an axis ({})", self.axis_names()),
+                )
+            })?;
             want[a] = Some(value_index(&self.axes[a], v).ok_or_else(|| {
                 (
                     k.clone(),
-                    format!("{v} is not one of the axis's values ({})", self.axes[a].values.join(", ")),
+                    format!(
+                        "{v} is not one of the axis's values ({})",
+                        self.axes[a].values.join(", ")
+                    ),
                 )
             })?);
         }
@@ -513,7 +522,10 @@ impl Experiment {
     fn check_plot(&self, plot: &PlotSpec, metrics: &[String]) -> Result<(), (String, String)> {
         let axis = |field: &str, key: &str, numeric: bool| -> Result<(), (String, String)> {
             let a = self.axis_index(key).ok_or_else(|| {
-                (field.to_string(), format!("'{key}' is not an axis ({})", self.axis_names()))
+                (
+                    field.to_string(),
+                    format!("'{key}' is not an axis ({})", self.axis_names()),
+                )
             })?;
             if numeric && self.axes[a].numeric.is_none() {
                 return Err((
@@ -538,25 +550,53 @@ impl Experiment {
         };
         match plot {
             PlotSpec::LatencyCdf { .. } => Ok(()),
-            PlotSpec::Metric { x, y, series, .. } => {
+            PlotSpec::Metric { x, y, .. } => {
                 axis("x", x, true)?;
-                metric("y", y)?;
-                series.as_deref().map_or(Ok(()), |s| axis("series", s, false))
+                metric("y", y)
             }
-            PlotSpec::Tradeoff { x, y, series, .. } => {
+            PlotSpec::Tradeoff { x, y, along, .. } => {
                 metric("x", x.as_deref().unwrap_or("idle_memory_gb_s"))?;
                 metric("y", y.as_deref().unwrap_or("cold_start_probability"))?;
-                series.as_deref().map_or(Ok(()), |s| axis("series", s, false))
+                along.as_deref().map_or(Ok(()), |s| axis("along", s, false))
             }
-            PlotSpec::CostVsLoad { x, y, series, .. } => {
+            PlotSpec::CostVsLoad { x, y, .. } => {
                 axis("x", x, true)?;
-                metric("y", y.as_deref().unwrap_or("cost_usd.total"))?;
-                series.as_deref().map_or(Ok(()), |s| axis("series", s, false))
+                metric("y", y.as_deref().unwrap_or("cost_usd.total"))
             }
-            PlotSpec::Timeline { point, .. } => {
-                if let Some(t) = point {
-                    self.find_point(t)
-                        .map_err(|(k, m)| (if k.is_empty() { "point".into() } else { format!("point.{k}") }, m))?;
+            PlotSpec::Timeline {
+                point, replication, ..
+            } => {
+                let p = match point {
+                    Some(t) => self.find_point(t).map_err(|(k, m)| {
+                        (
+                            if k.is_empty() {
+                                "point".into()
+                            } else {
+                                format!("point.{k}")
+                            },
+                            m,
+                        )
+                    })?,
+                    None => 0,
+                };
+                if u64::from(*replication) >= self.replications {
+                    return Err((
+                        "replication".into(),
+                        format!(
+                            "{replication} is not below the {} replications",
+                            self.replications
+                        ),
+                    ));
+                }
+                let has_series = self
+                    .scenario(p)
+                    .map(|s| s.metrics.timeseries.is_some())
+                    .unwrap_or(false);
+                if !has_series {
+                    return Err((
+                        "kind".into(),
+                        "a timeline needs the point's scenario to record a time series: set [metrics] timeseries = \"10s\" in the base (or sweep metrics.timeseries)".into(),
+                    ));
                 }
                 Ok(())
             }
@@ -571,9 +611,21 @@ fn find_axis(axes: &[Axis], key: &str) -> Option<usize> {
 }
 
 /// The index of `v` among the axis's values (compared as TOML values, so `"10min"` matches
-/// `"10min"` and `{kind="none"}` matches `{ kind = "none" }`).
+/// `"10min"` and `{kind="none"}` matches `{ kind = "none" }`). A number also matches the value
+/// whose `numeric` entry it equals, so `baseline = { ttl = 10 }` can name
+/// `{ kind = "fixed", ttl = "10min" }` on an axis with `numeric = [0, 1, 10]`.
 fn value_index(axis: &Axis, v: &toml::Value) -> Option<usize> {
-    axis.values.iter().position(|raw| parse_value(raw).as_ref() == Some(v))
+    axis.values
+        .iter()
+        .position(|raw| parse_value(raw).as_ref() == Some(v))
+        .or_else(|| {
+            let x = match v {
+                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Float(f) => *f,
+                _ => return None,
+            };
+            axis.numeric.as_ref()?.iter().position(|n| *n == x)
+        })
 }
 
 fn parse_value(raw: &str) -> Option<toml::Value> {
@@ -594,7 +646,9 @@ fn numeric_values(values: &[toml::Value]) -> Option<(Vec<f64>, Option<&'static s
             toml::Value::String(s) if s.contains('/') => {
                 (crate::time::parse_rate(s).ok()?, Some("1/s"))
             }
-            toml::Value::String(s) => (crate::time::parse_duration(s).ok()? as f64 / 1e9, Some("s")),
+            toml::Value::String(s) => {
+                (crate::time::parse_duration(s).ok()? as f64 / 1e9, Some("s"))
+            }
             _ => return None,
         };
         if !x.is_finite() || (unit.is_some() && u != unit) {
@@ -616,11 +670,20 @@ fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (Str
     }
     let name = spec.name.clone().unwrap_or_else(|| spec.path.clone());
     if name.is_empty() || name.contains([',', '"', '\n']) {
-        return Err((p("name"), format!("'{name}': a column name may not be empty or hold commas, quotes or newlines")));
+        return Err((
+            p("name"),
+            format!("'{name}': a column name may not be empty or hold commas, quotes or newlines"),
+        ));
     }
     let reserved = ["run", "point", "replication", "seed", "metric"];
     if reserved.contains(&name.as_str()) {
-        return Err((p("name"), format!("'{name}' is a column faasim writes itself ({}); choose another name", reserved.join(", "))));
+        return Err((
+            p("name"),
+            format!(
+                "'{name}' is a column faasim writes itself ({}); choose another name",
+                reserved.join(", ")
+            ),
+        ));
     }
     if before.iter().any(|b| b.name == name || b.path == spec.path) {
         return Err((p("path"), format!("'{name}' is swept twice")));
@@ -628,13 +691,19 @@ fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (Str
     let values: Vec<String> = spec.values.iter().map(|v| v.to_string()).collect();
     for (i, v) in values.iter().enumerate() {
         if values[..i].contains(v) {
-            return Err((format!("axis.{a}.values.{i}"), format!("{v} is listed twice")));
+            return Err((
+                format!("axis.{a}.values.{i}"),
+                format!("{v} is listed twice"),
+            ));
         }
     }
     let (numeric, inferred_unit) = match &spec.numeric {
         Some(n) => {
             if n.len() != spec.values.len() {
-                return Err((p("numeric"), format!("has {} numbers for {} values", n.len(), spec.values.len())));
+                return Err((
+                    p("numeric"),
+                    format!("has {} numbers for {} values", n.len(), spec.values.len()),
+                ));
             }
             if n.iter().any(|x| !x.is_finite()) {
                 return Err((p("numeric"), "numbers must be finite".into()));
@@ -646,13 +715,25 @@ fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (Str
             None => (None, None),
         },
     };
-    Ok(Axis {
+    let mut axis = Axis {
         name,
         path: spec.path.clone(),
         unit: spec.unit.clone().or(inferred_unit.map(String::from)),
         values,
         numeric,
-    })
+        labels: Vec::new(),
+    };
+    axis.labels = match &spec.numeric {
+        Some(n) => n
+            .iter()
+            .map(|x| match &axis.unit {
+                Some(u) => format!("{} {u}", crate::plot::tick(*x)),
+                None => crate::plot::tick(*x),
+            })
+            .collect(),
+        None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),
+    };
+    Ok(axis)
 }
 
 /// The points in run order: grid is row-major (first axis slowest), zip walks all together.
@@ -677,7 +758,10 @@ fn expand(mode: Mode, axes: &[Axis]) -> Result<Vec<Vec<usize>>, (String, String)
                 total = total.saturating_mul(a.values.len() as u64);
             }
             if total > MAX_RUNS {
-                return Err(("axis".into(), format!("the grid has {total} points, more than {MAX_RUNS}")));
+                return Err((
+                    "axis".into(),
+                    format!("the grid has {total} points, more than {MAX_RUNS}"),
+                ));
             }
             let mut points = vec![Vec::new()];
             for a in axes {
@@ -713,12 +797,18 @@ fn baseline_points(
     for (k, v) in table {
         let a = find_axis(axes, k).ok_or_else(|| {
             let names: Vec<&str> = axes.iter().map(|a| a.name.as_str()).collect();
-            (format!("baseline.{k}"), format!("'{k}' is not an axis (axes: {})", names.join(", ")))
+            (
+                format!("baseline.{k}"),
+                format!("'{k}' is not an axis (axes: {})", names.join(", ")),
+            )
         })?;
         fixed[a] = Some(value_index(&axes[a], v).ok_or_else(|| {
             (
                 format!("baseline.{k}"),
-                format!("{v} is not one of the axis's values ({})", axes[a].values.join(", ")),
+                format!(
+                    "{v} is not one of the axis's values ({})",
+                    axes[a].values.join(", ")
+                ),
             )
         })?);
     }
@@ -729,15 +819,23 @@ fn baseline_points(
     };
     match mode {
         Mode::Zip => {
-            let b = find(&|a, v| fixed[a].is_none_or(|f| f == v))
-                .ok_or_else(|| ("baseline".to_string(), "no point has all these values".to_string()))?;
+            let b = find(&|a, v| fixed[a].is_none_or(|f| f == v)).ok_or_else(|| {
+                (
+                    "baseline".to_string(),
+                    "no point has all these values".to_string(),
+                )
+            })?;
             Ok(vec![b; points.len()])
         }
         Mode::Grid => points
             .iter()
             .map(|p| {
-                find(&|a, v| v == fixed[a].unwrap_or(p[a]))
-                    .ok_or_else(|| ("baseline".to_string(), "no point has these values".to_string()))
+                find(&|a, v| v == fixed[a].unwrap_or(p[a])).ok_or_else(|| {
+                    (
+                        "baseline".to_string(),
+                        "no point has these values".to_string(),
+                    )
+                })
             })
             .collect(),
     }
@@ -775,12 +873,16 @@ mod tests {
         assert_eq!(s0.keep_alive, crate::policy::KeepAliveSpec::None {});
         assert_eq!(s0.run.seed, 99);
         assert_eq!(e.axes[0].cell(0), "{ kind = \"none\" }");
+        assert_eq!(e.axes[0].labels[0], "{ kind = \"none\" }");
         assert!(e.axes[0].numeric.is_none());
     }
 
     #[test]
     fn errors_point_at_the_field() {
-        let e = load("base = \"hello\"\n[[axis]]\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"0s\"]\n").unwrap_err();
+        let e = load(
+            "base = \"hello\"\n[[axis]]\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"0s\"]\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         assert!(e.message.contains("point 1"), "{e}");
         let e = load("base = \"hello\"\nreplications = 0\n").unwrap_err();
@@ -788,8 +890,12 @@ mod tests {
         let e = load("base = \"nope\"\n").unwrap_err();
         assert!(e.message.contains("built-in: hello"), "{e}");
         let e = load("base = \"hello\"\nmode = \"cross\"\n").unwrap_err();
-        assert!(e.message.contains("grid") && e.message.contains("zip"), "{e}");
-        let e = load("base = \"hello\"\n[[plot]]\nkind = \"metric\"\nx = \"ttl\"\ny = \"p99\"\n").unwrap_err();
+        assert!(
+            e.message.contains("grid") && e.message.contains("zip"),
+            "{e}"
+        );
+        let e = load("base = \"hello\"\n[[plot]]\nkind = \"metric\"\nx = \"ttl\"\ny = \"p99\"\n")
+            .unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         let e = load("[base]\n[base.run]\nhorizon = \"1h\"\nbogus = 1\n").unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");

@@ -92,7 +92,13 @@ mod tests {
     #[test]
     fn student_t_matches_tables() {
         // Two-sided 95% critical values from standard t tables.
-        for (df, t) in [(1, 12.706205), (2, 4.302653), (4, 2.776445), (9, 2.262157), (29, 2.045230)] {
+        for (df, t) in [
+            (1, 12.706205),
+            (2, 4.302653),
+            (4, 2.776445),
+            (9, 2.262157),
+            (29, 2.045230),
+        ] {
             assert!((t975(df).unwrap() - t).abs() < 1e-5, "df {df}");
         }
     }

@@ -1,0 +1,227 @@
+//! Line charts with optional shaded bands, on linear or logarithmic axes.
+//!
+//! A logarithmic axis is drawn by plotting log10 of the values on a linear axis and labelling
+//! the ticks with 10^v: one code path for all four axis combinations.
+
+use super::{ensure_fonts, err, tick, Chart, Format, PlotError, CHART_SIZE, FONT, PALETTE};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Draws `chart` to `path` (.png or .svg).
+pub fn lines(chart: &Chart, path: &Path) -> Result<(), PlotError> {
+    ensure_fonts();
+    match Format::of(path)? {
+        Format::Png => {
+            let root = BitMapBackend::new(path, CHART_SIZE).into_drawing_area();
+            draw(&root, chart).map_err(|e| err(path, e))?;
+            root.present().map_err(|e| err(path, e))
+        }
+        Format::Svg => {
+            let root = SVGBackend::new(path, CHART_SIZE).into_drawing_area();
+            draw(&root, chart).map_err(|e| err(path, e))?;
+            root.present().map_err(|e| err(path, e))
+        }
+    }
+}
+
+/// Maps a value onto a drawn axis: log10 on a logarithmic one; `None` when it cannot be drawn.
+fn to_axis(v: f64, log: bool) -> Option<f64> {
+    match (log, v.is_finite()) {
+        (_, false) => None,
+        (true, _) if v <= 0.0 => None,
+        (true, _) => Some(v.log10()),
+        (false, _) => Some(v),
+    }
+}
+
+/// The range to draw: the data's, padded, never empty.
+fn range(values: impl Iterator<Item = f64>, from_zero: bool, log: bool) -> std::ops::Range<f64> {
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        return 0.0..1.0;
+    }
+    if from_zero && !log {
+        lo = lo.min(0.0);
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.05
+    } else if log {
+        0.5
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    if !(from_zero && !log && lo == 0.0) {
+        lo -= pad;
+    }
+    hi += pad;
+    lo..hi
+}
+
+/// Tick labels; on a log axis only ticks near 1, 2 or 5 × 10^k are labelled, so the labels
+/// read as round numbers whatever the linear steps plotters picks in log space.
+fn label_for(v: f64, log: bool) -> String {
+    if !log {
+        return tick(v);
+    }
+    let mantissa = 10f64.powf(v - v.floor());
+    match [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .find(|m| (mantissa / *m - 1.0).abs() < 0.02)
+    {
+        Some(m) => tick(m * 10f64.powf(v.floor())),
+        None => String::new(),
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (body, footer) = match &chart.note {
+        Some(_) => root.split_vertically(CHART_SIZE.1 - 28),
+        None => root.split_vertically(CHART_SIZE.1),
+    };
+    if let Some(note) = &chart.note {
+        footer.draw(&Text::new(
+            note.clone(),
+            (20, 4),
+            (FONT, 15).into_font().color(&RGBColor(80, 80, 80)),
+        ))?;
+    }
+
+    // Data in drawn coordinates.
+    let (lx, ly) = (chart.log_x, chart.log_y);
+    let lines: Vec<Vec<(f64, f64)>> = chart
+        .series
+        .iter()
+        .map(|s| {
+            s.points
+                .iter()
+                .filter_map(|&(x, y)| Some((to_axis(x, lx)?, to_axis(y, ly)?)))
+                .collect()
+        })
+        .collect();
+    let bands: Vec<Vec<(f64, f64, f64)>> = chart
+        .series
+        .iter()
+        .map(|s| {
+            s.band
+                .iter()
+                .filter_map(|&(x, lo, hi)| {
+                    // On a log axis a band reaching 0 or below is cut at the line's own scale.
+                    let lo = if ly && lo <= 0.0 {
+                        hi.min(lo.max(hi * 1e-3))
+                    } else {
+                        lo
+                    };
+                    Some((to_axis(x, lx)?, to_axis(lo, ly)?, to_axis(hi, ly)?))
+                })
+                .collect()
+        })
+        .collect();
+    let xs = lines
+        .iter()
+        .flatten()
+        .map(|p| p.0)
+        .chain(bands.iter().flatten().map(|b| b.0));
+    let ys = lines
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .chain(bands.iter().flatten().flat_map(|b| [b.1, b.2]));
+    let xr = range(xs, false, lx);
+    let yr = range(ys, chart.y_from_zero, ly);
+
+    let mut ctx = ChartBuilder::on(&body)
+        .caption(&chart.title, (FONT, 22).into_font().style(FontStyle::Bold))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(xr, yr)?;
+    let fx = |v: &f64| label_for(*v, lx);
+    let fy = |v: &f64| label_for(*v, ly);
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fy)
+        .x_labels(if lx { 40 } else { 10 })
+        .y_labels(if ly { 40 } else { 10 })
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+
+    for (i, s) in chart.series.iter().enumerate() {
+        let color = PALETTE[s.color.unwrap_or(i) % PALETTE.len()];
+        let band = &bands[i];
+        if band.len() >= 2 {
+            let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.1)).collect();
+            poly.extend(band.iter().rev().map(|b| (b.0, b.2)));
+            ctx.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.18))))?;
+        } else if let Some(&(x, lo, hi)) = band.first() {
+            ctx.draw_series(std::iter::once(PathElement::new(
+                vec![(x, lo), (x, hi)],
+                color.stroke_width(2),
+            )))?;
+        }
+        let line = &lines[i];
+        let style = color.stroke_width(2);
+        let drawn = ctx.draw_series(LineSeries::new(line.clone(), style))?;
+        if !s.label.is_empty() {
+            drawn
+                .label(s.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
+        }
+        if s.markers {
+            ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        }
+        if s.point_labels.len() == s.points.len() {
+            let labelled = s
+                .points
+                .iter()
+                .zip(&s.point_labels)
+                .filter_map(|(&(x, y), l)| Some(((to_axis(x, lx)?, to_axis(y, ly)?), l)));
+            ctx.draw_series(labelled.map(|(p, l)| {
+                EmptyElement::at(p)
+                    + Text::new(l.clone(), (6, -16), (FONT, 12).into_font().color(&color))
+            }))?;
+        }
+    }
+    if chart.series.iter().any(|s| !s.label.is_empty()) {
+        ctx.configure_series_labels()
+            .position(if chart.legend_bottom {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font((FONT, 14))
+            .draw()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_padded_and_never_empty() {
+        let r = range([2.0, 2.0].into_iter(), false, false);
+        assert!(r.start < 2.0 && r.end > 2.0);
+        let r = range(std::iter::empty(), false, false);
+        assert_eq!(r, 0.0..1.0);
+        let r = range([1.0, 3.0].into_iter(), true, false);
+        assert_eq!(r.start, 0.0);
+        assert_eq!(to_axis(0.0, true), None);
+        assert_eq!(to_axis(100.0, true), Some(2.0));
+    }
+}
