@@ -2,9 +2,9 @@
 //! request.
 //!
 //! An environment moves `Initializing → Busy ⇄ Idle → Evicted`. Slots of evicted environments are
-//! reused through a free list; each slot keeps a generation counter that changes whenever the
-//! environment leaves the idle state, so a keep-alive timer set earlier can tell it is stale
-//! without being removed from the queue.
+//! reused through a free list; each slot keeps a generation counter that changes on reuse, so a
+//! keep-alive timer set for an earlier occupant can tell it is stale without being removed
+//! from the queue.
 //!
 //! An [`AvailList`] is an intrusive doubly-linked list (links live in the slab) of the
 //! environments of one function that have a free request slot, ordered by the time they last
@@ -40,7 +40,7 @@ pub struct Env {
     pub in_flight: u32,
     /// Part of the function's provisioned concurrency (never expires).
     pub provisioned: bool,
-    /// Changes whenever the environment stops being idle or is evicted.
+    /// Changes whenever the slot is freed or reused.
     pub generation: u32,
     /// Creation time.
     pub created: SimTime,
@@ -50,8 +50,10 @@ pub struct Env {
     pub init_ns: SimTime,
     /// First request waiting for initialization (request slab index), or NIL.
     pub pending: u32,
-    /// For a pre-warmed environment: when it expires if nobody uses it.
+    /// When it expires if it stays idle (set by the keep-alive policy).
     pub expire_at: SimTime,
+    /// Time of its pending keep-alive timer, `SimTime::MAX` when none is pending.
+    pub timer_at: SimTime,
     prev: u32,
     next: u32,
     linked: bool,
@@ -79,6 +81,7 @@ impl EnvSlab {
             init_ns: 0,
             pending: NIL,
             expire_at: 0,
+            timer_at: SimTime::MAX,
             prev: NIL,
             next: NIL,
             linked: false,

@@ -41,7 +41,8 @@ pub enum Event {
     InitDone(u32),
     /// Request `.0` finished.
     Complete(u32),
-    /// Keep-alive timer of environment `.0`, valid if its generation is still `.1`.
+    /// Keep-alive timer of environment `.0`, valid if the slot's generation is still `.1` and
+    /// it is the environment's current timer.
     Expire(u32, u32),
     /// Pre-warm an environment of function `.0`, valid if its pre-warm generation is `.1`.
     Prewarm(u32, u32),
@@ -570,12 +571,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 Event::Arrival(f) => self.arrival(f, now),
                 Event::InitDone(e) => self.init_done(e, now),
                 Event::Complete(r) => self.complete(r, now),
-                Event::Expire(e, g) => {
-                    let env = &self.envs[e];
-                    if env.generation == g && env.state == EnvState::Idle {
-                        self.evict(e, now);
-                    }
-                }
+                Event::Expire(e, g) => self.expire(e, g, now),
                 Event::Prewarm(f, g) => self.prewarm(f, g, now),
             }
         }
@@ -802,8 +798,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
             if self.envs[e].state == EnvState::Idle {
                 self.set_state(e, EnvState::Busy, now);
-                let env = &mut self.envs[e];
-                env.generation = env.generation.wrapping_add(1);
             }
             self.count_start(f, now, false);
             self.observer.on(
@@ -885,8 +879,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     expires: Some(expire),
                 },
             );
-            let g = self.envs[e].generation;
-            self.queue.schedule(expire, Event::Expire(e, g));
+            self.arm_expiry(e, expire);
             return;
         }
         self.set_state(e, EnvState::Busy, now);
@@ -977,16 +970,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         );
         match decision {
             IdleDecision::EvictNow => self.evict(e, now),
-            IdleDecision::ExpireAt(t) => {
-                let g = self.envs[e].generation;
-                let t = t.max(now);
-                if self.fifo_expiry {
-                    self.queue
-                        .schedule_in_lane(self.lane, t, Event::Expire(e, g));
-                } else {
-                    self.queue.schedule(t, Event::Expire(e, g));
-                }
-            }
+            IdleDecision::ExpireAt(t) => self.arm_expiry(e, t.max(now)),
             IdleDecision::KeepUntilEvicted => {}
             IdleDecision::Unload {
                 prewarm_at,
@@ -1001,6 +985,45 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.queue
                     .schedule(prewarm_at.max(now), Event::Prewarm(f, g));
             }
+        }
+    }
+
+    /// Sets idle environment `e` to expire at `t`. At most one timer per environment is kept
+    /// pending (plus any superseded by an earlier deadline): a reuse before the timer fires
+    /// only moves `expire_at`, and the timer re-arms itself when it finds the deadline moved.
+    /// So the queue holds about one timer per live environment, not one per idle period.
+    #[inline]
+    fn arm_expiry(&mut self, e: u32, t: SimTime) {
+        let env = &mut self.envs[e];
+        env.expire_at = t;
+        if env.timer_at <= t {
+            return; // the pending timer fires first and will re-arm
+        }
+        env.timer_at = t;
+        let g = env.generation;
+        if self.fifo_expiry {
+            self.queue
+                .schedule_in_lane(self.lane, t, Event::Expire(e, g));
+        } else {
+            self.queue.schedule(t, Event::Expire(e, g));
+        }
+    }
+
+    /// A keep-alive timer of `e` fired.
+    fn expire(&mut self, e: u32, g: u32, now: SimTime) {
+        let env = &mut self.envs[e];
+        if env.generation != g || env.timer_at != now {
+            return; // the slot was reused, or an earlier deadline superseded this timer
+        }
+        env.timer_at = SimTime::MAX;
+        if env.state != EnvState::Idle {
+            return; // in use: it arms a new timer when it is idle again
+        }
+        if env.expire_at <= now {
+            self.evict(e, now);
+        } else {
+            let t = env.expire_at;
+            self.arm_expiry(e, t);
         }
     }
 
