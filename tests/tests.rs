@@ -5,5 +5,6 @@ mod util;
 
 mod cli;
 mod experiment;
+mod policies;
 mod properties;
 mod validation;
