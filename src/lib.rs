@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod billing;
+pub mod comparator;
 pub mod engine;
 pub mod experiment;
 pub mod input;

@@ -22,7 +22,7 @@ use crate::metrics::{Counts, InstanceSummary, Latency, Level, Levels, TimeSeries
 use crate::platform::env::{AvailList, EnvSlab, EnvState, NIL};
 use crate::platform::function::Arch;
 use crate::platform::limits::{Pools, TokenBucket};
-use crate::platform::model::{PlatformModel, Pricing, ScalingScope};
+use crate::platform::model::{FunctionPlan, PlatformModel, Pricing, ScalingScope};
 use crate::policy::{Builtin, FunctionInfo, IdleDecision, Policy};
 use crate::report::{FunctionReport, Report};
 use crate::rng::{self, Stream, StreamKind};
@@ -247,6 +247,8 @@ struct Func {
     memory_mb: u32,
     arch: Arch,
     name: String,
+    /// What the model makes of the function (billing figures, CPU scaling, front door).
+    plan: FunctionPlan,
 }
 
 /// A request in flight.
@@ -412,6 +414,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     name,
                     memory_mb: spec.memory_mb,
                     arch: spec.arch,
+                    plan: model
+                        .plan(spec, g, scenario.platform.front_door.as_deref())
+                        .map_err(|(path, msg)| setup_err(path, msg))?,
                     per_instance: spec.concurrency_per_instance,
                     timeout,
                     provisioned,
@@ -1102,6 +1107,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 billed_ns: f.stats.billed_ns,
                 billed_ns_provisioned: f.stats.billed_ns_provisioned,
                 provisioned_env_ns: f.provisioned as u128 * span as u128,
+                cold_starts: f.stats.counts.cold_starts,
+                env_ns: f.stats.area,
+                peak_envs: f.stats.peak,
+                plan: f.plan.clone(),
             })
             .collect();
         let (cost, per_fn_cost) = billing::bill(&self.pricing, &usage, span);
