@@ -61,16 +61,36 @@ fn range(values: impl Iterator<Item = f64>, from_zero: bool, log: bool) -> std::
     lo..hi
 }
 
-/// Tick labels; on a log axis only ticks near 1, 2 or 5 × 10^k are labelled, so the labels
-/// read as round numbers whatever the linear steps plotters picks in log space.
-fn label_for(v: f64, log: bool) -> String {
-    if !log {
-        return tick(v);
+/// How a logarithmic axis spanning `decades` is labelled: how many ticks to ask plotters for,
+/// and which mantissas get a label (`None`: every tick).
+fn log_ticks(decades: f64) -> (usize, Option<&'static [f64]>) {
+    if decades >= 1.0 {
+        (40, Some(&[1.0, 2.0, 5.0, 10.0]))
+    } else if decades >= 0.3 {
+        (
+            60,
+            Some(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]),
+        )
+    } else {
+        // Less than a factor of two: plain ticks, few of them.
+        (8, None)
     }
+}
+
+/// Tick labels; on a log axis ticks near round mantissas (1, 2, 5 × 10^k on a wide axis) are
+/// labelled with that round number and the others left blank, so the labels read as round
+/// numbers whatever linear steps plotters picks in log space.
+fn label_for(v: f64, log: Option<Option<&[f64]>>) -> String {
+    let Some(mantissas) = log else {
+        return tick(v);
+    };
+    let Some(mantissas) = mantissas else {
+        return tick(10f64.powf(v));
+    };
     let mantissa = 10f64.powf(v - v.floor());
-    match [1.0, 2.0, 5.0, 10.0]
+    match mantissas
         .iter()
-        .find(|m| (mantissa / *m - 1.0).abs() < 0.02)
+        .find(|m| (mantissa / *m - 1.0).abs() < 0.01)
     {
         Some(m) => tick(m * 10f64.powf(v.floor())),
         None => String::new(),
@@ -142,16 +162,18 @@ fn draw<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(xr, yr)?;
-    let fx = |v: &f64| label_for(*v, lx);
-    let fy = |v: &f64| label_for(*v, ly);
+        .build_cartesian_2d(xr.clone(), yr.clone())?;
+    let (nx, mx) = log_ticks(xr.end - xr.start);
+    let (ny, my) = log_ticks(yr.end - yr.start);
+    let fx = |v: &f64| label_for(*v, lx.then_some(mx));
+    let fy = |v: &f64| label_for(*v, ly.then_some(my));
     ctx.configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .x_label_formatter(&fx)
         .y_label_formatter(&fy)
-        .x_labels(if lx { 40 } else { 10 })
-        .y_labels(if ly { 40 } else { 10 })
+        .x_labels(if lx { nx } else { 10 })
+        .y_labels(if ly { ny } else { 10 })
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .light_line_style(RGBColor(240, 240, 240))
