@@ -60,9 +60,13 @@ impl Latency {
 
     /// An empty histogram with `2^bits` buckets per power of two (1 ≤ bits ≤ 16).
     pub fn new(bits: u32) -> Self {
+        let bits = bits.clamp(1, 16);
+        // Sized up front for latencies to 2^24 µs (about 17 s): growing a thousand histograms
+        // bucket by bucket as new maxima appear fragments the allocator's heap badly.
+        let initial = ((24 - bits as usize) + 1) << bits;
         Latency {
-            bits: bits.clamp(1, 16),
-            counts: Vec::new(),
+            bits,
+            counts: vec![0; initial],
             carry: Vec::new(),
             count: 0,
             sum_ns: 0,
