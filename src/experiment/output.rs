@@ -276,6 +276,17 @@ fn metric_label(name: &str) -> String {
     }
 }
 
+/// Legend text for a cost metric.
+fn cost_label(name: &str) -> String {
+    match name.rsplit('.').next().unwrap_or(name) {
+        "serverless_monthly_usd" => "serverless (this platform)".into(),
+        "vm_monthly_usd" => "always-on VMs (EC2, sized for the peak)".into(),
+        "fargate_monthly_usd" => "always-on containers (Fargate, sized for the peak)".into(),
+        "total" => "this platform".into(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// Probabilities are shown as percentages unless a scale is given.
 fn default_scale(name: &str) -> f64 {
     if name.ends_with("_probability") {
@@ -456,14 +467,34 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
             y,
             y_scale,
             y_label,
+            also,
         } => {
             let a = exp.axis_index(x).unwrap_or(0);
             let y = y.clone().unwrap_or_else(|| "cost_usd.total".into());
+            let scale = y_scale.unwrap_or(1.0);
+            let mut series = Vec::new();
+            for m in std::iter::once(&y).chain(also) {
+                for mut s in against_axis(exp, records, a, m, scale) {
+                    // Several metrics: name each line by its metric (and its group, if any).
+                    if !also.is_empty() {
+                        let what = cost_label(m);
+                        s.label = if exp.axes.len() > 1 {
+                            format!("{what}, {}", s.label)
+                        } else {
+                            what
+                        };
+                    }
+                    series.push(s);
+                }
+            }
+            let note = if also.is_empty() {
+                format!("{band_note}; no comparator drawn (add also = [\"cost_usd.always_on.vm_monthly_usd\", ...])")
+            } else {
+                band_note.clone()
+            };
             let chart = Chart {
                 title: title(exp, t, "cost against load"),
-                note: Some(format!(
-                    "{band_note}; always-on fleet comparator: not modelled yet"
-                )),
+                note: Some(note),
                 x_label: format!("{} (log scale)", exp.axes[a].label()),
                 y_label: y_label
                     .clone()
@@ -472,7 +503,7 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
                 log_y: true,
                 y_from_zero: false,
                 legend_bottom: true,
-                series: against_axis(exp, records, a, &y, y_scale.unwrap_or(1.0)),
+                series,
             };
             (
                 file_stem(name.as_deref().unwrap_or("cost-vs-load")),

@@ -137,6 +137,11 @@ pub enum PlotSpec {
         /// Vertical axis label.
         #[serde(default)]
         y_label: Option<String>,
+        /// More cost metrics drawn as their own lines on the same axes, e.g. the always-on
+        /// comparator's `cost_usd.always_on.vm_monthly_usd`: where the lines cross is the
+        /// crossover.
+        #[serde(default)]
+        also: Vec<String>,
     },
     /// Environments (busy, idle, initializing) over time for one run, throttles marked. The
     /// scenario needs `[metrics] timeseries`.
@@ -559,8 +564,11 @@ impl Experiment {
                 metric("y", y.as_deref().unwrap_or("cold_start_probability"))?;
                 along.as_deref().map_or(Ok(()), |s| axis("along", s, false))
             }
-            PlotSpec::CostVsLoad { x, y, .. } => {
+            PlotSpec::CostVsLoad { x, y, also, .. } => {
                 axis("x", x, true)?;
+                for (i, m) in also.iter().enumerate() {
+                    metric(&format!("also.{i}"), m)?;
+                }
                 metric("y", y.as_deref().unwrap_or("cost_usd.total"))
             }
             PlotSpec::Timeline {
