@@ -221,6 +221,8 @@ pub struct Counts {
     pub throttled_concurrency: u64,
     /// Of those, refused because the scaling rate allowed no new environment.
     pub throttled_scaling: u64,
+    /// Of those, refused because no host had memory (with a `[cluster]`).
+    pub throttled_memory: u64,
     /// Requests cut at the function's timeout (they also count as completed).
     pub timeouts: u64,
     /// Requests that finished (including those cut at the timeout).

@@ -39,6 +39,9 @@ pub struct Report {
     pub cost_usd: Cost,
     /// The same per function.
     pub functions: Vec<FunctionReport>,
+    /// Peak and mean memory per host, when the scenario has a `[cluster]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<crate::platform::cluster::HostReport>,
     /// Per-bucket figures, when `[metrics] timeseries` is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Vec<Bucket>>,
@@ -144,6 +147,7 @@ impl Report {
             idle_memory_gb_s,
             cost_usd,
             functions,
+            hosts: Vec::new(),
             timeseries,
             latency,
         }

@@ -62,6 +62,9 @@ pub struct Scenario {
     /// Billing switches that override the model.
     #[serde(default)]
     pub billing: BillingSpec,
+    /// Hosts with memory (default: unlimited memory).
+    #[serde(default)]
+    pub cluster: Option<crate::platform::cluster::ClusterSpec>,
     /// Optional outputs.
     #[serde(default)]
     pub metrics: MetricsSpec,
@@ -405,6 +408,9 @@ impl Scenario {
         }
         if let Err((k, m)) = self.keep_alive.validate() {
             return err(&format!("keep_alive.{k}"), m);
+        }
+        if let Some(Err((k, m))) = self.cluster.as_ref().map(|c| c.validate()) {
+            return err(&format!("cluster.{k}"), m);
         }
         if self.platform.account_concurrency == Some(0) {
             return err("platform.account_concurrency", "must be at least 1".into());

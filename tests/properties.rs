@@ -474,6 +474,8 @@ impl Watch {
                     self.counts[func as usize].arrivals += 1;
                 }
             }
+            // The generator writes no [cluster], so nothing waits for memory.
+            Happening::WaitingForMemory { .. } => self.fail(now, what, "no cluster".into()),
             Happening::Throttled { func, reason } => {
                 let c = &mut self.counts[func as usize];
                 if measured {
@@ -481,6 +483,7 @@ impl Watch {
                     match reason {
                         ThrottleReason::Concurrency => c.throttled_concurrency += 1,
                         ThrottleReason::ScalingRate => c.throttled_scaling += 1,
+                        ThrottleReason::Memory => c.throttled_memory += 1,
                     }
                 }
                 let pool = self.pool_of[func as usize];
@@ -624,6 +627,7 @@ fn add(t: &mut Counts, c: &Counts) {
     t.throttled += c.throttled;
     t.throttled_concurrency += c.throttled_concurrency;
     t.throttled_scaling += c.throttled_scaling;
+    t.throttled_memory += c.throttled_memory;
     t.timeouts += c.timeouts;
     t.completed += c.completed;
 }
@@ -665,7 +669,7 @@ fn check_counts(r: &Report) -> Result<(), TestCaseError> {
         );
         prop_assert_eq!(
             c.throttled,
-            c.throttled_concurrency + c.throttled_scaling,
+            c.throttled_concurrency + c.throttled_scaling + c.throttled_memory,
             "{}: throttled",
             what
         );

@@ -54,6 +54,12 @@ pub struct Env {
     pub expire_at: SimTime,
     /// Time of its pending keep-alive timer, `SimTime::MAX` when none is pending.
     pub timer_at: SimTime,
+    /// Host it is placed on (NIL without a cluster).
+    pub host: u32,
+    /// Links in its host's list of idle environments (see `cluster::Cluster`).
+    pub hprev: u32,
+    /// See `hprev`.
+    pub hnext: u32,
     prev: u32,
     next: u32,
     linked: bool,
@@ -82,6 +88,9 @@ impl EnvSlab {
             pending: NIL,
             expire_at: 0,
             timer_at: SimTime::MAX,
+            host: NIL,
+            hprev: NIL,
+            hnext: NIL,
             prev: NIL,
             next: NIL,
             linked: false,

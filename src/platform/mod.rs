@@ -1,6 +1,7 @@
 //! The platform: functions, execution environments, limits, the platform model files, and the
 //! simulation that ties them together.
 
+pub mod cluster;
 pub mod env;
 pub mod function;
 pub mod limits;

@@ -19,11 +19,12 @@
 use crate::billing::{self, FunctionUsage};
 use crate::engine::{EventQueue, Lane};
 use crate::metrics::{Counts, InstanceSummary, Latency, Level, Levels, TimeSeries};
+use crate::platform::cluster::{Cluster, WhenFull};
 use crate::platform::env::{AvailList, EnvSlab, EnvState, NIL};
 use crate::platform::function::Arch;
 use crate::platform::limits::{Pools, TokenBucket};
 use crate::platform::model::{FunctionPlan, PlatformModel, Pricing, ScalingScope};
-use crate::policy::{Builtin, FunctionInfo, IdleDecision, Policy};
+use crate::policy::{Builtin, Candidate, FunctionInfo, IdleDecision, Policy};
 use crate::report::{FunctionReport, Report};
 use crate::rng::{self, Stream, StreamKind};
 use crate::scenario::{Popularity, Routing, Scenario};
@@ -55,6 +56,9 @@ pub enum ThrottleReason {
     Concurrency,
     /// No token in the scaling-rate bucket to create an environment.
     ScalingRate,
+    /// No host had memory for a new environment, and nothing could be evicted (or the wait
+    /// queue was full).
+    Memory,
 }
 
 /// Something that happened, reported to an [`Observer`] (for narration and for tests).
@@ -71,6 +75,13 @@ pub enum Happening {
     Arrival {
         /// Function index.
         func: u32,
+    },
+    /// It was admitted but waits for memory on a host (cluster with `when_full = "queue"`).
+    WaitingForMemory {
+        /// Function index.
+        func: u32,
+        /// Request id.
+        req: u32,
     },
     /// It was throttled.
     Throttled {
@@ -276,6 +287,13 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     buckets: Vec<TokenBucket>,
     routing: Routing,
     rng_routing: Stream,
+    /// Hosts and their memory, when the scenario has a `[cluster]`.
+    cluster: Option<Cluster>,
+    /// Requests waiting for memory (with `when_full = "queue"`), oldest first.
+    mem_queue: std::collections::VecDeque<u32>,
+    /// Scratch space for eviction candidates, reused so eviction allocates nothing.
+    scratch: Vec<u32>,
+    candidates: Vec<Candidate>,
     policy: P,
     /// Whether the policy's expiries can go in a FIFO lane (see `Policy::fifo_expiry`).
     fifo_expiry: bool,
@@ -360,6 +378,19 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     format!(
                         "{t} is longer than model '{}' allows ({})",
                         model.name, limits.max_timeout
+                    ),
+                ));
+            }
+            let largest_host = scenario
+                .cluster
+                .as_ref()
+                .and_then(|c| c.hosts.iter().map(|h| h.memory_mb).max());
+            if let Some(m) = largest_host.filter(|&m| (spec.memory_mb as u64) > m) {
+                return Err(setup_err(
+                    at("memory_mb"),
+                    format!(
+                        "{} MB does not fit on any host of the cluster (largest: {m} MB)",
+                        spec.memory_mb
                     ),
                 ));
             }
@@ -525,6 +556,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             routing: scenario.platform.routing,
             rng_routing: rng::stream(seed, run, StreamKind::Routing, 0),
             fifo_expiry: policy.fifo_expiry(),
+            cluster: scenario.cluster.as_ref().map(|c| Cluster::new(c, warmup)),
+            mem_queue: std::collections::VecDeque::new(),
+            scratch: Vec::new(),
+            candidates: Vec::new(),
             policy,
             lane,
             queue,
@@ -538,16 +573,27 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             name: scenario.display_name().to_string(),
             seed,
         };
-        sim.start();
+        sim.start()?;
         Ok(sim)
     }
 
     /// Provisioned environments and the first arrival of every function.
-    fn start(&mut self) {
+    fn start(&mut self) -> Result<(), SetupError> {
         for f in 0..self.funcs.len() as u32 {
             for _ in 0..self.funcs[f as usize].provisioned {
-                let e = self.envs.alloc(f, EnvState::Idle, 0, true);
-                self.levels.change(0, None, Some(Level::Idle));
+                let host = self.place(f, 0, false).ok_or_else(|| {
+                    setup_err(
+                        "cluster.hosts",
+                        format!(
+                            "no room for the provisioned environments of {}",
+                            self.funcs[f as usize].name
+                        ),
+                    )
+                })?;
+                // Born `Free` so that set_state counts it in as idle (levels, host lists).
+                let e = self.envs.alloc(f, EnvState::Free, 0, true);
+                self.envs[e].host = host;
+                self.set_state(e, EnvState::Idle, 0);
                 self.count_live(f, 1, 0);
                 let func = &mut self.funcs[f as usize];
                 func.avail_provisioned.push_back(&mut self.envs, e);
@@ -561,6 +607,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 }
             }
         }
+        Ok(())
     }
 
     /// Runs to the horizon and returns the report.
@@ -575,8 +622,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             match ev {
                 Event::Arrival(f) => self.arrival(f, now),
                 Event::InitDone(e) => self.init_done(e, now),
-                Event::Complete(r) => self.complete(r, now),
-                Event::Expire(e, g) => self.expire(e, g, now),
+                Event::Complete(r) => {
+                    self.complete(r, now);
+                    if !self.mem_queue.is_empty() {
+                        self.drain_mem_queue(now);
+                    }
+                }
+                Event::Expire(e, g) => {
+                    self.expire(e, g, now);
+                    if !self.mem_queue.is_empty() {
+                        self.drain_mem_queue(now);
+                    }
+                }
                 Event::Prewarm(f, g) => self.prewarm(f, g, now),
             }
         }
@@ -635,6 +692,62 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let env = &mut self.envs[e];
         env.state = to;
         env.since = now;
+        let host = env.host;
+        if host != NIL && (from == EnvState::Idle) != (to == EnvState::Idle) {
+            if let Some(c) = self.cluster.as_mut() {
+                let mb = self.funcs[f as usize].memory_mb as u64;
+                if to == EnvState::Idle {
+                    c.idle_push(&mut self.envs, host, e, mb);
+                } else {
+                    c.idle_remove(&mut self.envs, host, e, mb);
+                }
+            }
+        }
+    }
+
+    /// Finds memory for a new environment of `f`: a host with room, or one where evicting
+    /// idle environments (chosen by the policy) makes room, when `evict` allows. Returns the
+    /// host with the memory taken, NIL without a cluster, or `None` when there is no room.
+    fn place(&mut self, f: u32, now: SimTime, evict: bool) -> Option<u32> {
+        let Some(c) = self.cluster.as_ref() else {
+            return Some(NIL);
+        };
+        let need = self.funcs[f as usize].memory_mb as u64;
+        let host = match c.with_room(need, f) {
+            Some(h) => h,
+            None if evict => {
+                let h = c.with_room_after_eviction(need, f)?;
+                while self.cluster.as_ref()?.free(h) < need {
+                    let mut ids = std::mem::take(&mut self.scratch);
+                    let mut cands = std::mem::take(&mut self.candidates);
+                    ids.clear();
+                    cands.clear();
+                    self.cluster.as_ref()?.idle_on(&self.envs, h, &mut ids);
+                    cands.extend(ids.iter().map(|&e| Candidate {
+                        env: e,
+                        func: self.envs[e].func,
+                        idle_since: self.envs[e].since,
+                        memory_mb: self.funcs[self.envs[e].func as usize].memory_mb,
+                    }));
+                    let pick = if cands.is_empty() {
+                        None
+                    } else {
+                        self.policy.victim(&cands, now)
+                    };
+                    let victim = pick.and_then(|i| cands.get(i)).map(|c| c.env);
+                    self.scratch = ids;
+                    self.candidates = cands;
+                    match victim {
+                        Some(v) => self.evict(v, now),
+                        None => return None,
+                    }
+                }
+                h
+            }
+            None => return None,
+        };
+        self.cluster.as_mut()?.take(host, need, now);
+        Some(host)
     }
 
     #[inline]
@@ -743,6 +856,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 match reason {
                     ThrottleReason::Concurrency => c.throttled_concurrency += 1,
                     ThrottleReason::ScalingRate => c.throttled_scaling += 1,
+                    ThrottleReason::Memory => c.throttled_memory += 1,
                 }
             }
             if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
@@ -821,19 +935,49 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.pools.release(pool);
             return self.throttle(f, now, ThrottleReason::ScalingRate);
         }
+        let host = match self.place(f, now, true) {
+            Some(h) => h,
+            None => {
+                let c = self
+                    .cluster
+                    .as_ref()
+                    .expect("only a cluster runs out of memory");
+                if c.when_full == WhenFull::Queue && self.mem_queue.len() < c.queue_limit {
+                    // Admitted, and cold: it waits for memory, then for its cold start.
+                    let r = self.alloc_req(f, NIL, now);
+                    self.count_start(f, now, true);
+                    self.mem_queue.push_back(r);
+                    self.observer
+                        .on(now, &Happening::WaitingForMemory { func: f, req: r });
+                    return;
+                }
+                self.pools.release(pool);
+                return self.throttle(f, now, ThrottleReason::Memory);
+            }
+        };
+        let r = self.alloc_req(f, NIL, now);
+        self.count_start(f, now, true);
+        self.cold_start(r, host, now);
+    }
+
+    /// Creates an environment on `host` for request `r` (admitted and counted as cold) and
+    /// starts its initialization.
+    fn cold_start(&mut self, r: u32, host: u32, now: SimTime) {
+        let f = self.reqs[r as usize].func;
         let e = self.envs.alloc(f, EnvState::Initializing, now, false);
+        self.envs[e].host = host;
         self.levels.change(now, None, Some(Level::Initializing));
         self.count_live(f, 1, now);
         let func = &mut self.funcs[f as usize];
         let init = func.cold_start.sample(&mut func.rng_cold);
-        let r = self.alloc_req(f, e, now);
-        self.reqs[r as usize].init_ns = init;
+        let req = &mut self.reqs[r as usize];
+        req.env = e;
+        req.init_ns = init;
         let env = &mut self.envs[e];
         env.init_ns = init;
         env.pending = r;
         env.in_flight = 1;
         self.touch(e);
-        self.count_start(f, now, true);
         self.observer.on(
             now,
             &Happening::ColdStart {
@@ -845,6 +989,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         );
         self.queue
             .schedule(now.saturating_add(init), Event::InitDone(e));
+    }
+
+    /// Gives memory to waiting requests, oldest first, while it can be found.
+    fn drain_mem_queue(&mut self, now: SimTime) {
+        while let Some(&r) = self.mem_queue.front() {
+            let f = self.reqs[r as usize].func;
+            let Some(host) = self.place(f, now, true) else {
+                return;
+            };
+            self.mem_queue.pop_front();
+            self.cold_start(r, host, now);
+        }
     }
 
     #[inline]
@@ -947,6 +1103,29 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if self.envs[e].in_flight > 0 {
             return;
         }
+        if !self.mem_queue.is_empty() {
+            // A request of this function waiting for memory takes the environment directly.
+            if let Some(pos) = self
+                .mem_queue
+                .iter()
+                .position(|&w| self.reqs[w as usize].func == f)
+            {
+                let w = self.mem_queue.remove(pos).expect("position is in range");
+                self.reqs[w as usize].env = e;
+                self.envs[e].in_flight = 1;
+                self.touch(e);
+                self.observer.on(
+                    now,
+                    &Happening::WarmStart {
+                        func: f,
+                        env: e,
+                        req: w,
+                    },
+                );
+                self.start_exec(w, now);
+                return;
+            }
+        }
         self.set_state(e, EnvState::Idle, now);
         if provisioned {
             self.observer.on(
@@ -1040,7 +1219,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             return;
         }
         let expire_at = func.prewarm_expire;
+        // A pre-warm only uses free memory; it never evicts another function's environment.
+        let Some(host) = self.place(f, now, false) else {
+            return;
+        };
         let e = self.envs.alloc(f, EnvState::Initializing, now, false);
+        self.envs[e].host = host;
         self.levels.change(now, None, Some(Level::Initializing));
         self.count_live(f, 1, now);
         let func = &mut self.funcs[f as usize];
@@ -1074,6 +1258,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             list.remove(&mut self.envs, e);
         }
         self.set_state(e, EnvState::Free, now);
+        let host = self.envs[e].host;
+        if host != NIL {
+            if let Some(c) = self.cluster.as_mut() {
+                c.give_back(host, self.funcs[f as usize].memory_mb as u64, now);
+            }
+        }
         self.envs.free(e);
         self.policy.on_evict(f, e, now);
         self.count_live(f, -1, now);
@@ -1155,6 +1345,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             timeseries,
             self.latency,
         );
+        let mut report = report;
+        if let Some(c) = self.cluster.as_mut() {
+            report.hosts = c.report(end);
+        }
         (report, self.observer)
     }
 }
