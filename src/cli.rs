@@ -74,6 +74,60 @@ enum Command {
         /// The sweep's output directory.
         dir: PathBuf,
     },
+    /// Inspect and convert traces (see docs/traces.md).
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TraceCommand {
+    /// Print what a trace (or a scenario's [workload]) holds: functions, applications,
+    /// invocations, rate percentiles, the shares invoked at most once an hour and once a minute,
+    /// inter-arrival CV, duration and memory percentiles.
+    Stats(TraceArgs),
+    /// Write the generic CSV (timestamp,function,app,duration_ms,memory_mb) from any supported
+    /// input, one row per invocation in time order.
+    Convert {
+        #[command(flatten)]
+        input: TraceArgs,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct TraceArgs {
+    /// Trace files or directories (every .csv inside).
+    paths: Vec<String>,
+    /// azure2019, azure2021, huawei2023, csv or azure-like (default: from the first file's header).
+    #[arg(long)]
+    kind: Option<String>,
+    /// A [workload] option as KEY=VALUE (TOML value), e.g. select={kind="top",n=10}, start=1d,
+    /// bad_rows=skip, functions=1000 (azure-like). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Take the [workload] of this scenario (file or built-in name) instead of paths.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Time to cover (default: the trace's span; the scenario's horizon, or 1d, for azure-like).
+    #[arg(long)]
+    horizon: Option<faasim::time::Duration>,
+    /// Seed of placements and durations (default: the scenario's, else 0).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// What `faasim models` does.
+#[derive(Subcommand, Debug)]
+enum ModelsAction {
+    /// Print a model's file, with the source of every figure.
+    Show {
+        /// A built-in model name (see `faasim models`).
+        name: String,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -222,6 +276,62 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let mut o = std::io::stdout().lock();
             for f in files {
                 writeln!(o, "{}", f.display())?;
+            }
+            Ok(())
+        }
+        Command::Trace { command } => {
+            let (args, out) = match command {
+                TraceCommand::Stats(a) => (a, None),
+                TraceCommand::Convert { input, out } => (input, Some(out)),
+            };
+            use faasim::workload::trace;
+            let (spec, base, seed, horizon) = match &args.scenario {
+                Some(name) => {
+                    let sc = Scenario::load(name, &args.set)?;
+                    let spec = sc.workload.clone().ok_or_else(|| {
+                        InputError::new(name.clone(), "this scenario has no [workload]")
+                    })?;
+                    let base = trace::base_dir(&sc.source.origin);
+                    (spec, base, sc.run.seed, Some(sc.run.horizon.ns()))
+                }
+                None => {
+                    let base = PathBuf::new();
+                    let spec =
+                        trace::spec_from_args(&args.paths, args.kind.as_deref(), &args.set, &base)?;
+                    (spec, base, 0, None)
+                }
+            };
+            let w = spec.open(&base)?;
+            let span = args
+                .horizon
+                .map(|h| h.ns())
+                .or_else(|| w.loaded.as_ref().map(|l| l.span_ns))
+                .or(horizon)
+                .unwrap_or(86_400 * faasim::time::NS_PER_SEC);
+            let seed = args.seed.unwrap_or(seed);
+            match out {
+                None => {
+                    let mut s = trace::stats::compute(&w, span, seed);
+                    s.kind = spec.kind().to_string();
+                    write!(std::io::stdout().lock(), "{s}")?;
+                }
+                Some(path) => {
+                    let rows = match &path {
+                        Some(p) => {
+                            let f = std::fs::File::create(p).map_err(|e| {
+                                InputError::new(
+                                    p.display().to_string(),
+                                    format!("cannot create: {e}"),
+                                )
+                            })?;
+                            trace::convert::write_csv(&w, span, seed, f)?
+                        }
+                        None => {
+                            trace::convert::write_csv(&w, span, seed, std::io::stdout().lock())?
+                        }
+                    };
+                    eprintln!("faasim: wrote {rows} invocations");
+                }
             }
             Ok(())
         }

@@ -69,8 +69,12 @@ pub struct Scenario {
     #[serde(default)]
     pub metrics: MetricsSpec,
     /// The functions (`[[function]]` tables).
-    #[serde(rename = "function")]
+    #[serde(rename = "function", default)]
     pub functions: Vec<FunctionSpec>,
+    /// A trace to replay or a synthetic population (`[workload]`); its functions join the
+    /// `[[function]]` ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::trace::WorkloadSpec>,
     /// Where the scenario was read from, its text and the overrides applied, so that errors
     /// found later (on the platform model) can still point at a file and line.
     #[serde(skip)]
@@ -441,10 +445,13 @@ impl Scenario {
                 );
             }
         }
-        if self.functions.is_empty() {
+        if let Some(Err((k, m))) = self.workload.as_ref().map(|w| w.validate()) {
+            return err(&format!("workload.{k}"), m);
+        }
+        if self.functions.is_empty() && self.workload.is_none() {
             return err(
                 "function",
-                "a scenario needs at least one [[function]]".into(),
+                "a scenario needs at least one [[function]] or a [workload]".into(),
             );
         }
         let mut names = std::collections::BTreeSet::new();

@@ -7,4 +7,5 @@ mod cli;
 mod experiment;
 mod policies;
 mod properties;
+mod trace;
 mod validation;

@@ -360,8 +360,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let warmup = scenario.run.warmup.map_or(0, |w| w.ns());
         let mut funcs = Vec::new();
         let mut reserved = Vec::new();
-        for (g, spec) in scenario.functions.iter().enumerate() {
-            let at = |k: &str| format!("function.{g}.{k}");
+        // The [workload]'s functions (a trace or a synthetic population) follow the
+        // [[function]] ones; each brings its own stream index in a group of its own
+        // (workload::trace::WORKLOAD_GROUP), so they never collide with [[function]] streams.
+        let workload = crate::workload::trace::scenario_functions(scenario, &model.limits)
+            .map_err(|e| setup_err("workload", e))?;
+        let specs = (scenario.functions.iter().map(|s| (s, None)))
+            .chain(workload.iter().map(|w| (&w.spec, Some(w.stream))));
+        for (g, (spec, stream)) in specs.enumerate() {
+            let at = |k: &str| match stream {
+                None => format!("function.{g}.{k}"),
+                Some(_) => format!("workload.{k}"),
+            };
             let limits = &model.limits;
             if spec.memory_mb < limits.memory_mb_min || spec.memory_mb > limits.memory_mb_max {
                 return Err(setup_err(
@@ -435,7 +445,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 };
                 // Stream index: (group, copy), so adding a group or copies leaves the others'
                 // draws unchanged.
-                let sid = ((g as u64) << 32) | c as u64;
+                let sid = stream.unwrap_or(((g as u64) << 32) | c as u64);
                 let arrivals = spec
                     .arrivals
                     .build(*w)

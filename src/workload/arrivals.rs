@@ -105,6 +105,11 @@ pub enum ArrivalSpec {
         /// Mean time spent off per visit (must be positive).
         mean_off: Duration,
     },
+    /// Replay of one function of a loaded trace: per-minute counts placed inside each minute,
+    /// or recorded arrival times (see [`crate::workload::trace`]). Made by a `[workload]`, never
+    /// written in a file.
+    #[serde(skip)]
+    Trace(crate::workload::trace::TraceHandle),
 }
 
 impl ArrivalSpec {
@@ -172,6 +177,7 @@ impl ArrivalSpec {
                 }
             }
             ArrivalSpec::Ramp { points } => build_ramp(points, scale)?,
+            ArrivalSpec::Trace(h) => State::Trace(Box::new(h.start(scale))),
             ArrivalSpec::Diurnal {
                 mean_rate,
                 peak_to_trough,
@@ -257,6 +263,7 @@ impl ArrivalSpec {
                 let (a, b) = (mean_on.secs(), mean_off.secs());
                 (on_rate.per_sec() * a + off_rate.unwrap_or_default().per_sec() * b) / (a + b)
             }
+            ArrivalSpec::Trace(h) => h.mean_rate(),
         }
     }
 }
@@ -406,6 +413,8 @@ enum State {
         mean_on: f64,
         mean_off: f64,
     },
+    /// A trace replay (boxed: its read buffer and look-ahead are larger than the other kinds).
+    Trace(Box<crate::workload::trace::replay::TraceState>),
 }
 
 impl Arrivals {
@@ -434,6 +443,7 @@ impl Arrivals {
                     u64::MAX
                 }
             }
+            State::Trace(t) => t.next(rng),
             state => secs_to_ns(next_secs(state, rng).unwrap_or(f64::INFINITY)),
         };
         if ns == u64::MAX {
@@ -449,7 +459,7 @@ impl Arrivals {
 #[inline]
 fn next_secs(state: &mut State, rng: &mut Stream) -> Option<f64> {
     match state {
-        State::Ended | State::Periodic { .. } => None,
+        State::Ended | State::Periodic { .. } | State::Trace(_) => None,
         State::Poisson { t, mean_gap } => {
             let e: f64 = Exp1.sample(rng);
             *t += e * *mean_gap;
