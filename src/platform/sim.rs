@@ -245,6 +245,9 @@ struct Func {
     /// Requests of this function in flight, and since when it has had none (its idle time
     /// starts there; `SimTime::MAX` before its first request).
     in_flight: u32,
+    /// Its next arrival already in the queue (`SimTime::MAX` when none): the future, told only
+    /// to offline-bound policies through `Policy::on_idle_knowing`.
+    next_arrival: SimTime,
     idle_since: SimTime,
     /// The pending pre-warm's generation and the expiry of the environment it will create.
     prewarm_gen: u32,
@@ -472,6 +475,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     avail: AvailList::default(),
                     avail_provisioned: AvailList::default(),
                     in_flight: 0,
+                    next_arrival: SimTime::MAX,
                     idle_since: SimTime::MAX,
                     prewarm_gen: 0,
                     prewarm_expire: 0,
@@ -614,6 +618,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
                 if t < self.horizon {
                     self.queue.schedule(t, Event::Arrival(f));
+                    self.funcs[f as usize].next_arrival = t;
                 }
             }
         }
@@ -881,10 +886,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let measured = now >= self.warmup;
         {
             let func = &mut self.funcs[f as usize];
-            if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
-                if t < self.horizon {
-                    self.queue.schedule(t, Event::Arrival(f));
-                }
+            let horizon = self.horizon;
+            let next = func
+                .arrivals
+                .next(&mut func.rng_arrivals)
+                .filter(|&t| t < horizon);
+            func.next_arrival = next.unwrap_or(SimTime::MAX);
+            if let Some(t) = next {
+                self.queue.schedule(t, Event::Arrival(f));
             }
             if measured {
                 func.stats.counts.arrivals += 1;
@@ -1148,7 +1157,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             );
             return;
         }
-        let decision = self.policy.on_idle(f, e, now);
+        let next = self.funcs[f as usize].next_arrival;
+        let decision =
+            self.policy
+                .on_idle_knowing(f, e, now, (next != SimTime::MAX).then_some(next));
         let expires = match decision {
             IdleDecision::EvictNow | IdleDecision::Unload { .. } => Some(now),
             IdleDecision::ExpireAt(t) => Some(t.max(now)),

@@ -26,9 +26,11 @@
 
 mod greedy_dual;
 mod hybrid;
+mod oracle;
 
 pub use greedy_dual::{GreedyDual, Lru};
 pub use hybrid::{HybridHistogram, HybridParams};
+pub use oracle::Oracle;
 
 use crate::time::{Duration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -96,6 +98,19 @@ pub trait Policy: Send {
     /// `env` of `func` has no request left at `now`: decide its fate.
     fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision;
 
+    /// What the simulation actually calls when an environment turns idle: [`Policy::on_idle`]
+    /// plus the time of the function's next arrival, which is already known to the simulator.
+    /// Only offline bounds (the oracle) should look at it; the default ignores it.
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        _next_arrival: Option<SimTime>,
+    ) -> IdleDecision {
+        self.on_idle(func, env, now)
+    }
+
     /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
     fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
 
@@ -128,6 +143,15 @@ impl Policy for Box<dyn Policy> {
     }
     fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
         (**self).on_idle(func, env, now)
+    }
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+    ) -> IdleDecision {
+        (**self).on_idle_knowing(func, env, now, next)
     }
     fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
         (**self).on_evict(func, env, now)
@@ -165,6 +189,14 @@ pub enum KeepAliveSpec {
     GreedyDual {},
     /// Keep everything, and under memory pressure evict the least recently used.
     Lru {},
+    /// An offline bound: knows each function's next arrival, and keeps an idle environment
+    /// until then only when idle gap × memory is at most `max_gb_s`; otherwise evicts at once.
+    /// Sweeping `max_gb_s` traces the best cold-start / idle-memory frontier of per-gap
+    /// policies.
+    Oracle {
+        /// Largest idle gap × memory (GB-seconds) worth keeping an environment for.
+        max_gb_s: f64,
+    },
 }
 
 impl Default for KeepAliveSpec {
@@ -186,6 +218,10 @@ impl KeepAliveSpec {
                 "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
             )),
             KeepAliveSpec::HybridHistogram(p) => p.validate(),
+            KeepAliveSpec::Oracle { max_gb_s } if !(0.0..=f64::MAX).contains(max_gb_s) => Err((
+                "max_gb_s".into(),
+                format!("must be a number >= 0, got {max_gb_s}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -200,6 +236,7 @@ impl KeepAliveSpec {
             }
             KeepAliveSpec::GreedyDual {} => Builtin::GreedyDual(GreedyDual::default()),
             KeepAliveSpec::Lru {} => Builtin::Lru(Lru),
+            KeepAliveSpec::Oracle { max_gb_s } => Builtin::Oracle(Oracle::new(*max_gb_s)),
         }
     }
 }
@@ -217,6 +254,8 @@ pub enum Builtin {
     GreedyDual(GreedyDual),
     /// LRU caching.
     Lru(Lru),
+    /// The offline bound.
+    Oracle(Oracle),
 }
 
 impl Policy for Builtin {
@@ -224,6 +263,7 @@ impl Policy for Builtin {
         match self {
             Builtin::Hybrid(h) => h.start(functions),
             Builtin::GreedyDual(g) => g.start(functions),
+            Builtin::Oracle(o) => o.start(functions),
             _ => {}
         }
     }
@@ -249,6 +289,22 @@ impl Policy for Builtin {
             Builtin::Fixed(ttl) => IdleDecision::ExpireAt(now.saturating_add(*ttl)),
             Builtin::Hybrid(h) => h.on_idle(func, env, now),
             Builtin::GreedyDual(_) | Builtin::Lru(_) => IdleDecision::KeepUntilEvicted,
+            // Without the future the oracle cannot decide; the simulation always tells it.
+            Builtin::Oracle(_) => IdleDecision::EvictNow,
+        }
+    }
+
+    #[inline]
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+    ) -> IdleDecision {
+        match self {
+            Builtin::Oracle(o) => o.on_idle_knowing(func, env, now, next),
+            _ => self.on_idle(func, env, now),
         }
     }
 
