@@ -42,6 +42,29 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// List the built-in platform models, or print one with its sources.
+    Models {
+        #[command(subcommand)]
+        action: Option<ModelsAction>,
+    },
+    /// Run one scenario on several platform models and compare p99 latency, cold starts and
+    /// monthly cost (with the always-on fleet alternative).
+    Compare {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        /// Comma-separated model names or model file paths.
+        #[arg(long, value_delimiter = ',', required = true)]
+        models: Vec<String>,
+        /// Override any scenario field by dotted path, as for `run`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Also write the table as CSV to FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also draw monthly cost against p99 latency to FILE (.png or .svg).
+        #[arg(long, value_name = "FILE")]
+        plot: Option<PathBuf>,
+    },
     /// Run an experiment: every point and replication, in parallel; writes runs.csv,
     /// summary.csv, manifest.json and plots/ (see docs/experiments.md).
     Sweep {
@@ -332,6 +355,72 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     };
                     eprintln!("faasim: wrote {rows} invocations");
                 }
+            }
+            Ok(())
+        }
+        Command::Models { action: None } => {
+            let mut out = std::io::stdout().lock();
+            for (name, text) in faasim::platform::model::BUILTIN {
+                let about = faasim::platform::model::parse(text, name)
+                    .map(|m| m.description)
+                    .unwrap_or_default();
+                writeln!(out, "{name:<26} {about}")?;
+            }
+            Ok(())
+        }
+        Command::Models {
+            action: Some(ModelsAction::Show { name }),
+        } => {
+            let text = faasim::platform::model::BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| *t)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = faasim::platform::model::BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect();
+                    InputError::new(
+                        name.clone(),
+                        format!(
+                            "no built-in model has this name; built-in: {}",
+                            names.join(", ")
+                        ),
+                    )
+                })?;
+            write!(std::io::stdout().lock(), "{text}")?;
+            Ok(())
+        }
+        Command::Compare {
+            scenario,
+            models,
+            set,
+            out,
+            plot,
+        } => {
+            if let Some(path) = &plot {
+                faasim::plot::Format::of(path).map_err(|e| InputError::new("--plot", e.0))?;
+            }
+            let sc = Scenario::load(&scenario, &set)?;
+            let rows = faasim::compare::compare(&sc, &models)?;
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                faasim::compare::table(&rows)
+            )?;
+            if let Some(path) = &out {
+                std::fs::write(path, faasim::compare::csv(&rows))?;
+            }
+            if let Some(path) = &plot {
+                let title = format!(
+                    "{}: {} simulated on {} models (seed {})",
+                    sc.display_name(),
+                    sc.run.horizon,
+                    rows.len(),
+                    sc.run.seed
+                );
+                faasim::compare::plot(&title, &rows, path)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
             }
             Ok(())
         }

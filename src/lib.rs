@@ -27,6 +27,7 @@
 
 pub mod billing;
 pub mod comparator;
+pub mod compare;
 pub mod engine;
 pub mod experiment;
 pub mod input;
@@ -57,8 +58,8 @@ pub fn simulate_with_policy<P: policy::Policy>(
     run: u64,
     policy: P,
 ) -> Result<Report, InputError> {
-    let model = platform::model::load(&scenario.platform.model)
-        .map_err(|e| scenario.wrap_model_error(e))?;
+    let (model, resolved) = platform::model::prepare(scenario)?;
+    let scenario = resolved.as_ref().unwrap_or(scenario);
     let sim =
         platform::sim::Simulation::with_policy(scenario, &model, run, platform::sim::Quiet, policy)
             .map_err(|e| scenario.error_at(&e.path, &e.message))?;
@@ -68,8 +69,8 @@ pub fn simulate_with_policy<P: policy::Policy>(
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
-    let model = platform::model::load(&scenario.platform.model)
-        .map_err(|e| scenario.wrap_model_error(e))?;
+    let (model, resolved) = platform::model::prepare(scenario)?;
+    let scenario = resolved.as_ref().unwrap_or(scenario);
     let sim = platform::sim::Simulation::new(scenario, &model, run)
         .map_err(|e| scenario.error_at(&e.path, &e.message))?;
     Ok(sim.run())

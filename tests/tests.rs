@@ -3,6 +3,7 @@
 
 mod util;
 
+mod billing;
 mod cli;
 mod experiment;
 mod policies;

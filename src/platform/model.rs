@@ -16,7 +16,7 @@
 
 use crate::input::{from_toml_str, locate, InputError};
 use crate::platform::function::{Arch, Runtime};
-use crate::scenario::{FunctionSpec, ScalingRule};
+use crate::scenario::{FunctionSpec, ScalingRule, Scenario};
 use crate::time::{secs_to_ns, Duration, SimTime, NS_PER_SEC};
 use crate::workload::dist::DistSpec;
 use serde::{Deserialize, Serialize};
@@ -831,6 +831,42 @@ impl PlatformModel {
         Ok(plan)
     }
 
+    /// The scenario as this model runs it: every function that leaves `concurrency_per_instance`
+    /// out (in its file and in its `--set` overrides) gets the model's default (Lambda 1,
+    /// Cloud Run 80, ...). `None` when nothing changes.
+    pub fn with_defaults(&self, scenario: &Scenario) -> Option<Scenario> {
+        let default = self.instances.concurrency_default;
+        // `locate` falls back to a written parent, so look the key up exactly.
+        let file: Option<toml::Table> = toml::from_str(&scenario.source.text).ok();
+        let in_file = |i: usize| {
+            file.as_ref()
+                .and_then(|t| t.get("function")?.as_array()?.get(i)?.as_table().cloned())
+                .is_some_and(|f| f.contains_key("concurrency_per_instance"))
+        };
+        let written = |i: usize| {
+            let path = format!("function.{i}.concurrency_per_instance");
+            in_file(i)
+                || scenario.source.overrides.iter().any(|o| {
+                    let (k, v) = o.split_once('=').unwrap_or((o, ""));
+                    let k = k.trim();
+                    k == path
+                        || ((path.starts_with(&format!("{k}.")) || k == "function")
+                            && v.contains("concurrency_per_instance"))
+                })
+        };
+        let change: Vec<usize> = (0..scenario.functions.len())
+            .filter(|&i| scenario.functions[i].concurrency_per_instance != default && !written(i))
+            .collect();
+        if change.is_empty() {
+            return None;
+        }
+        let mut s = scenario.clone();
+        for i in change {
+            s.functions[i].concurrency_per_instance = default;
+        }
+        Some(s)
+    }
+
     /// Factor by which init is slower at `memory_mb` than with a full vCPU:
     /// `max(1, full_vcpu_memory_mb / memory_mb) ^ memory_sensitivity`. Init is partly CPU-bound and
     /// CPU is proportional to memory below one vCPU; above it extra vCPUs do not help a mostly
@@ -1023,6 +1059,18 @@ pub fn parse(text: &str, origin: &str) -> Result<PlatformModel, InputError> {
         }
     })?;
     Ok(model)
+}
+
+/// The model `scenario` names, with the scaling rule it chose, and the scenario as that model
+/// runs it ([`PlatformModel::with_defaults`]; `None` when unchanged). Errors point into the
+/// scenario (or into the model file when the model is at fault).
+pub fn prepare(scenario: &Scenario) -> Result<(PlatformModel, Option<Scenario>), InputError> {
+    let mut model = load(&scenario.platform.model).map_err(|e| scenario.wrap_model_error(e))?;
+    model
+        .select_scaling(scenario.platform.scaling_rule)
+        .map_err(|(path, msg)| scenario.error_at(&path, &msg))?;
+    let resolved = model.with_defaults(scenario);
+    Ok((model, resolved))
 }
 
 /// Loads a model by built-in name or, failing that, from the file at that path.
