@@ -33,6 +33,10 @@ pub struct Report {
     pub latency_ms: LatencySummary,
     /// Time-weighted environment counts.
     pub instances: InstanceSummary,
+    /// How cold starts spread over functions: quantiles, across the functions that had
+    /// requests, of each function's cold-start percentage (Shahrad et al. plot the third
+    /// quartile of this over applications).
+    pub function_cold_start_pct: Spread,
     /// Memory held by idle environments over time, GB-seconds.
     pub idle_memory_gb_s: f64,
     /// Cost of the measured window, US dollars.
@@ -74,6 +78,36 @@ pub struct FunctionReport {
     pub idle_memory_gb_s: f64,
     /// Cost, US dollars.
     pub cost_usd: Cost,
+}
+
+/// Quantiles of a per-function figure across functions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Spread {
+    /// Median.
+    pub p50: f64,
+    /// Third quartile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+}
+
+impl Spread {
+    /// Quantiles of `values` (nearest rank; all 0 when empty).
+    pub fn of(mut values: Vec<f64>) -> Self {
+        if values.is_empty() {
+            return Spread::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            let rank = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len());
+            values[rank - 1]
+        };
+        Spread {
+            p50: q(0.5),
+            p75: q(0.75),
+            p90: q(0.9),
+        }
+    }
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -141,6 +175,13 @@ impl Report {
             in_flight_at_end: in_flight(&counts),
             cold_start_probability: ratio(counts.cold_starts, counts.arrivals),
             throttle_probability: ratio(counts.throttled, counts.arrivals),
+            function_cold_start_pct: Spread::of(
+                functions
+                    .iter()
+                    .filter(|f| f.counts.arrivals > 0)
+                    .map(|f| 100.0 * f.cold_start_probability)
+                    .collect(),
+            ),
             counts,
             latency_ms,
             instances,
@@ -222,11 +263,18 @@ impl Report {
         );
         let _ = writeln!(s, "idle memory   {:.1} GB-s", self.idle_memory_gb_s);
         let k = &self.cost_usd;
-        let _ = writeln!(
+        let _ = write!(
             s,
             "cost (USD)    total {:.4}  = requests {:.4} + compute {:.4} + provisioned {:.4}",
             k.total, k.requests, k.compute, k.provisioned
         );
+        if k.front_door > 0.0 {
+            let _ = write!(s, " + front door {:.4}", k.front_door);
+        }
+        if k.subscription > 0.0 {
+            let _ = write!(s, " + subscription {:.4}", k.subscription);
+        }
+        let _ = writeln!(s);
         if self.functions.len() > 1 {
             let _ = writeln!(s);
             let _ = writeln!(
@@ -259,5 +307,17 @@ impl Report {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spread;
+
+    #[test]
+    fn spread_uses_nearest_rank() {
+        let s = Spread::of((1..=8).map(f64::from).collect());
+        assert_eq!((s.p50, s.p75, s.p90), (4.0, 6.0, 8.0));
+        assert_eq!(Spread::of(vec![]), Spread::default());
     }
 }

@@ -370,3 +370,45 @@ fn snapstart_is_checked_against_the_runtime() {
     assert!(err.message.starts_with("function.0.snapstart"), "{err}");
     assert_eq!(err.line, Some(7), "{err}");
 }
+
+/// The front door's added latency reaches every request's latency, and its price the bill:
+/// constant 100 ms executions with no cold-start delay, so the mean latency is exactly 100 ms
+/// plus the model's figure for the chosen gateway.
+#[test]
+fn front_door_adds_its_latency_to_every_request() {
+    let text = |door: &str| {
+        format!(
+            r#"
+            [run]
+            horizon = "1h"
+            [platform]
+            {door}
+            [[function]]
+            name = "api"
+            duration = {{ kind = "constant", value = "100ms" }}
+            cold_start = {{ kind = "constant", value = "0s" }}
+            arrivals = {{ kind = "periodic", period = "1s" }}
+            "#
+        )
+    };
+    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let added = |name: &str| {
+        model
+            .front_door
+            .get(name)
+            .map(|fd| fd.added_latency.ns() as f64 / 1e6)
+            .unwrap()
+    };
+    let bare = crate::util::run(&text(""));
+    assert!((bare.latency_ms.mean - 100.0).abs() < 1e-9);
+    assert_eq!(bare.cost_usd.front_door, 0.0);
+    for door in ["api-gateway-rest", "api-gateway-http"] {
+        let r = crate::util::run(&text(&format!("front_door = \"{door}\"")));
+        assert!(
+            (r.latency_ms.mean - 100.0 - added(door)).abs() < 1e-9,
+            "{door}: {}",
+            r.latency_ms.mean
+        );
+        assert!(r.cost_usd.front_door > 0.0);
+    }
+}

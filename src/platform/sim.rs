@@ -180,11 +180,13 @@ impl<F: FnMut(SimTime, &Happening)> Observer for F {
 enum ColdStart {
     /// The scenario gave the whole delay.
     Given(Dist),
-    /// The model's platform overhead plus the runtime's init scaled by memory.
+    /// The model's platform overhead plus the runtime's init (or snapshot restore) scaled by
+    /// memory, plus a fixed package-fetch time.
     Model {
         platform: Dist,
         init: Dist,
         scale: f64,
+        fixed_ns: SimTime,
     },
 }
 
@@ -197,7 +199,8 @@ impl ColdStart {
                 platform,
                 init,
                 scale,
-            } => platform.mean() + init.mean() * scale,
+                fixed_ns,
+            } => platform.mean() + init.mean() * scale + *fixed_ns as f64 / 1e9,
         }
     }
 
@@ -209,7 +212,9 @@ impl ColdStart {
                 platform,
                 init,
                 scale,
-            } => crate::time::secs_to_ns(platform.sample(rng) + init.sample(rng) * scale),
+                fixed_ns,
+            } => crate::time::secs_to_ns(platform.sample(rng) + init.sample(rng) * scale)
+                .saturating_add(*fixed_ns),
         }
     }
 }
@@ -423,7 +428,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 Some(d) => ColdStart::Given(d.build().map_err(|e| setup_err(at("cold_start"), e))?),
                 None => {
                     let model_err = |e: String| setup_err("platform.model", e);
-                    let rt = model.runtime_cold_start(spec.runtime).ok_or_else(|| {
+                    // Platform part + init (or a snapshot restore) scaled by memory + package
+                    // fetch, as the model defines them for this function.
+                    let terms = model.cold_start_terms(spec).ok_or_else(|| {
                         setup_err(
                             at("runtime"),
                             format!(
@@ -433,9 +440,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         )
                     })?;
                     ColdStart::Model {
-                        platform: model.cold_start.platform.build().map_err(model_err)?,
-                        init: rt.init.build().map_err(model_err)?,
-                        scale: model.cold_start_scale(spec.memory_mb, rt),
+                        platform: terms.platform.build().map_err(model_err)?,
+                        init: terms.init.build().map_err(model_err)?,
+                        scale: terms.init_scale,
+                        fixed_ns: terms.fixed_ns,
                     }
                 }
             };
@@ -854,7 +862,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let f = self.reqs[r as usize].func as usize;
         self.policy.on_use(f as u32, self.reqs[r as usize].env, now);
         let func = &mut self.funcs[f];
-        let mut exec = func.duration.sample_ns(&mut func.rng_durations);
+        // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
+        let mut exec = func
+            .plan
+            .scale_exec(func.duration.sample_ns(&mut func.rng_durations));
         if exec > func.timeout {
             exec = func.timeout;
             self.reqs[r as usize].timed_out = true;
@@ -1076,7 +1087,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let req = self.reqs[r as usize];
         self.free_reqs.push(r);
         let (f, e) = (req.func, req.env);
-        let latency = now - req.arrival;
+        // The front door (API gateway), if any, adds its latency to every request.
+        let latency = now - req.arrival + self.funcs[f as usize].plan.front_door_ns();
         let provisioned = self.envs[e].provisioned;
         if req.arrival >= self.warmup {
             let exec = now - req.start;
@@ -1226,6 +1238,16 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             return; // in use: it arms a new timer when it is idle again
         }
         if env.expire_at <= now {
+            if self.policy.reconsider_on_expiry() {
+                let f = env.func;
+                let next = self.funcs[f as usize].next_arrival;
+                let next = (next != SimTime::MAX).then_some(next);
+                match self.policy.on_idle_knowing(f, e, now, next) {
+                    IdleDecision::ExpireAt(t) if t > now => return self.arm_expiry(e, t),
+                    IdleDecision::KeepUntilEvicted => return,
+                    _ => {}
+                }
+            }
             self.evict(e, now);
         } else {
             let t = env.expire_at;

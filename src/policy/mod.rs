@@ -129,6 +129,12 @@ pub trait Policy: Send {
     fn fifo_expiry(&self) -> bool {
         false
     }
+
+    /// When an environment reaches its expiry still idle, ask [`Policy::on_idle_knowing`]
+    /// again instead of evicting it (the oracle keeps an environment gap by gap).
+    fn reconsider_on_expiry(&self) -> bool {
+        false
+    }
 }
 
 impl Policy for Box<dyn Policy> {
@@ -161,6 +167,9 @@ impl Policy for Box<dyn Policy> {
     }
     fn fifo_expiry(&self) -> bool {
         (**self).fifo_expiry()
+    }
+    fn reconsider_on_expiry(&self) -> bool {
+        (**self).reconsider_on_expiry()
     }
 }
 
@@ -319,5 +328,9 @@ impl Policy for Builtin {
 
     fn fifo_expiry(&self) -> bool {
         matches!(self, Builtin::Fixed(_) | Builtin::None)
+    }
+
+    fn reconsider_on_expiry(&self) -> bool {
+        matches!(self, Builtin::Oracle(_))
     }
 }

@@ -8,8 +8,11 @@
 //! spends memory only on the gaps that end in a reuse, cheapest first). Sweeping `max_gb_s`
 //! traces that frontier, so every other policy's curve can be read as a distance from it.
 //!
-//! With many concurrent environments of one function the bound is approximate: the next
-//! arrival may be served by another idle environment.
+//! With many concurrent environments of one function the next arrival may be served by
+//! another idle environment; an environment still idle when "its" arrival has passed is then
+//! judged again against the following gap (`reconsider_on_expiry`), so it stays while the
+//! function's upcoming gaps are cheap. The bound is exact for one environment per function
+//! and approximate beyond.
 
 use crate::policy::{FunctionInfo, IdleDecision, Policy};
 use crate::time::SimTime;
@@ -41,6 +44,10 @@ impl Policy for Oracle {
 
     fn on_idle(&mut self, _func: u32, _env: u32, _now: SimTime) -> IdleDecision {
         IdleDecision::EvictNow
+    }
+
+    fn reconsider_on_expiry(&self) -> bool {
+        true
     }
 
     fn on_idle_knowing(
