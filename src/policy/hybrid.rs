@@ -60,6 +60,24 @@ pub struct HybridParams {
     /// Fixed keep-alive used when the histogram cannot be trusted (default: the range, 4 h).
     #[serde(default)]
     pub fallback: Option<Duration>,
+    /// Whose idle times fill the histogram (default `environment`).
+    #[serde(default)]
+    pub idle_times: IdleTimes,
+}
+
+/// Whose idle times the hybrid policy learns from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdleTimes {
+    /// Each environment's: from when it turns idle to when it is used again (or, once
+    /// evicted, to when its function next needs a new environment). With one environment per
+    /// function this is the paper's application idle time; with several it also learns how
+    /// long the reserve environments of a busy function wait between peaks.
+    #[default]
+    Environment,
+    /// The function's, as in the paper: from when it has no request in flight to its next
+    /// arrival.
+    Function,
 }
 
 fn default_range() -> Duration {
@@ -100,6 +118,7 @@ impl Default for HybridParams {
             min_samples: default_min_samples(),
             oob_threshold: default_oob(),
             fallback: None,
+            idle_times: IdleTimes::default(),
         }
     }
 }
@@ -215,6 +234,11 @@ pub struct HybridHistogram {
     params: HybridParams,
     bins: usize,
     hist: Vec<Histogram>,
+    /// Per environment slot: when it turned idle (`SimTime::MAX`: not idle).
+    env_idle_since: Vec<SimTime>,
+    /// Per function: when its last evicted environment had turned idle (`SimTime::MAX`: none
+    /// pending), so the next new environment closes that idle time.
+    evicted_idle_since: Vec<SimTime>,
 }
 
 /// The windows the policy would use for a function now, for inspection and tests.
@@ -240,6 +264,20 @@ impl HybridHistogram {
             params,
             bins,
             hist: Vec::new(),
+            env_idle_since: Vec::new(),
+            evicted_idle_since: Vec::new(),
+        }
+    }
+
+    fn sample(&mut self, func: u32, it: SimTime) {
+        let Some(h) = self.hist.get_mut(func as usize) else {
+            return;
+        };
+        let bin = (it / self.params.bin.ns()) as usize;
+        if bin < self.bins {
+            h.add(bin);
+        } else {
+            h.oob += 1;
         }
     }
 
@@ -279,22 +317,56 @@ impl HybridHistogram {
 impl Policy for HybridHistogram {
     fn start(&mut self, functions: &[FunctionInfo]) {
         self.hist = vec![Histogram::new(self.bins); functions.len()];
+        self.evicted_idle_since = vec![SimTime::MAX; functions.len()];
     }
 
     #[inline]
     fn on_arrival(&mut self, func: u32, _now: SimTime, idle_for: Option<SimTime>) {
-        let (Some(it), Some(h)) = (idle_for, self.hist.get_mut(func as usize)) else {
-            return;
-        };
-        let bin = (it / self.params.bin.ns()) as usize;
-        if bin < self.bins {
-            h.add(bin);
-        } else {
-            h.oob += 1;
+        if self.params.idle_times == IdleTimes::Function {
+            if let Some(it) = idle_for {
+                self.sample(func, it);
+            }
         }
     }
 
-    fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
+    #[inline]
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        if self.params.idle_times != IdleTimes::Environment {
+            return;
+        }
+        let e = env as usize;
+        let since = match self.env_idle_since.get_mut(e) {
+            Some(t) if *t != SimTime::MAX => std::mem::replace(t, SimTime::MAX),
+            // A new environment: it closes the idle time of the function's last eviction.
+            _ => match self.evicted_idle_since.get_mut(func as usize) {
+                Some(t) => std::mem::replace(t, SimTime::MAX),
+                None => SimTime::MAX,
+            },
+        };
+        if since != SimTime::MAX {
+            self.sample(func, now.saturating_sub(since));
+        }
+    }
+
+    fn on_evict(&mut self, func: u32, env: u32, _now: SimTime) {
+        if let Some(t) = self.env_idle_since.get_mut(env as usize) {
+            let since = std::mem::replace(t, SimTime::MAX);
+            if since != SimTime::MAX {
+                if let Some(f) = self.evicted_idle_since.get_mut(func as usize) {
+                    *f = since;
+                }
+            }
+        }
+    }
+
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        if self.params.idle_times == IdleTimes::Environment {
+            let e = env as usize;
+            if e >= self.env_idle_since.len() {
+                self.env_idle_since.resize(e + 1, SimTime::MAX);
+            }
+            self.env_idle_since[e] = now;
+        }
         match self.windows(func) {
             Windows::Fallback(ttl) => IdleDecision::ExpireAt(now.saturating_add(ttl)),
             Windows::Histogram {
@@ -320,8 +392,12 @@ mod tests {
 
     const MIN: SimTime = 60 * NS_PER_SEC;
 
+    /// Learning the paper's way, from function idle times fed through `on_arrival`.
     fn policy() -> HybridHistogram {
-        let mut h = HybridHistogram::new(HybridParams::default());
+        let mut h = HybridHistogram::new(HybridParams {
+            idle_times: IdleTimes::Function,
+            ..HybridParams::default()
+        });
         h.start(&[FunctionInfo {
             name: "f".into(),
             memory_mb: 128,
@@ -355,6 +431,36 @@ mod tests {
                 expire_at: 1000 + (66.0 * MIN as f64) as SimTime,
             }
         );
+    }
+
+    #[test]
+    fn environment_idle_times_come_from_reuse_and_eviction() {
+        let mut h = HybridHistogram::new(HybridParams {
+            min_samples: 2,
+            ..HybridParams::default()
+        });
+        h.start(&[FunctionInfo {
+            name: "f".into(),
+            memory_mb: 128,
+            mean_cold_start_s: 0.2,
+        }]);
+        // Environment 3 idles 10 min then is reused: one sample in bin 10.
+        h.on_idle(0, 3, 0);
+        h.on_use(0, 3, 10 * MIN);
+        // It idles again from 11 min, is evicted, and the function's next new environment
+        // (id 7) starts at 31 min: the idle time is 20 min, bin 20.
+        h.on_idle(0, 3, 11 * MIN);
+        h.on_evict(0, 3, 15 * MIN);
+        h.on_use(0, 7, 31 * MIN);
+        // Arrivals' function idle times are ignored in this mode.
+        h.on_arrival(0, 0, Some(200 * MIN));
+        let hist = &h.hist[0];
+        assert_eq!((hist.n, hist.oob), (2, 0));
+        assert_eq!((hist.counts[10], hist.counts[20]), (1, 1));
+        // A reuse without a recorded idle start (a fresh environment, nothing evicted) adds
+        // nothing.
+        h.on_use(0, 8, 40 * MIN);
+        assert_eq!(h.hist[0].n, 2);
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod hybrid;
 mod oracle;
 
 pub use greedy_dual::{GreedyDual, Lru};
-pub use hybrid::{HybridHistogram, HybridParams};
+pub use hybrid::{HybridHistogram, HybridParams, IdleTimes};
 pub use oracle::Oracle;
 
 use crate::time::{Duration, SimTime};
@@ -286,8 +286,19 @@ impl Policy for Builtin {
 
     #[inline]
     fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
-        if let Builtin::GreedyDual(g) = self {
-            g.on_use(func, env, now)
+        match self {
+            Builtin::GreedyDual(g) => g.on_use(func, env, now),
+            Builtin::Hybrid(h) => h.on_use(func, env, now),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+        match self {
+            Builtin::GreedyDual(g) => g.on_evict(func, env, now),
+            Builtin::Hybrid(h) => h.on_evict(func, env, now),
+            _ => {}
         }
     }
 
