@@ -4,10 +4,10 @@
 //! The population follows the published characterization of the Azure Functions 2019 trace
 //! (Shahrad et al., "Serverless in the Wild", USENIX ATC 2020):
 //!
-//! - **Applications and functions.** Functions per application follow a Zipf law with exponent
-//!   1.8 (truncated at 1,000), so about half the applications have one function and nine in ten
-//!   have at most ten (the shape of the paper's Figure 1). An application's rate is split over
-//!   its functions by independent exponential weights.
+//! - **Applications and functions.** 54% of applications have one function, 95% at most ten
+//!   and 0.04% more than a hundred (the paper's Figure 1); within those bands the number of
+//!   functions has weights 1/k (2 to 10) and 1/k² (11 to 1,000). An application's rate is split
+//!   over its functions by independent exponential weights.
 //! - **Rates.** An application's mean invocations per day is `10^X`, `X` a normal truncated to
 //!   eight decades, `[log10(1/14), log10(1/14) + 8]` (from once in the fortnight of the trace to
 //!   about 8 million a day), whose mean 1.3856 and deviation 1.8920 put exactly 45% of the
@@ -62,7 +62,20 @@ pub const TIMER_SHARE: f64 = 0.16;
 const DAY_SECS: f64 = 86_400.0;
 const SYNTH_STREAM: u64 = 0xa2_0e_11_4e;
 const MAX_FUNCTIONS_PER_APP: usize = 1000;
-const ZIPF_APP_SIZE: f64 = 1.8;
+
+/// Probability that an application has `k` functions (index `k - 1`): 54% one function, 41%
+/// two to ten (weights 1/k), 4.96% eleven to a hundred and 0.04% more (weights 1/k²).
+pub fn app_size_weights() -> Vec<f64> {
+    let band = |lo: usize, hi: usize, mass: f64, pow: i32| {
+        let z: f64 = (lo..=hi).map(|k| (k as f64).powi(-pow)).sum();
+        (lo..=hi).map(move |k| mass * (k as f64).powi(-pow) / z)
+    };
+    std::iter::once(0.54)
+        .chain(band(2, 10, 0.41, 1))
+        .chain(band(11, 100, 0.0496, 2))
+        .chain(band(101, MAX_FUNCTIONS_PER_APP, 0.0004, 2))
+        .collect()
+}
 
 /// `[workload] kind = "azure-like"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,8 +269,8 @@ impl SynthSpec {
         let mut rng = rng::stream(self.seed.unwrap_or(0), 0, StreamKind::Setup, SYNTH_STREAM);
         let mut cdf = Vec::with_capacity(MAX_FUNCTIONS_PER_APP);
         let mut acc = 0.0;
-        for k in 1..=MAX_FUNCTIONS_PER_APP {
-            acc += (k as f64).powf(-ZIPF_APP_SIZE);
+        for w in app_size_weights() {
+            acc += w;
             cdf.push(acc);
         }
         let divisors: Vec<f64> = (1..=86_400u32)

@@ -54,9 +54,12 @@ pub struct Records<R: Read> {
     origin: String,
     /// The raw bytes of the current record (its lines, line ends removed from the last).
     raw: Vec<u8>,
-    /// Unquoted field contents, back to back.
+    /// Unquoted field contents, back to back (only for records with quotes).
     text: Vec<u8>,
-    /// Per field: range in `text` and byte offset of its start in `raw`.
+    /// Whether the current record has quotes: its fields are then ranges in `text`, else
+    /// ranges in `raw` (no copy).
+    quoted: bool,
+    /// Per field: range in `text` (or `raw`) and byte offset of its start in `raw`.
     fields: Vec<(usize, usize, usize)>,
     /// Line of the current record's start, and the line the next one starts on.
     line: u64,
@@ -72,6 +75,7 @@ impl<R: Read> Records<R> {
             origin: origin.into(),
             raw: Vec::new(),
             text: Vec::new(),
+            quoted: false,
             fields: Vec::new(),
             line: 0,
             next_line: 1,
@@ -132,9 +136,27 @@ impl<R: Read> Records<R> {
             if self.raw.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            self.split();
+            self.quoted = quotes > 0;
+            if self.quoted {
+                self.split();
+            } else {
+                self.split_plain();
+            }
             return Ok(true);
         }
+    }
+
+    /// Splits a record without quotes: fields are ranges of `raw`.
+    fn split_plain(&mut self) {
+        self.fields.clear();
+        let mut start = 0;
+        for (i, &b) in self.raw.iter().enumerate() {
+            if b == b',' {
+                self.fields.push((start, i, start));
+                start = i + 1;
+            }
+        }
+        self.fields.push((start, self.raw.len(), start));
     }
 
     fn split(&mut self) {
@@ -198,8 +220,9 @@ impl<R: Read> Records<R> {
 
     /// Field `i` of the current record (empty if there is no such field).
     pub fn field(&self, i: usize) -> &[u8] {
+        let src = if self.quoted { &self.text } else { &self.raw };
         match self.fields.get(i) {
-            Some(&(a, b, _)) => &self.text[a..b],
+            Some(&(a, b, _)) => &src[a..b],
             None => &[],
         }
     }
