@@ -227,6 +227,13 @@ pub struct Counts {
     pub timeouts: u64,
     /// Requests that finished (including those cut at the timeout).
     pub completed: u64,
+    /// Keep-warm pings admitted (synthetic invocations: billed, occupying environments, and
+    /// counted in none of the fields above).
+    pub pings: u64,
+    /// Of those, pings that needed a cold start.
+    pub ping_cold_starts: u64,
+    /// Pings refused by a limit.
+    pub pings_throttled: u64,
 }
 
 /// Which level an environment is in, for [`Levels`].

@@ -268,6 +268,10 @@ pub struct FunctionSpec {
     /// How the arrival rate is split over copies (default uniform).
     #[serde(default)]
     pub popularity: Option<Popularity>,
+    /// Keep-warm pings: a synthetic invocation every `every`, as people schedule to dodge
+    /// cold starts (billed, and occupying an environment while it runs).
+    #[serde(default)]
+    pub ping: Option<PingSpec>,
     /// Share (0 to 1) of the warm duration that is CPU work at one full vCPU: it stretches
     /// below one vCPU's worth of memory and is what CPU-time billing charges (default 0).
     #[serde(default)]
@@ -279,6 +283,24 @@ pub struct FunctionSpec {
     /// Deployment package or container image size, MB, fetched on a cold start.
     #[serde(default)]
     pub package_mb: Option<f64>,
+}
+
+/// `ping = { every = "5min", duration = "5ms" }` on a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PingSpec {
+    /// Time between pings; the first is at time 0.
+    pub every: Duration,
+    /// How long a ping runs (default 5 ms: a handler that returns at once).
+    #[serde(default)]
+    pub duration: Option<Duration>,
+}
+
+impl PingSpec {
+    /// The ping's run time, ns.
+    pub fn duration_ns(&self) -> crate::time::SimTime {
+        self.duration.map_or(5_000_000, |d| d.ns())
+    }
 }
 
 fn default_memory() -> u32 {
@@ -468,6 +490,9 @@ impl Scenario {
             }
             if f.copies == 0 {
                 return err(&p("copies"), "must be at least 1".into());
+            }
+            if f.ping.as_ref().is_some_and(|p| p.every.ns() == 0) {
+                return err(&p("ping.every"), "must be longer than 0".into());
             }
             if f.timeout.is_some_and(|t| t.ns() == 0) {
                 return err(&p("timeout"), "must be longer than 0".into());

@@ -281,3 +281,26 @@ fn the_oracle_is_never_beaten_at_equal_idle_memory() {
         assert!(oracle.idle_memory_gb_s < 0.95 * fixed.idle_memory_gb_s);
     }
 }
+
+/// Keep-warm pings, as people schedule them: every 5 minutes against a 10-minute keep-alive,
+/// the hourly function never goes cold (only the very first ping starts an environment), and
+/// the pings are billed and counted apart from the user's requests, whose arrivals and
+/// durations are unchanged (common random numbers).
+#[test]
+fn keep_warm_pings_keep_an_hourly_function_warm_at_a_price() {
+    let plain = run(&hourly("kind = \"fixed\"\nttl = \"10min\""));
+    let pinged = run(&hourly("kind = \"fixed\"\nttl = \"10min\"").replace(
+        "arrivals = {",
+        "ping = { every = \"5min\" }\n        arrivals = {",
+    ));
+    assert_eq!(plain.counts.cold_starts, 48);
+    assert_eq!(pinged.counts.arrivals, 48);
+    assert_eq!(pinged.counts.cold_starts, 0, "{:?}", pinged.counts);
+    // One ping every 5 minutes over 2 days, starting at 0.
+    assert_eq!(pinged.counts.pings, 2 * 24 * 12);
+    assert_eq!(pinged.counts.ping_cold_starts, 1);
+    // User latency is now the warm duration only; the pings cost requests and duration.
+    assert!((pinged.latency_ms.mean - 1000.0).abs() < 1e-6);
+    assert!(pinged.cost_usd.requests > plain.cost_usd.requests);
+    assert!(pinged.idle_memory_gb_s > 5.0 * plain.idle_memory_gb_s);
+}

@@ -47,6 +47,8 @@ pub enum Event {
     Expire(u32, u32),
     /// Pre-warm an environment of function `.0`, valid if its pre-warm generation is `.1`.
     Prewarm(u32, u32),
+    /// A keep-warm ping of function `.0` (a synthetic invocation).
+    Ping(u32),
 }
 
 /// Why a request was throttled.
@@ -254,6 +256,9 @@ struct Func {
     /// to offline-bound policies through `Policy::on_idle_knowing`.
     next_arrival: SimTime,
     idle_since: SimTime,
+    /// Keep-warm pings: period (0 = none) and how long each runs.
+    ping_every: SimTime,
+    ping_duration: SimTime,
     /// The pending pre-warm's generation and the expiry of the environment it will create.
     prewarm_gen: u32,
     prewarm_expire: SimTime,
@@ -281,6 +286,8 @@ struct Req {
     /// When execution started (after any cold start).
     start: SimTime,
     timed_out: bool,
+    /// A keep-warm ping, not a user request: billed and occupying, but not in the statistics.
+    ping: bool,
     /// Next request waiting for the same initializing environment.
     next: u32,
 }
@@ -299,6 +306,9 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     cluster: Option<Cluster>,
     /// Requests waiting for memory (with `when_full = "queue"`), oldest first.
     mem_queue: std::collections::VecDeque<u32>,
+    /// Whether the request being admitted is a keep-warm ping (read by `alloc_req`,
+    /// `count_start` and `throttle`).
+    admitting_ping: bool,
     /// Scratch space for eviction candidates, reused so eviction allocates nothing.
     scratch: Vec<u32>,
     candidates: Vec<Candidate>,
@@ -487,6 +497,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     idle_since: SimTime::MAX,
                     prewarm_gen: 0,
                     prewarm_expire: 0,
+                    ping_every: spec.ping.as_ref().map_or(0, |p| p.every.ns()),
+                    ping_duration: spec.ping.as_ref().map_or(0, |p| p.duration_ns()),
                     stats: FuncStats {
                         counts: Counts::default(),
                         latency: Latency::new(Latency::COARSE),
@@ -580,6 +592,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             fifo_expiry: policy.fifo_expiry(),
             cluster: scenario.cluster.as_ref().map(|c| Cluster::new(c, warmup)),
             mem_queue: std::collections::VecDeque::new(),
+            admitting_ping: false,
             scratch: Vec::new(),
             candidates: Vec::new(),
             policy,
@@ -622,6 +635,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.observer
                     .on(0, &Happening::Provisioned { func: f, env: e });
             }
+            if self.funcs[f as usize].ping_every > 0 {
+                self.queue.schedule(0, Event::Ping(f));
+            }
             let func = &mut self.funcs[f as usize];
             if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
                 if t < self.horizon {
@@ -658,6 +674,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     }
                 }
                 Event::Prewarm(f, g) => self.prewarm(f, g, now),
+                Event::Ping(f) => self.ping(f, now),
             }
         }
         self.finish()
@@ -783,6 +800,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             init_ns: 0,
             start: arrival,
             timed_out: false,
+            ping: self.admitting_ping,
             next: NIL,
         };
         match self.free_reqs.pop() {
@@ -863,9 +881,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.policy.on_use(f as u32, self.reqs[r as usize].env, now);
         let func = &mut self.funcs[f];
         // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
-        let mut exec = func
-            .plan
-            .scale_exec(func.duration.sample_ns(&mut func.rng_durations));
+        let mut exec = if self.reqs[r as usize].ping {
+            func.ping_duration
+        } else {
+            func.plan
+                .scale_exec(func.duration.sample_ns(&mut func.rng_durations))
+        };
         if exec > func.timeout {
             exec = func.timeout;
             self.reqs[r as usize].timed_out = true;
@@ -876,6 +897,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason) {
+        if self.admitting_ping {
+            if now >= self.warmup {
+                self.counts.pings_throttled += 1;
+                self.funcs[f as usize].stats.counts.pings_throttled += 1;
+            }
+            return;
+        }
         if now >= self.warmup {
             for c in [&mut self.counts, &mut self.funcs[f as usize].stats.counts] {
                 c.throttled += 1;
@@ -919,6 +947,28 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
             .then(|| now.saturating_sub(func.idle_since));
         self.policy.on_arrival(f, now, idle_for);
+        self.admit(f, now, false);
+    }
+
+    /// A keep-warm ping: to the platform an invocation like any other (it takes a concurrency
+    /// slot, reuses or creates an environment, is billed, and the policy sees it), but it is
+    /// counted apart from user requests and its duration is fixed, so the user requests'
+    /// random streams are untouched.
+    fn ping(&mut self, f: u32, now: SimTime) {
+        let every = self.funcs[f as usize].ping_every;
+        if now.saturating_add(every) < self.horizon {
+            self.queue.schedule(now + every, Event::Ping(f));
+        }
+        let func = &self.funcs[f as usize];
+        let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
+            .then(|| now.saturating_sub(func.idle_since));
+        self.policy.on_arrival(f, now, idle_for);
+        self.admit(f, now, true);
+    }
+
+    /// Admission, routing and cold start for a request (or a ping) of `f` arriving at `now`.
+    fn admit(&mut self, f: u32, now: SimTime, ping: bool) {
+        self.admitting_ping = ping;
         let pool = self.funcs[f as usize].pool;
         if !self.pools.try_acquire(pool) {
             return self.throttle(f, now, ThrottleReason::Concurrency);
@@ -1038,6 +1088,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if now < self.warmup {
             return;
         }
+        if self.admitting_ping {
+            for c in [&mut self.counts, &mut self.funcs[f as usize].stats.counts] {
+                c.pings += 1;
+                c.ping_cold_starts += cold as u64;
+            }
+            return;
+        }
         let bucket = self.levels.series_mut().and_then(|s| s.at(now));
         let func = &mut self.funcs[f as usize].stats.counts;
         if cold {
@@ -1099,13 +1156,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             };
             let billed = billing::billed_ns(&self.pricing, billed_time) as u128;
             let s = &mut self.funcs[f as usize].stats;
-            s.latency.record(latency);
-            s.counts.completed += 1;
-            self.counts.completed += 1;
-            self.latency.record(latency);
-            if req.timed_out {
-                s.counts.timeouts += 1;
-                self.counts.timeouts += 1;
+            if !req.ping {
+                s.latency.record(latency);
+                s.counts.completed += 1;
+                self.counts.completed += 1;
+                self.latency.record(latency);
+                if req.timed_out {
+                    s.counts.timeouts += 1;
+                    self.counts.timeouts += 1;
+                }
             }
             if provisioned {
                 s.billed_ns_provisioned += billed;
@@ -1337,7 +1396,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .map(|f| FunctionUsage {
                 memory_mb: f.memory_mb,
                 arch: f.arch,
-                requests: f.stats.counts.warm_starts + f.stats.counts.cold_starts,
+                requests: f.stats.counts.warm_starts
+                    + f.stats.counts.cold_starts
+                    + f.stats.counts.pings,
                 billed_ns: f.stats.billed_ns,
                 billed_ns_provisioned: f.stats.billed_ns_provisioned,
                 provisioned_env_ns: f.provisioned as u128 * span as u128,
