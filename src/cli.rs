@@ -39,6 +39,28 @@ enum Command {
         /// when the scenario has none.
         #[arg(long, value_name = "FILE")]
         timeline: Option<PathBuf>,
+        /// Also write a self-contained HTML report (scenario, summary, cost, plots inline) to
+        /// FILE. Turns on a time series as --timeline does.
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<PathBuf>,
+    },
+    /// Tell the first events of a run in plain words, and draw its environments as a Gantt
+    /// chart (try the built-in `cold-start-101` and `scale-out-101`).
+    Explain {
+        /// A scenario file, or the name of a built-in scenario.
+        scenario: String,
+        /// How many events to tell (an arrival and what became of it count as one).
+        #[arg(long, default_value_t = 40)]
+        events: usize,
+        /// Also draw the environments over the same stretch of time to FILE (.png or .svg).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override any scenario field by dotted path, as for `run`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// List the built-in scenarios.
     Scenarios,
@@ -82,6 +104,9 @@ enum Command {
         /// Keep the runs already finished in the output directory and do the rest.
         #[arg(long)]
         resume: bool,
+        /// Also write a self-contained HTML report of the finished sweep to DIR/report.html.
+        #[arg(long)]
+        report: bool,
     },
     /// Join the output directories of shards into one finished sweep.
     Merge {
@@ -209,6 +234,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             set,
             json,
             timeline,
+            report: html,
         } => {
             let mut overrides = set;
             if let Some(s) = seed {
@@ -218,7 +244,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 faasim::plot::Format::of(path).map_err(|e| InputError::new("--timeline", e.0))?;
             }
             let mut sc = Scenario::load(&scenario, &overrides)?;
-            if timeline.is_some() && sc.metrics.timeseries.is_none() {
+            if (timeline.is_some() || html.is_some()) && sc.metrics.timeseries.is_none() {
                 // 200 buckets over the measured window: enough detail, a small series.
                 let span = sc.run.horizon.ns() - sc.run.warmup.map_or(0, |w| w.ns());
                 sc.metrics.timeseries = Some(faasim::time::Duration((span / 200).max(1)));
@@ -235,6 +261,13 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 faasim::plot::timeline(&title, &buckets, path)
                     .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
             }
+            if let Some(path) = &html {
+                let figs = faasim::html::run_figures(&sc, &report)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+                std::fs::write(path, faasim::html::run_report(&sc, &report, &figs)).map_err(
+                    |e| Failure::Other(anyhow::anyhow!("{}: cannot write: {e}", path.display())),
+                )?;
+            }
             let mut out = std::io::stdout().lock();
             if json {
                 writeln!(out, "{}", report.to_json())?;
@@ -249,6 +282,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             threads,
             shard,
             resume,
+            report,
         } => {
             let exp = Experiment::load(&experiment)?;
             let out = out.unwrap_or_else(|| PathBuf::from("out").join(&exp.name));
@@ -276,6 +310,15 @@ fn run(cmd: Command) -> Result<(), Failure> {
             );
             if done.finished {
                 eprintln!("faasim: results in {}", out.display());
+                if report {
+                    let text = std::fs::read_to_string(&experiment).ok();
+                    let page = faasim::html::sweep_report(&out, text.as_deref())?;
+                    let path = out.join("report.html");
+                    std::fs::write(&path, page).map_err(|e| {
+                        Failure::Other(anyhow::anyhow!("{}: cannot write: {e}", path.display()))
+                    })?;
+                    eprintln!("faasim: report in {}", path.display());
+                }
             } else {
                 eprintln!(
                     "faasim: shard results in {}; join the shards with `faasim merge DIR... --out DIR`",
@@ -420,6 +463,33 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     sc.run.seed
                 );
                 faasim::compare::plot(&title, &rows, path)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+            }
+            Ok(())
+        }
+        Command::Explain {
+            scenario,
+            events,
+            chart,
+            seed,
+            set,
+        } => {
+            let mut overrides = set;
+            if let Some(s) = seed {
+                overrides.push(format!("run.seed={s}"));
+            }
+            if let Some(path) = &chart {
+                faasim::plot::Format::of(path).map_err(|e| InputError::new("--chart", e.0))?;
+            }
+            let sc = Scenario::load(&scenario, &overrides)?;
+            let told = faasim::explain::explain(&sc, events)?;
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                faasim::explain::narration(&sc, &told)
+            )?;
+            if let Some(path) = &chart {
+                faasim::plot::gantt::gantt(&told.gantt, path)
                     .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
             }
             Ok(())

@@ -30,6 +30,8 @@ pub mod comparator;
 pub mod compare;
 pub mod engine;
 pub mod experiment;
+pub mod explain;
+pub mod html;
 pub mod input;
 pub mod metrics;
 pub mod platform;

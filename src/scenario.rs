@@ -39,6 +39,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "bench-standard",
         include_str!("../experiments/bench-standard.toml"),
     ),
+    (
+        "cold-start-101",
+        include_str!("../experiments/scenarios/cold-start-101.toml"),
+    ),
+    (
+        "scale-out-101",
+        include_str!("../experiments/scenarios/scale-out-101.toml"),
+    ),
 ];
 
 /// One run's complete input.

@@ -485,7 +485,17 @@ fn scenarios_lists_the_built_ins_with_their_descriptions() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["hello", "spike", "simfaas", "bench-standard"]);
+    assert_eq!(
+        names,
+        [
+            "hello",
+            "spike",
+            "simfaas",
+            "bench-standard",
+            "cold-start-101",
+            "scale-out-101"
+        ]
+    );
     let hello = out.lines().find(|l| l.starts_with("hello")).unwrap();
     assert!(hello.contains("One Python API function"), "{hello}");
 }

@@ -8,5 +8,6 @@ mod cli;
 mod experiment;
 mod policies;
 mod properties;
+mod teaching;
 mod trace;
 mod validation;

@@ -17,6 +17,7 @@
 //! faasim::plot::lines(&chart, std::path::Path::new("p99.png")).unwrap();
 //! ```
 
+pub mod gantt;
 mod lines;
 mod timeline;
 
