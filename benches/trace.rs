@@ -258,6 +258,7 @@ fn main() {
             &big_dir,
             "14d",
         );
+        run_case("  the same, reading and placement only", &big_dir, "");
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
