@@ -36,28 +36,57 @@ impl<E> Entry<E> {
 /// A 4-ary min-heap on the packed key: half the depth of a binary heap, and the four children
 /// of a node sit side by side, which makes `pop` (the engine's hottest operation) markedly
 /// cheaper than `std::collections::BinaryHeap`.
+///
+/// `pop` leaves the root empty (a "hole") instead of refilling it at once: most handlers
+/// schedule an event right away (an arrival schedules the next one), and that event then
+/// drops into the hole and sifts down, one pass instead of a pop's sift-down plus a push's
+/// sift-up. Any other operation fills the hole first with the last element, as a plain pop
+/// would have.
 #[derive(Clone, Debug)]
 struct QuadHeap<E> {
     v: Vec<Entry<E>>,
+    /// `v[0]` is stale: it was popped and awaits a replacement.
+    hole: bool,
 }
 
 impl<E: Copy> QuadHeap<E> {
     fn new() -> Self {
-        QuadHeap { v: Vec::new() }
+        QuadHeap {
+            v: Vec::new(),
+            hole: false,
+        }
     }
 
     #[inline]
     fn len(&self) -> usize {
-        self.v.len()
+        self.v.len() - self.hole as usize
+    }
+
+    /// Fills a pending hole with the last element.
+    #[inline]
+    fn settle(&mut self) {
+        if self.hole {
+            self.hole = false;
+            let last = self.v.pop().expect("a hole implies a root slot");
+            if !self.v.is_empty() {
+                self.sift_down(last);
+            }
+        }
     }
 
     #[inline]
-    fn peek(&self) -> Option<&Entry<E>> {
+    fn peek(&mut self) -> Option<&Entry<E>> {
+        self.settle();
         self.v.first()
     }
 
     #[inline]
     fn push(&mut self, e: Entry<E>) {
+        if self.hole {
+            self.hole = false;
+            self.sift_down(e);
+            return;
+        }
         let mut i = self.v.len();
         self.v.push(e);
         // Move the hole up while the parent is later.
@@ -72,15 +101,11 @@ impl<E: Copy> QuadHeap<E> {
         self.v[i] = e;
     }
 
+    /// Places `e` at the root (whose old value is gone) and moves it down to its place.
     #[inline]
-    fn pop(&mut self) -> Option<Entry<E>> {
-        let last = self.v.pop()?;
+    fn sift_down(&mut self, e: Entry<E>) {
         let v = &mut self.v[..];
         let n = v.len();
-        if n == 0 {
-            return Some(last);
-        }
-        let top = v[0];
         let mut i = 0;
         loop {
             let first = 4 * i + 1;
@@ -102,13 +127,21 @@ impl<E: Copy> QuadHeap<E> {
                 break;
             };
             let child = v[c];
-            if child.key >= last.key {
+            if child.key >= e.key {
                 break;
             }
             v[i] = child;
             i = c;
         }
-        v[i] = last;
+        v[i] = e;
+    }
+
+    /// Removes the minimum, leaving a hole at the root.
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        self.settle();
+        let top = *self.v.first()?;
+        self.hole = true;
         Some(top)
     }
 }
@@ -248,15 +281,8 @@ impl<E: Copy> EventQueue<E> {
         Some((time, e.ev))
     }
 
-    /// The earliest event in the heap (lanes not consulted): a cheap hint of what comes next,
-    /// for prefetching its data while the current event is handled.
-    #[inline]
-    pub fn peek_heap(&self) -> Option<E> {
-        self.heap.peek().map(|e| e.ev)
-    }
-
     /// The time of the earliest pending event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub fn peek_time(&mut self) -> Option<SimTime> {
         let h = self.heap.peek().map(Entry::time);
         self.lanes
             .iter()

@@ -657,7 +657,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Runs to the horizon and returns the report and the observer.
     pub fn run_observed(mut self) -> (Report, O) {
         while let Some((now, ev)) = self.queue.pop_until(self.horizon) {
-            self.prefetch_next();
             match ev {
                 Event::Arrival(f) => self.arrival(f, now),
                 Event::InitDone(e) => self.init_done(e, now),
@@ -678,30 +677,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
         }
         self.finish()
-    }
-
-    /// Asks the CPU to start loading the data of the next event in the heap while this one is
-    /// handled: with a thousand functions interleaved at random, their state is rarely in the
-    /// L2 cache, and overlapping that latency with useful work is worth a large share of the
-    /// time per event. A hint only; no effect on results.
-    #[inline]
-    fn prefetch_next(&self) {
-        match self.queue.peek_heap() {
-            Some(Event::Arrival(f)) => {
-                let p = &self.funcs[f as usize] as *const Func as *const u8;
-                for off in (0..std::mem::size_of::<Func>()).step_by(64) {
-                    prefetch(p.wrapping_add(off));
-                }
-            }
-            Some(Event::Complete(r)) => {
-                if let Some(req) = self.reqs.get(r as usize) {
-                    prefetch(req as *const Req as *const u8);
-                    let f = &self.funcs[req.func as usize] as *const Func as *const u8;
-                    prefetch(f.wrapping_add(std::mem::offset_of!(Func, stats)));
-                }
-            }
-            _ => {}
-        }
     }
 
     #[inline]
@@ -1456,17 +1431,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         (report, self.observer)
     }
-}
-
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 #[inline]
