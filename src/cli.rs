@@ -324,6 +324,11 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     "faasim: shard results in {}; join the shards with `faasim merge DIR... --out DIR`",
                     out.display()
                 );
+                if report {
+                    eprintln!(
+                        "faasim: a shard has no report; after the merge, `faasim sweep EXP --out DIR --resume --report` writes it"
+                    );
+                }
             }
             Ok(())
         }
