@@ -54,6 +54,10 @@ struct AxisSpec {
     unit: Option<String>,
     #[serde(default)]
     numeric: Option<Vec<f64>>,
+    /// Short names for the values in legends and point labels (e.g. when values are whole
+    /// tables).
+    #[serde(default)]
+    labels: Option<Vec<String>>,
 }
 
 /// A plot to draw after the sweep (`[[plot]]`, chosen by `kind`).
@@ -741,6 +745,15 @@ fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (Str
             .collect(),
         None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),
     };
+    if let Some(l) = &spec.labels {
+        if l.len() != axis.values.len() {
+            return Err((
+                p("labels"),
+                format!("has {} labels for {} values", l.len(), axis.values.len()),
+            ));
+        }
+        axis.labels = l.clone();
+    }
     Ok(axis)
 }
 
