@@ -359,8 +359,9 @@ impl Levels {
     }
 }
 
-/// Figures for one time bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+/// Figures for one time bucket (read back from a sweep's per-run files, too).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bucket {
     /// Bucket start, seconds.
     pub t: f64,

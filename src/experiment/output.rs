@@ -613,8 +613,7 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
             let buckets: Vec<Bucket> = records
                 .iter()
                 .find(|r| r.point == p && r.replication == rep)
-                .and_then(|r| r.timeseries.as_ref())
-                .map(|ts| ts.iter().map(Bucket::from).collect())
+                .and_then(|r| r.timeseries.clone())
                 .unwrap_or_default();
             let title = t.clone().unwrap_or_else(|| {
                 format!(

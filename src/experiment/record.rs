@@ -52,59 +52,7 @@ pub struct RunRecord {
     pub latency_us: Vec<(u64, u64)>,
     /// Per-bucket figures, when the scenario has `[metrics] timeseries`.
     #[serde(default)]
-    pub timeseries: Option<Vec<TimeBucket>>,
-}
-
-/// A time-series bucket (the report's [`Bucket`], readable back).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimeBucket {
-    /// Bucket start, seconds.
-    pub t: f64,
-    /// Arrivals.
-    pub arrivals: u64,
-    /// Warm starts.
-    pub warm_starts: u64,
-    /// Cold starts.
-    pub cold_starts: u64,
-    /// Throttled requests.
-    pub throttled: u64,
-    /// Mean busy environments.
-    pub busy: f64,
-    /// Mean idle environments.
-    pub idle: f64,
-    /// Mean initializing environments.
-    pub initializing: f64,
-}
-
-impl From<&Bucket> for TimeBucket {
-    fn from(b: &Bucket) -> Self {
-        TimeBucket {
-            t: b.t,
-            arrivals: b.arrivals,
-            warm_starts: b.warm_starts,
-            cold_starts: b.cold_starts,
-            throttled: b.throttled,
-            busy: b.busy,
-            idle: b.idle,
-            initializing: b.initializing,
-        }
-    }
-}
-
-impl From<&TimeBucket> for Bucket {
-    fn from(b: &TimeBucket) -> Self {
-        Bucket {
-            t: b.t,
-            arrivals: b.arrivals,
-            warm_starts: b.warm_starts,
-            cold_starts: b.cold_starts,
-            throttled: b.throttled,
-            busy: b.busy,
-            idle: b.idle,
-            initializing: b.initializing,
-        }
-    }
+    pub timeseries: Option<Vec<Bucket>>,
 }
 
 impl RunRecord {
@@ -126,10 +74,7 @@ impl RunRecord {
             seed,
             metrics: flatten(report),
             latency_us: histogram(report),
-            timeseries: report
-                .timeseries
-                .as_ref()
-                .map(|ts| ts.iter().map(TimeBucket::from).collect()),
+            timeseries: report.timeseries.clone(),
         }
     }
 
