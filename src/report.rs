@@ -275,6 +275,17 @@ impl Report {
             let _ = write!(s, " + subscription {:.4}", k.subscription);
         }
         let _ = writeln!(s);
+        if let Some(a) = &k.always_on {
+            let _ = writeln!(
+                s,
+                "per month     serverless {:.2}  vs always-on {} × {} {:.2}  or Fargate {:.2}",
+                a.serverless_monthly_usd,
+                a.vm_count,
+                a.vm_type,
+                a.vm_monthly_usd,
+                a.fargate_monthly_usd
+            );
+        }
         if self.functions.len() > 1 {
             let _ = writeln!(s);
             let _ = writeln!(
