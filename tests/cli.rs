@@ -1,43 +1,12 @@
 //! The command line as a user meets it: the `faasim` binary run as a child process, from a
 //! directory other than the crate's, with its exit codes, stdout and stderr checked.
 
+use crate::util::TempDir;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BIN: &str = env!("CARGO_BIN_EXE_faasim");
-
-/// A fresh, empty directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("faasim-cli-{}-{n}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `text` to `name` in the directory and returns its full path as a string.
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs `faasim ARGS` with `dir` as its current directory.
 fn faasim_in(dir: &Path, args: &[&str]) -> Output {
@@ -141,7 +110,7 @@ fn small_with(from: &str, to: &str) -> String {
 /// Writes `text` to a temp file and runs it, expecting bad input; returns (path, stderr).
 fn run_bad_file(tag: &str, text: &str) -> (String, String) {
     let dir = TempDir::new(tag);
-    let path = dir.write("scenario.toml", text);
+    let path = dir.write_str("scenario.toml", text);
     let err = bad_input(&faasim_in(dir.path(), &["run", &path]));
     (path, err)
 }
@@ -319,7 +288,7 @@ fn set_keep_alive_none_as_a_whole_table_makes_every_start_cold() {
 #[test]
 fn a_scenario_file_runs_from_its_path() {
     let dir = TempDir::new("file");
-    let path = dir.write("small.toml", SMALL);
+    let path = dir.write_str("small.toml", SMALL);
     let out = ok(&faasim_in(dir.path(), &["run", &path, "--json"]));
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(u(&j, "seed"), 3);

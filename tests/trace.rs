@@ -2,6 +2,7 @@
 //! released schema are written by the tests themselves into temp directories. Checks against
 //! the real samples in ../shared/data run only when that folder exists.
 
+use crate::util::TempDir;
 use faasim::rng::{stream, StreamKind};
 use faasim::workload::synth::{self, SynthSpec};
 use faasim::workload::trace::{self, Workload, WorkloadSpec};
@@ -9,42 +10,9 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BIN: &str = env!("CARGO_BIN_EXE_faasim");
 const MIN_NS: u64 = 60_000_000_000;
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("faasim-trace-{}-{n}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn spec(text: &str) -> WorkloadSpec {
     toml::from_str(text).unwrap_or_else(|e| panic!("{e}"))
@@ -109,7 +77,7 @@ fn azure2019(dir: &TempDir, n: usize, days: usize) {
             }
             s.push('\n');
         }
-        dir.write(
+        dir.write_str(
             &format!("invocations_per_function_md.anon.d{:02}.csv", d + 1),
             &s,
         );
@@ -125,7 +93,7 @@ fn azure2019(dir: &TempDir, n: usize, days: usize) {
                 f / 2
             ));
         }
-        dir.write(
+        dir.write_str(
             &format!("function_durations_percentiles.anon.d{:02}.csv", d + 1),
             &s,
         );
@@ -141,7 +109,7 @@ fn azure2019(dir: &TempDir, n: usize, days: usize) {
                 150 + 100 * a
             ));
         }
-        dir.write(
+        dir.write_str(
             &format!("app_memory_percentiles.anon.d{:02}.csv", d + 1),
             &s,
         );
@@ -211,14 +179,14 @@ fn sampler_variant_with_reordered_columns() {
         ));
     }
     s.push('\n');
-    dir.write("50_inv.csv", &s);
-    dir.write(
+    dir.write_str("50_inv.csv", &s);
+    dir.write_str(
         "50_run.csv",
         "HashFunction,HashApp,HashOwner,Count,Average,Minimum,Maximum,percentile_Average_0,\
          percentile_Average_1,percentile_Average_25,percentile_Average_50,percentile_Average_75,\
          percentile_Average_99,percentile_Average_100\nf1,a1,o1,2,32,29.0,35.0,29,29,29,29,35,35,35\n",
     );
-    dir.write(
+    dir.write_str(
         "50_mem.csv",
         "HashApp,HashOwner,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,\
          AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,\
@@ -250,8 +218,8 @@ fn equidistant_is_exact_and_uniform_and_poisson_behave() {
         s.push_str(",50");
     }
     s.push('\n');
-    dir.write("inv.d01.csv", &s);
-    dir.write("inv.d02.csv", &s);
+    dir.write_str("inv.d01.csv", &s);
+    dir.write_str("inv.d02.csv", &s);
     let base = |p: &str| {
         azure2019_spec(
             &dir,
@@ -419,7 +387,7 @@ fn selection_and_rescaling_are_deterministic_by_seed() {
 fn azure2021_huawei_and_csv_replay_exactly() {
     let dir = TempDir::new("ev");
     // Azure 2021: start = end - duration, rows out of order.
-    dir.write(
+    dir.write_str(
         "a21/trace.csv",
         "app,func,end_timestamp,duration\n\
          a,f,10.5,0.5\n\
@@ -440,11 +408,11 @@ fn azure2021_huawei_and_csv_replay_exactly() {
     let d = w.functions[0].spec.duration.build().unwrap();
     assert!((d.quantile(1.0) - 3.0).abs() < 1e-9 && (d.quantile(0.0) - 0.25).abs() < 1e-9);
     // Huawei 2023: day, time, one column per function; empty cells are zero; "2.0" is 2.
-    dir.write(
+    dir.write_str(
         "hw/requests_minute/day_00.csv",
         "day,time,0,1,7\n0,0,,3,1.0\n0,60,2.0,,\n0,120,,1,\n",
     );
-    dir.write(
+    dir.write_str(
         "hw/requests_minute/day_01.csv",
         "day,time,0,1,7\n1,86400,5,,\n",
     );
@@ -481,7 +449,7 @@ fn azure2021_huawei_and_csv_replay_exactly() {
         trace::convert::write_csv(&src, src.loaded.as_ref().unwrap().span_ns, 9, &mut out).unwrap();
     let total: usize = (0..4).map(|i| arrivals(&src, i, 9).len()).sum();
     assert_eq!(rows as usize, total);
-    let csv = dir.write("log.csv", std::str::from_utf8(&out).unwrap());
+    let csv = dir.write_str("log.csv", std::str::from_utf8(&out).unwrap());
     let back = open(&format!("kind = \"csv\"\npath = '{csv}'"));
     assert_eq!(back.functions.len(), 4);
     for i in 0..4 {
@@ -514,7 +482,7 @@ fn bad_rows_name_file_line_and_column_or_are_skipped() {
         }
         s.push('\n');
     }
-    let path = dir.write("inv.d01.csv", &s);
+    let path = dir.write_str("inv.d01.csv", &s);
     let text = azure2019_spec(
         &dir,
         "default_duration = { kind = \"constant\", value = \"1ms\" }",
@@ -535,7 +503,7 @@ fn bad_rows_name_file_line_and_column_or_are_skipped() {
     assert_eq!(sum.bad_rows, 1);
     assert_eq!(sum.first_bad.as_ref().unwrap().line, Some(3));
     // Through the command line: exit code 2 and the position.
-    let sc = dir.write(
+    let sc = dir.write_str(
         "s.toml",
         &format!("[run]\nhorizon = \"1h\"\n[workload]\n{text}\n"),
     );
@@ -544,7 +512,7 @@ fn bad_rows_name_file_line_and_column_or_are_skipped() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{path}:3:16")), "{err}");
     // An unknown option is a load error naming the accepted ones.
-    let bad = dir.write("u.toml", "[run]\nhorizon = \"1h\"\n[workload]\nkind = \"azure2019\"\npath = \"x\"\nplacment = \"uniform\"\n");
+    let bad = dir.write_str("u.toml", "[run]\nhorizon = \"1h\"\n[workload]\nkind = \"azure2019\"\npath = \"x\"\nplacment = \"uniform\"\n");
     let out = Command::new(BIN).args(["run", &bad]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -577,7 +545,7 @@ fn stats_prints_the_known_figures() {
         }
         s.push('\n');
     }
-    dir.write("inv.d01.csv", &s);
+    dir.write_str("inv.d01.csv", &s);
     let out = Command::new(BIN)
         .args([
             "trace",
@@ -619,8 +587,8 @@ fn a_scenario_replays_its_workload_beside_its_functions() {
          [workload]\n{}\ncold_start = {{ kind = \"constant\", value = \"200ms\" }}\n",
         azure2019_spec(&dir, "placement = \"uniform\"")
     );
-    let only = dir.write("only.toml", &body);
-    let both = dir.write(
+    let only = dir.write_str("only.toml", &body);
+    let both = dir.write_str(
         "both.toml",
         &format!(
             "{body}\n[[function]]\nname = \"extra\"\nduration = {{ kind = \"constant\", value = \"1ms\" }}\narrivals = {{ kind = \"poisson\", rate = \"1/s\" }}\n"
