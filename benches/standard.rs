@@ -11,16 +11,8 @@
 use std::process::Command;
 use std::time::Instant;
 
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
+mod common;
+use common::peak_rss_kb;
 
 /// Runs one case in this process and prints one result line.
 fn child(scenario: &str, sets: &[String]) {

@@ -20,16 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
+mod common;
+use common::peak_rss_kb;
 
 /// Writes an Azure-like population of `functions` as `days` days of Azure 2019 files.
 fn write_synthetic(dir: &Path, functions: u32, days: usize, target: &str) -> u64 {

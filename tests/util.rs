@@ -16,20 +16,17 @@ pub fn run(text: &str) -> Report {
     faasim::simulate(&scenario(text)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Two-sided Student t quantile for a 95% interval with `df` degrees of freedom.
-pub fn t95(df: usize) -> f64 {
+/// Mean and half-width of a two-sided `level` confidence interval of `xs` (batch means,
+/// Student t with n − 1 degrees of freedom).
+pub fn ci(xs: &[f64], level: f64) -> (f64, f64) {
     use statrs::distribution::{ContinuousCDF, StudentsT};
-    StudentsT::new(0.0, 1.0, df as f64)
-        .unwrap()
-        .inverse_cdf(0.975)
-}
-
-/// Mean and half-width of the 95% confidence interval of `xs` (batch means).
-pub fn mean_ci95(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, t95(xs.len() - 1) * (var / n).sqrt())
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.5 + level / 2.0);
+    (mean, t * (var / n).sqrt())
 }
 
 /// A fresh, empty directory under the system temp dir, removed when dropped.

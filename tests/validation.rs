@@ -4,21 +4,10 @@
 //! own confidence interval (batch means over time buckets, Student t), except where the
 //! reference itself is only known to a stated precision (SimFaaS's published figures).
 
-use crate::util::{run, t95};
+use crate::util::{ci, run};
 use faasim::billing::{self, FunctionUsage};
+use faasim::experiment::stats::t975;
 use faasim::metrics::Bucket;
-use statrs::distribution::{ContinuousCDF, StudentsT};
-
-/// Mean and half-width of a two-sided `level` confidence interval of `xs` (batch means).
-fn ci(xs: &[f64], level: f64) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .unwrap()
-        .inverse_cdf(0.5 + level / 2.0);
-    (mean, t * (var / n).sqrt())
-}
 
 fn series(r: &faasim::Report) -> &[Bucket] {
     r.timeseries
@@ -37,7 +26,7 @@ fn erlang_b_recurrence_matches_tabulated_values() {
     assert!((erlang_b(10, 10.0) - 0.2146).abs() < 5e-5);
     assert_eq!(erlang_b(1, 1.0), 0.5);
     assert!((erlang_b(5, 2.0) - 0.0367).abs() < 5e-5);
-    assert!((t95(20) - 2.086).abs() < 1e-3);
+    assert!((t975(20).unwrap() - 2.086).abs() < 1e-3);
 }
 
 /// M/G/∞: with no concurrency limit, no cold-start delay and environments that never expire,

@@ -306,9 +306,6 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     cluster: Option<Cluster>,
     /// Requests waiting for memory (with `when_full = "queue"`), oldest first.
     mem_queue: std::collections::VecDeque<u32>,
-    /// Whether the request being admitted is a keep-warm ping (read by `alloc_req`,
-    /// `count_start` and `throttle`).
-    admitting_ping: bool,
     /// Scratch space for eviction candidates, reused so eviction allocates nothing.
     scratch: Vec<u32>,
     candidates: Vec<Candidate>,
@@ -592,7 +589,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             fifo_expiry: policy.fifo_expiry(),
             cluster: scenario.cluster.as_ref().map(|c| Cluster::new(c, warmup)),
             mem_queue: std::collections::VecDeque::new(),
-            admitting_ping: false,
             scratch: Vec::new(),
             candidates: Vec::new(),
             policy,
@@ -625,11 +621,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         ),
                     )
                 })?;
-                // Born `Free` so that set_state counts it in as idle (levels, host lists).
-                let e = self.envs.alloc(f, EnvState::Free, 0, true);
-                self.envs[e].host = host;
-                self.set_state(e, EnvState::Idle, 0);
-                self.count_live(f, 1, 0);
+                let e = self.new_env(f, host, EnvState::Idle, 0, true);
                 let func = &mut self.funcs[f as usize];
                 func.avail_provisioned.push_back(&mut self.envs, e);
                 self.observer
@@ -766,7 +758,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     #[inline]
-    fn alloc_req(&mut self, func: u32, env: u32, arrival: SimTime) -> u32 {
+    fn alloc_req(&mut self, func: u32, env: u32, arrival: SimTime, ping: bool) -> u32 {
         self.funcs[func as usize].in_flight += 1;
         let r = Req {
             func,
@@ -775,7 +767,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             init_ns: 0,
             start: arrival,
             timed_out: false,
-            ping: self.admitting_ping,
+            ping,
             next: NIL,
         };
         match self.free_reqs.pop() {
@@ -871,8 +863,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .schedule(now.saturating_add(exec), Event::Complete(r));
     }
 
-    fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason) {
-        if self.admitting_ping {
+    fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason, ping: bool) {
+        if ping {
             if now >= self.warmup {
                 self.counts.pings_throttled += 1;
                 self.funcs[f as usize].stats.counts.pings_throttled += 1;
@@ -943,14 +935,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Admission, routing and cold start for a request (or a ping) of `f` arriving at `now`.
     fn admit(&mut self, f: u32, now: SimTime, ping: bool) {
-        self.admitting_ping = ping;
         let pool = self.funcs[f as usize].pool;
         if !self.pools.try_acquire(pool) {
-            return self.throttle(f, now, ThrottleReason::Concurrency);
+            return self.throttle(f, now, ThrottleReason::Concurrency, ping);
         }
         let e = self.pick(f);
         if e != NIL {
-            let r = self.alloc_req(f, e, now);
+            let r = self.alloc_req(f, e, now, ping);
             self.envs[e].in_flight += 1;
             self.touch(e);
             if self.envs[e].state == EnvState::Initializing {
@@ -958,7 +949,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 let env = &mut self.envs[e];
                 self.reqs[r as usize].next = env.pending;
                 env.pending = r;
-                self.count_start(f, now, true);
+                self.count_start(f, now, true, ping);
                 self.observer.on(
                     now,
                     &Happening::ColdStart {
@@ -973,7 +964,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if self.envs[e].state == EnvState::Idle {
                 self.set_state(e, EnvState::Busy, now);
             }
-            self.count_start(f, now, false);
+            self.count_start(f, now, false, ping);
             self.observer.on(
                 now,
                 &Happening::WarmStart {
@@ -988,7 +979,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let bucket = self.funcs[f as usize].bucket as usize;
         if !self.buckets[bucket].take(now) {
             self.pools.release(pool);
-            return self.throttle(f, now, ThrottleReason::ScalingRate);
+            return self.throttle(f, now, ThrottleReason::ScalingRate, ping);
         }
         let host = match self.place(f, now, true) {
             Some(h) => h,
@@ -999,30 +990,45 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     .expect("only a cluster runs out of memory");
                 if c.when_full == WhenFull::Queue && self.mem_queue.len() < c.queue_limit {
                     // Admitted, and cold: it waits for memory, then for its cold start.
-                    let r = self.alloc_req(f, NIL, now);
-                    self.count_start(f, now, true);
+                    let r = self.alloc_req(f, NIL, now, ping);
+                    self.count_start(f, now, true, ping);
                     self.mem_queue.push_back(r);
                     self.observer
                         .on(now, &Happening::WaitingForMemory { func: f, req: r });
                     return;
                 }
                 self.pools.release(pool);
-                return self.throttle(f, now, ThrottleReason::Memory);
+                return self.throttle(f, now, ThrottleReason::Memory, ping);
             }
         };
-        let r = self.alloc_req(f, NIL, now);
-        self.count_start(f, now, true);
+        let r = self.alloc_req(f, NIL, now, ping);
+        self.count_start(f, now, true, ping);
         self.cold_start(r, host, now);
+    }
+
+    /// A new environment of `f` on `host`, entering `state` at `now`. It is born `Free` so that
+    /// `set_state` does all the bookkeeping of entering a state (levels, host idle lists).
+    #[inline]
+    fn new_env(
+        &mut self,
+        f: u32,
+        host: u32,
+        state: EnvState,
+        now: SimTime,
+        provisioned: bool,
+    ) -> u32 {
+        let e = self.envs.alloc(f, EnvState::Free, now, provisioned);
+        self.envs[e].host = host;
+        self.set_state(e, state, now);
+        self.count_live(f, 1, now);
+        e
     }
 
     /// Creates an environment on `host` for request `r` (admitted and counted as cold) and
     /// starts its initialization.
     fn cold_start(&mut self, r: u32, host: u32, now: SimTime) {
         let f = self.reqs[r as usize].func;
-        let e = self.envs.alloc(f, EnvState::Initializing, now, false);
-        self.envs[e].host = host;
-        self.levels.change(now, None, Some(Level::Initializing));
-        self.count_live(f, 1, now);
+        let e = self.new_env(f, host, EnvState::Initializing, now, false);
         let func = &mut self.funcs[f as usize];
         let init = func.cold_start.sample(&mut func.rng_cold);
         let req = &mut self.reqs[r as usize];
@@ -1059,11 +1065,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     #[inline]
-    fn count_start(&mut self, f: u32, now: SimTime, cold: bool) {
+    fn count_start(&mut self, f: u32, now: SimTime, cold: bool, ping: bool) {
         if now < self.warmup {
             return;
         }
-        if self.admitting_ping {
+        if ping {
             for c in [&mut self.counts, &mut self.funcs[f as usize].stats.counts] {
                 c.pings += 1;
                 c.ping_cold_starts += cold as u64;
@@ -1301,10 +1307,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let Some(host) = self.place(f, now, false) else {
             return;
         };
-        let e = self.envs.alloc(f, EnvState::Initializing, now, false);
-        self.envs[e].host = host;
-        self.levels.change(now, None, Some(Level::Initializing));
-        self.count_live(f, 1, now);
+        let e = self.new_env(f, host, EnvState::Initializing, now, false);
         let func = &mut self.funcs[f as usize];
         let init = func.cold_start.sample(&mut func.rng_cold);
         let env = &mut self.envs[e];
