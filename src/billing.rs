@@ -69,6 +69,9 @@ pub struct Cost {
     pub front_door: f64,
     /// The plan's monthly fee, pro-rated.
     pub subscription: f64,
+    /// A CDN in front of functions (requests and transfer; see `platform::cdn`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cdn: f64,
     /// The sum of the items above.
     pub total: f64,
     /// The same load on an always-on fleet, per month (run totals only).
@@ -85,9 +88,16 @@ impl Cost {
             provisioned,
             front_door,
             subscription,
+            cdn: 0.0,
             total: items.iter().sum(),
             always_on: None,
         }
+    }
+
+    /// Adds a CDN's charges.
+    pub fn add_cdn(&mut self, usd: f64) {
+        self.cdn += usd;
+        self.total += usd;
     }
 
     fn items(&self) -> [f64; 5] {
@@ -99,6 +109,10 @@ impl Cost {
             self.subscription,
         ]
     }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Rounds one invocation's billed time (execution, plus init when the model bills it) up to the

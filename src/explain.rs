@@ -709,6 +709,8 @@ impl Observer for Narrator {
                     },
                 );
             }
+            // The narration is about environments; database connections are not told.
+            Happening::Connection { .. } => {}
             Happening::Evicted { func, env } => {
                 let Some(e) = self.envs.remove(&env) else {
                     return;

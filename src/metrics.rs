@@ -234,6 +234,11 @@ pub struct Counts {
     pub ping_cold_starts: u64,
     /// Pings refused by a limit.
     pub pings_throttled: u64,
+    /// Requests that ended in an error: a function error, a failed call, or no database
+    /// connection (timeouts are counted apart).
+    pub errors: u64,
+    /// Of those, requests that found no database connection.
+    pub connection_errors: u64,
 }
 
 /// Which level an environment is in, for [`Levels`].
@@ -379,6 +384,10 @@ pub struct Bucket {
     pub idle: f64,
     /// Time-weighted mean of initializing environments.
     pub initializing: f64,
+    /// Time-weighted mean of async events and queue messages waiting (see
+    /// `platform::sim` delivery): 0 without async or queue functions.
+    #[serde(default)]
+    pub queued: f64,
 }
 
 /// Per-bucket counts and time-weighted levels over `[start, end)`.
@@ -444,6 +453,17 @@ impl TimeSeries {
         }
     }
 
+    /// Adds a backlog of `level` over `[from, to)` (split at bucket edges, like the levels).
+    pub fn integrate_backlog(&mut self, from: SimTime, to: SimTime, level: u64) {
+        let mut t = from;
+        while t < to && level > 0 {
+            let Some(i) = self.index(t) else { return };
+            let edge = self.start + (i as u64 + 1) * self.width;
+            self.buckets[i].queued += (to.min(edge) - t) as f64 * level as f64;
+            t = to.min(edge);
+        }
+    }
+
     /// Converts the integrated levels into time-weighted means and returns the buckets.
     pub fn finish(mut self) -> Vec<Bucket> {
         let w = self.width as f64;
@@ -451,6 +471,7 @@ impl TimeSeries {
             b.busy /= w;
             b.idle /= w;
             b.initializing /= w;
+            b.queued /= w;
         }
         self.buckets
     }

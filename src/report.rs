@@ -46,6 +46,18 @@ pub struct Report {
     /// Peak and mean memory per host, when the scenario has a `[cluster]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<crate::platform::cluster::HostReport>,
+    /// Async events and queue messages (with async or queue functions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::platform::sim::DeliveryReport>,
+    /// Fan-out flows (with `fan_out` functions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flows: Option<crate::platform::sim::FlowReport>,
+    /// Databases (with `[[database]]` tables).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<crate::platform::database::DatabaseReport>,
+    /// CDN hits and misses over all functions with a CDN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdn: Option<crate::platform::cdn::CdnReport>,
     /// Per-bucket figures, when `[metrics] timeseries` is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Vec<Bucket>>,
@@ -189,6 +201,10 @@ impl Report {
             cost_usd,
             functions,
             hosts: Vec::new(),
+            delivery: None,
+            flows: None,
+            databases: Vec::new(),
+            cdn: None,
             timeseries,
             latency,
         }

@@ -44,6 +44,8 @@ pub enum StreamKind {
     Errors = 6,
     /// Placement of requests within a trace interval.
     TracePlacement = 7,
+    /// CDN hits and object choices of one function.
+    Cdn = 8,
 }
 
 /// SplitMix64's finaliser: a bijective mix that spreads nearby integers far apart.

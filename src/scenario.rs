@@ -18,8 +18,11 @@
 //! ```
 
 use crate::input::{self, InputError};
+use crate::platform::cdn::CdnSpec;
+use crate::platform::database::DatabaseSpec;
 use crate::platform::function::{Arch, Runtime};
 use crate::platform::model::Scaling;
+use crate::platform::modes::{CallSpec, FanOutSpec, Invocation};
 use crate::policy::KeepAliveSpec;
 use crate::time::Duration;
 use crate::workload::arrivals::ArrivalSpec;
@@ -83,6 +86,9 @@ pub struct Scenario {
     /// `[[function]]` ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::trace::WorkloadSpec>,
+    /// Databases that functions connect to (`[[database]]`).
+    #[serde(default, rename = "database", skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<DatabaseSpec>,
     /// Where the scenario was read from, its text and the overrides applied, so that errors
     /// found later (on the platform model) can still point at a file and line.
     #[serde(skip)]
@@ -291,6 +297,33 @@ pub struct FunctionSpec {
     /// Deployment package or container image size, MB, fetched on a cold start.
     #[serde(default)]
     pub package_mb: Option<f64>,
+    /// How callers invoke it: `"sync"` (default), `"async"`, `"queue"`, or a table with `mode`
+    /// and the mode's options (see [`crate::platform::modes`]).
+    #[serde(
+        default,
+        deserialize_with = "crate::platform::modes::invocation",
+        skip_serializing_if = "is_sync"
+    )]
+    pub invocation: Invocation,
+    /// Probability (0 to 1) that an invocation ends in a function error (default 0).
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Functions it calls after its own work, in order, each waited for unless `wait = false`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallSpec>,
+    /// Workers started when its work is done, and the aggregator run when they all finish.
+    #[serde(default)]
+    pub fan_out: Option<FanOutSpec>,
+    /// The `[[database]]` it connects to.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// A CDN cache in front of it.
+    #[serde(default)]
+    pub cdn: Option<CdnSpec>,
+}
+
+fn is_sync(i: &Invocation) -> bool {
+    *i == Invocation::Sync
 }
 
 /// `ping = { every = "5min", duration = "5ms" }` on a function.
@@ -529,6 +562,131 @@ impl Scenario {
             }
             if let Err(m) = f.arrivals.build(1.0) {
                 return err(&p("arrivals"), m);
+            }
+            if let Err((k, m)) = f.invocation.validate(f.timeout) {
+                return err(&p(&format!("invocation.{k}")), m);
+            }
+            if !(0.0..=1.0).contains(&f.error_rate) {
+                return err(
+                    &p("error_rate"),
+                    format!("must be between 0 and 1, got {}", f.error_rate),
+                );
+            }
+            if let Some(Err((k, m))) = f.cdn.as_ref().map(|c| c.validate()) {
+                return err(&p(&format!("cdn.{k}")), m);
+            }
+        }
+        self.validate_composition()
+    }
+
+    /// Names in `calls`, `fan_out` and `database` must exist, and calls may not loop.
+    fn validate_composition(&self) -> Result<(), (String, String)> {
+        let err = |p: String, m: String| Err((p, m));
+        let mut names = std::collections::BTreeSet::new();
+        for (i, d) in self.databases.iter().enumerate() {
+            if !names.insert(d.name.as_str()) {
+                return err(
+                    format!("database.{i}.name"),
+                    format!("'{}' is used by two databases", d.name),
+                );
+            }
+            if let Err((k, m)) = d.validate() {
+                return err(format!("database.{i}.{k}"), m);
+            }
+        }
+        let callable: Vec<&str> = self
+            .functions
+            .iter()
+            .filter(|f| f.copies == 1)
+            .map(|f| f.name.as_str())
+            .collect();
+        let target = |path: String, name: &str| -> Result<usize, (String, String)> {
+            self.functions
+                .iter()
+                .position(|f| f.name == name && f.copies == 1)
+                .ok_or_else(|| {
+                    (
+                        path,
+                        format!(
+                            "no [[function]] named '{name}' with copies = 1; accepted: {}",
+                            callable.join(", ")
+                        ),
+                    )
+                })
+        };
+        // Edges of the call graph, to refuse loops (a call that calls itself never ends).
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); self.functions.len()];
+        for (i, f) in self.functions.iter().enumerate() {
+            let p = |k: String| format!("function.{i}.{k}");
+            if let Some(db) = &f.database {
+                if !self.databases.iter().any(|d| &d.name == db) {
+                    let known: Vec<&str> = self.databases.iter().map(|d| d.name.as_str()).collect();
+                    return err(
+                        p("database".into()),
+                        format!(
+                            "no [[database]] named '{db}'; accepted: {}",
+                            if known.is_empty() {
+                                "none declared".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+            }
+            for (j, c) in f.calls.iter().enumerate() {
+                edges[i].push(target(p(format!("calls.{j}.function")), &c.function)?);
+                if let Some(on_error) = &c.on_error {
+                    edges[i].push(target(p(format!("calls.{j}.on_error")), on_error)?);
+                }
+                if c.retries > 10 {
+                    return err(
+                        p(format!("calls.{j}.retries")),
+                        format!("must be 0 to 10, got {}", c.retries),
+                    );
+                }
+            }
+            if let Some(fo) = &f.fan_out {
+                edges[i].push(target(p("fan_out.function".into()), &fo.function)?);
+                if let Some(j) = &fo.join {
+                    edges[i].push(target(p("fan_out.join".into()), j)?);
+                }
+                if !(1..=10_000).contains(&fo.count) {
+                    return err(
+                        p("fan_out.count".into()),
+                        format!("must be 1 to 10000, got {}", fo.count),
+                    );
+                }
+            }
+        }
+        // Depth-first search for a cycle: 0 = unseen, 1 = on the path, 2 = done.
+        fn visit(v: usize, edges: &[Vec<usize>], mark: &mut [u8]) -> Option<usize> {
+            mark[v] = 1;
+            for &w in &edges[v] {
+                if mark[w] == 1 {
+                    return Some(w);
+                }
+                if mark[w] == 0 {
+                    if let Some(c) = visit(w, edges, mark) {
+                        return Some(c);
+                    }
+                }
+            }
+            mark[v] = 2;
+            None
+        }
+        let mut mark = vec![0u8; self.functions.len()];
+        for v in 0..self.functions.len() {
+            if mark[v] == 0 {
+                if let Some(c) = visit(v, &edges, &mut mark) {
+                    return err(
+                        format!("function.{c}.calls"),
+                        format!(
+                            "'{}' takes part in a loop of calls or fan-outs, which would never end",
+                            self.functions[c].name
+                        ),
+                    );
+                }
             }
         }
         Ok(())

@@ -588,6 +588,8 @@ impl Watch {
                     self.fail(now, what, msg);
                 }
             }
+            // Generated scenarios have no database (tests/modes.rs checks connections).
+            Happening::Connection { .. } => self.fail(now, what, "no database here".into()),
             Happening::Evicted { func, env } => match self.envs.remove(&env) {
                 Some(e) if !e.provisioned && e.in_flight == 0 && e.expires == Some(now) => {
                     self.live[func as usize] -= 1;
@@ -630,6 +632,8 @@ fn add(t: &mut Counts, c: &Counts) {
     t.throttled_memory += c.throttled_memory;
     t.timeouts += c.timeouts;
     t.completed += c.completed;
+    t.errors += c.errors;
+    t.connection_errors += c.connection_errors;
 }
 
 /// Runs `sc` with a closure observer feeding a [`Watch`].

@@ -6,6 +6,7 @@ mod util;
 mod billing;
 mod cli;
 mod experiment;
+mod modes;
 mod policies;
 mod properties;
 mod teaching;

@@ -60,6 +60,8 @@ pub struct Env {
     pub hprev: u32,
     /// See `hprev`.
     pub hnext: u32,
+    /// Holds a database connection for its lifetime (see `platform::database`).
+    pub conn: bool,
     prev: u32,
     next: u32,
     linked: bool,
@@ -91,6 +93,7 @@ impl EnvSlab {
             host: NIL,
             hprev: NIL,
             hnext: NIL,
+            conn: false,
             prev: NIL,
             next: NIL,
             linked: false,

@@ -16,14 +16,21 @@
 //! - When an environment has no request left it turns idle; the keep-alive policy decides when
 //!   it is evicted. Provisioned environments never are.
 
+mod compose;
+mod connections;
+mod delivery;
+
 use crate::billing::{self, FunctionUsage};
 use crate::engine::{EventQueue, Lane};
 use crate::metrics::{Counts, InstanceSummary, Latency, Level, Levels, TimeSeries};
+use crate::platform::cdn::Cdn;
 use crate::platform::cluster::{Cluster, WhenFull};
+use crate::platform::database::Database;
 use crate::platform::env::{AvailList, EnvSlab, EnvState, NIL};
 use crate::platform::function::Arch;
 use crate::platform::limits::{Pools, TokenBucket};
 use crate::platform::model::{FunctionPlan, PlatformModel, Pricing, ScalingScope};
+use crate::platform::modes::Invocation;
 use crate::policy::{Builtin, Candidate, FunctionInfo, IdleDecision, Policy};
 use crate::report::{FunctionReport, Report};
 use crate::rng::{self, Stream, StreamKind};
@@ -31,7 +38,11 @@ use crate::scenario::{Popularity, Routing, Scenario};
 use crate::time::SimTime;
 use crate::workload::arrivals::Arrivals;
 use crate::workload::dist::Dist;
-use rand::Rng;
+pub use compose::FlowReport;
+use compose::{Call, FanOut, Flows};
+use delivery::{Delivery, Mode};
+pub use delivery::{DeliveryCounts, DeliveryReport};
+use rand::{Rng, RngExt};
 
 /// The events of a platform run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +60,17 @@ pub enum Event {
     Prewarm(u32, u32),
     /// A keep-warm ping of function `.0` (a synthetic invocation).
     Ping(u32),
+    /// The timeout of request `.0` (generation `.1`) while it waits for a call or a database
+    /// connection.
+    Deadline(u32, u32),
+    /// Async event `.0` is tried again.
+    Retry(u32),
+    /// The messages of failed batch `.0` become visible again.
+    Visible(u32),
+    /// Queue `.0`'s pollers scale (every second while it has work).
+    PollTick(u32),
+    /// Queue `.0`'s batching window ends (if it is still the window set for this time).
+    PollWindow(u32),
 }
 
 /// Why a request was throttled.
@@ -156,6 +178,14 @@ pub enum Happening {
         func: u32,
         /// Environment id.
         env: u32,
+    },
+    /// A database connection was opened or closed (one passed from a request to a waiting
+    /// one is neither).
+    Connection {
+        /// Database index (in the scenario's order).
+        db: u32,
+        /// Opened (else closed).
+        open: bool,
     },
 }
 
@@ -273,6 +303,52 @@ struct Func {
     name: String,
     /// What the model makes of the function (billing figures, CPU scaling, front door).
     plan: FunctionPlan,
+    /// How callers invoke it.
+    mode: Mode,
+    /// Probability that an invocation ends in a function error.
+    error_rate: f64,
+    rng_errors: Stream,
+    /// What it calls after its own work, in order.
+    calls: Vec<Call>,
+    /// Workers it starts when done, and their aggregator.
+    fan_out: Option<FanOut>,
+    /// Index of its database in `dbs`, NIL for none.
+    db: u32,
+    /// A CDN cache in front of it.
+    cdn: Option<Box<Cdn>>,
+    rng_cdn: Stream,
+}
+
+/// Who waits for a request's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// A user request, or a call nobody waits for.
+    Direct,
+    /// An attempt of async event `.0`.
+    Event(u32),
+    /// Batch `.0` of a queue.
+    Batch(u32),
+    /// A call request `.0` (generation `.1`) waits for.
+    Call(u32, u32),
+    /// A worker of fan-out flow `.0`.
+    Worker(u32),
+    /// The aggregator of flow `.0`.
+    Join(u32),
+}
+
+/// What a request is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Admitted, waiting for memory or its environment's initialization.
+    Starting,
+    /// Waiting for a database connection.
+    Connecting,
+    /// Running its own work.
+    Running,
+    /// Waiting for the function it called.
+    Calling,
+    /// Waiting for the compensating function of a failed call.
+    Compensating,
 }
 
 /// A request in flight.
@@ -290,6 +366,20 @@ struct Req {
     ping: bool,
     /// Next request waiting for the same initializing environment.
     next: u32,
+    /// Who waits for its outcome.
+    origin: Origin,
+    /// Changes when the slot is freed, so stale deadlines and call results are ignored.
+    gen: u32,
+    phase: Phase,
+    /// The call step in progress, and how often it was tried.
+    step: u32,
+    tries: u32,
+    /// Ended in an error (a function error, a failed call, no database connection).
+    failed: bool,
+    /// Holds a database connection of its own (per-request connections).
+    conn: bool,
+    /// Its deadline timer is in the queue.
+    deadline_armed: bool,
 }
 
 /// One run of a scenario on a platform model, with observer `O` and keep-alive policy `P`.
@@ -323,6 +413,12 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     observer: O,
     name: String,
     seed: u64,
+    /// Async events, queues, batches and their counts.
+    delivery: Delivery,
+    /// Fan-out flows.
+    flows: Flows,
+    /// Databases, by index.
+    dbs: Vec<Database>,
 }
 
 /// A scenario that cannot run on the chosen model: the dotted path of the offending field and
@@ -375,6 +471,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let warmup = scenario.run.warmup.map_or(0, |w| w.ns());
         let mut funcs = Vec::new();
         let mut reserved = Vec::new();
+        let mut delivery = Delivery::new(warmup);
+        // The first function of each [[function]] table, for resolving calls by name.
+        let mut first_of_spec = Vec::new();
         // The [workload]'s functions (a trace or a synthetic population) follow the
         // [[function]] ones; each brings its own stream index in a group of its own
         // (workload::trace::WORKLOAD_GROUP), so they never collide with [[function]] streams.
@@ -455,6 +554,30 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 }
             };
             let timeout = spec.timeout.unwrap_or(limits.max_timeout).ns();
+            if let Invocation::Queue(q) = &spec.invocation {
+                if q.visibility_timeout.ns() < timeout {
+                    return Err(setup_err(
+                        at("invocation.visibility_timeout"),
+                        format!(
+                            "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
+                            q.visibility_timeout,
+                            crate::time::format_duration(timeout)
+                        ),
+                    ));
+                }
+            }
+            if stream.is_none() {
+                first_of_spec.push(funcs.len() as u32);
+            }
+            let db = match &spec.database {
+                Some(name) => scenario
+                    .databases
+                    .iter()
+                    .position(|d| &d.name == name)
+                    .ok_or_else(|| setup_err(at("database"), format!("no database '{name}'")))?
+                    as u32,
+                None => NIL,
+            };
             for (c, w) in weights.iter().enumerate() {
                 let name = if spec.copies == 1 {
                     spec.name.clone()
@@ -496,6 +619,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     prewarm_expire: 0,
                     ping_every: spec.ping.as_ref().map_or(0, |p| p.every.ns()),
                     ping_duration: spec.ping.as_ref().map_or(0, |p| p.duration_ns()),
+                    mode: delivery.register(&spec.invocation, funcs.len() as u32),
+                    error_rate: spec.error_rate,
+                    rng_errors: rng::stream(seed, run, StreamKind::Errors, sid),
+                    calls: Vec::new(),
+                    fan_out: None,
+                    db,
+                    cdn: spec.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
+                    rng_cdn: rng::stream(seed, run, StreamKind::Cdn, sid),
                     stats: FuncStats {
                         counts: Counts::default(),
                         latency: Latency::new(Latency::COARSE),
@@ -508,6 +639,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 });
             }
         }
+        compose::resolve(scenario, &first_of_spec, &mut funcs)?;
         let account = scenario
             .platform
             .account_concurrency
@@ -603,6 +735,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             observer,
             name: scenario.display_name().to_string(),
             seed,
+            delivery,
+            flows: Flows::default(),
+            dbs: scenario
+                .databases
+                .iter()
+                .map(|d| Database::new(d, warmup))
+                .collect(),
         };
         sim.start()?;
         Ok(sim)
@@ -666,6 +805,16 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 }
                 Event::Prewarm(f, g) => self.prewarm(f, g, now),
                 Event::Ping(f) => self.ping(f, now),
+                Event::Deadline(r, g) => {
+                    self.deadline(r, g, now);
+                    if !self.mem_queue.is_empty() {
+                        self.drain_mem_queue(now);
+                    }
+                }
+                Event::Retry(ev) => self.retry_event(ev, now),
+                Event::Visible(b) => self.batch_visible(b, now),
+                Event::PollTick(q) => self.poll_tick(q, now),
+                Event::PollWindow(q) => self.poll_window(q, now),
             }
         }
         self.finish()
@@ -758,7 +907,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     #[inline]
-    fn alloc_req(&mut self, func: u32, env: u32, arrival: SimTime, ping: bool) -> u32 {
+    fn alloc_req(
+        &mut self,
+        func: u32,
+        env: u32,
+        arrival: SimTime,
+        ping: bool,
+        origin: Origin,
+    ) -> u32 {
         self.funcs[func as usize].in_flight += 1;
         let r = Req {
             func,
@@ -769,10 +925,20 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             timed_out: false,
             ping,
             next: NIL,
+            origin,
+            gen: 0,
+            phase: Phase::Starting,
+            step: 0,
+            tries: 0,
+            failed: false,
+            conn: false,
+            deadline_armed: false,
         };
         match self.free_reqs.pop() {
             Some(i) => {
-                self.reqs[i as usize] = r;
+                // The generation moved on when the slot was freed.
+                let gen = self.reqs[i as usize].gen;
+                self.reqs[i as usize] = Req { gen, ..r };
                 i
             }
             None => {
@@ -780,6 +946,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 (self.reqs.len() - 1) as u32
             }
         }
+    }
+
+    /// Returns request slot `r` to the free list; its generation changes so that timers and
+    /// call results meant for it are ignored.
+    #[inline]
+    fn free_req(&mut self, r: u32) {
+        let q = &mut self.reqs[r as usize];
+        q.gen = q.gen.wrapping_add(1);
+        self.free_reqs.push(r);
     }
 
     /// The environment that takes a request of `f`, from its provisioned list first.
@@ -840,22 +1015,44 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
     }
 
-    /// Starts executing request `r` at `now`.
+    /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
+    /// database connection if its function needs one, and then runs.
     #[inline]
     fn start_exec(&mut self, r: u32, now: SimTime) {
-        self.reqs[r as usize].start = now;
-        let f = self.reqs[r as usize].func as usize;
-        self.policy.on_use(f as u32, self.reqs[r as usize].env, now);
-        let func = &mut self.funcs[f];
-        // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
-        let mut exec = if self.reqs[r as usize].ping {
+        let req = &mut self.reqs[r as usize];
+        req.start = now;
+        req.phase = Phase::Running;
+        let (f, e, ping) = (req.func, req.env, req.ping);
+        self.policy.on_use(f, e, now);
+        if self.funcs[f as usize].db != NIL && !ping && !self.connect(r, now) {
+            return; // waits for a connection, or failed without one
+        }
+        self.run_exec(r, now);
+    }
+
+    /// Runs request `r`'s own work from `now`, cut at its deadline.
+    #[inline]
+    fn run_exec(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        let func = &mut self.funcs[req.func as usize];
+        let mut exec = if req.ping {
             func.ping_duration
+        } else if let Origin::Batch(b) = req.origin {
+            // One invocation for the batch: the messages' work one after another.
+            let n = self.delivery.batch_len(b);
+            let mut t: SimTime = 0;
+            for _ in 0..n {
+                t = t.saturating_add(func.duration.sample_ns(&mut func.rng_durations));
+            }
+            func.plan.scale_exec(t)
         } else {
+            // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
             func.plan
                 .scale_exec(func.duration.sample_ns(&mut func.rng_durations))
         };
-        if exec > func.timeout {
-            exec = func.timeout;
+        let left = req.start.saturating_add(func.timeout).saturating_sub(now);
+        if exec > left {
+            exec = left;
             self.reqs[r as usize].timed_out = true;
         }
         // Saturating: a delay beyond the clock means "never within this run".
@@ -863,7 +1060,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .schedule(now.saturating_add(exec), Event::Complete(r));
     }
 
-    fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason, ping: bool) {
+    fn throttle(
+        &mut self,
+        f: u32,
+        now: SimTime,
+        reason: ThrottleReason,
+        ping: bool,
+        origin: Origin,
+    ) {
         if ping {
             if now >= self.warmup {
                 self.counts.pings_throttled += 1;
@@ -886,35 +1090,46 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         self.observer
             .on(now, &Happening::Throttled { func: f, reason });
+        if origin != Origin::Direct {
+            self.outcome(origin, false, true, now);
+        }
     }
 
+    /// A user request of `f` (from its arrival process) at `now`.
     fn arrival(&mut self, f: u32, now: SimTime) {
         let measured = now >= self.warmup;
-        {
-            let func = &mut self.funcs[f as usize];
-            let horizon = self.horizon;
-            let next = func
-                .arrivals
-                .next(&mut func.rng_arrivals)
-                .filter(|&t| t < horizon);
-            func.next_arrival = next.unwrap_or(SimTime::MAX);
-            if let Some(t) = next {
-                self.queue.schedule(t, Event::Arrival(f));
-            }
-            if measured {
-                func.stats.counts.arrivals += 1;
-                self.counts.arrivals += 1;
-                if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
-                    b.arrivals += 1;
+        let func = &mut self.funcs[f as usize];
+        let horizon = self.horizon;
+        let next = func
+            .arrivals
+            .next(&mut func.rng_arrivals)
+            .filter(|&t| t < horizon);
+        func.next_arrival = next.unwrap_or(SimTime::MAX);
+        if let Some(t) = next {
+            self.queue.schedule(t, Event::Arrival(f));
+        }
+        if let Some(cdn) = func.cdn.as_deref_mut() {
+            if cdn.lookup(now, &mut func.rng_cdn, measured) {
+                // Answered at the edge: the platform never sees it.
+                let ns = cdn.latency_ns;
+                if measured {
+                    func.stats.latency.record(ns);
+                    self.latency.record(ns);
                 }
+                return;
             }
         }
-        self.observer.on(now, &Happening::Arrival { func: f });
-        let func = &self.funcs[f as usize];
-        let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
-            .then(|| now.saturating_sub(func.idle_since));
-        self.policy.on_arrival(f, now, idle_for);
-        self.admit(f, now, false);
+        self.send(f, now);
+    }
+
+    /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
+    /// event, or a queue message. Used for user requests and for calls nobody waits for.
+    fn send(&mut self, f: u32, now: SimTime) {
+        match self.funcs[f as usize].mode {
+            Mode::Sync => self.admit(f, now, false, Origin::Direct),
+            Mode::Async(_) => self.new_event(f, now),
+            Mode::Queue(q) => self.send_message(q, now),
+        }
     }
 
     /// A keep-warm ping: to the platform an invocation like any other (it takes a concurrency
@@ -930,18 +1145,33 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
             .then(|| now.saturating_sub(func.idle_since));
         self.policy.on_arrival(f, now, idle_for);
-        self.admit(f, now, true);
+        self.admit(f, now, true, Origin::Direct);
     }
 
-    /// Admission, routing and cold start for a request (or a ping) of `f` arriving at `now`.
-    fn admit(&mut self, f: u32, now: SimTime, ping: bool) {
+    /// Admission, routing and cold start for an invocation (or a ping) of `f` arriving at the
+    /// platform at `now`; `origin` is told if it is throttled.
+    fn admit(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin) {
+        if !ping {
+            if now >= self.warmup {
+                self.funcs[f as usize].stats.counts.arrivals += 1;
+                self.counts.arrivals += 1;
+                if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
+                    b.arrivals += 1;
+                }
+            }
+            self.observer.on(now, &Happening::Arrival { func: f });
+            let func = &self.funcs[f as usize];
+            let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
+                .then(|| now.saturating_sub(func.idle_since));
+            self.policy.on_arrival(f, now, idle_for);
+        }
         let pool = self.funcs[f as usize].pool;
         if !self.pools.try_acquire(pool) {
-            return self.throttle(f, now, ThrottleReason::Concurrency, ping);
+            return self.throttle(f, now, ThrottleReason::Concurrency, ping, origin);
         }
         let e = self.pick(f);
         if e != NIL {
-            let r = self.alloc_req(f, e, now, ping);
+            let r = self.alloc_req(f, e, now, ping, origin);
             self.envs[e].in_flight += 1;
             self.touch(e);
             if self.envs[e].state == EnvState::Initializing {
@@ -979,7 +1209,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let bucket = self.funcs[f as usize].bucket as usize;
         if !self.buckets[bucket].take(now) {
             self.pools.release(pool);
-            return self.throttle(f, now, ThrottleReason::ScalingRate, ping);
+            return self.throttle(f, now, ThrottleReason::ScalingRate, ping, origin);
         }
         let host = match self.place(f, now, true) {
             Some(h) => h,
@@ -990,7 +1220,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     .expect("only a cluster runs out of memory");
                 if c.when_full == WhenFull::Queue && self.mem_queue.len() < c.queue_limit {
                     // Admitted, and cold: it waits for memory, then for its cold start.
-                    let r = self.alloc_req(f, NIL, now, ping);
+                    let r = self.alloc_req(f, NIL, now, ping, origin);
                     self.count_start(f, now, true, ping);
                     self.mem_queue.push_back(r);
                     self.observer
@@ -998,10 +1228,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     return;
                 }
                 self.pools.release(pool);
-                return self.throttle(f, now, ThrottleReason::Memory, ping);
+                return self.throttle(f, now, ThrottleReason::Memory, ping, origin);
             }
         };
-        let r = self.alloc_req(f, NIL, now, ping);
+        let r = self.alloc_req(f, NIL, now, ping, origin);
         self.count_start(f, now, true, ping);
         self.cold_start(r, host, now);
     }
@@ -1121,9 +1351,89 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
     }
 
+    /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
+    /// may have failed, it may go on to its calls, else it is finished.
     fn complete(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
-        self.free_reqs.push(r);
+        let f = req.func as usize;
+        if req.conn {
+            self.reqs[r as usize].conn = false;
+            self.close_connection(self.funcs[f].db, now);
+        }
+        if req.ping || req.failed || req.timed_out {
+            return self.finish_req(r, now);
+        }
+        let func = &mut self.funcs[f];
+        if func.error_rate > 0.0 && func.rng_errors.random::<f64>() < func.error_rate {
+            self.reqs[r as usize].failed = true;
+            return self.finish_req(r, now);
+        }
+        if let Origin::Batch(b) = req.origin {
+            if self.delivery.batch_fails(b) {
+                // A poison message makes the handler throw, unless it reports item failures.
+                self.reqs[r as usize].failed = true;
+                return self.finish_req(r, now);
+            }
+        }
+        if !self.funcs[f].calls.is_empty() {
+            return self.next_call(r, now);
+        }
+        self.finish_req(r, now);
+    }
+
+    /// Tells whoever waits for an invocation how it ended (`throttled`: it never ran).
+    fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: SimTime) {
+        match origin {
+            Origin::Direct => {}
+            Origin::Event(ev) => self.event_outcome(ev, ok, throttled, now),
+            Origin::Batch(b) => self.batch_outcome(b, ok, throttled, now),
+            Origin::Call(p, g) => self.call_done(p, g, ok, now),
+            Origin::Worker(id) => self.worker_done(id, ok, now),
+            Origin::Join(id) => self.flow_done(id, ok, now),
+        }
+    }
+
+    /// Arms request `r`'s timeout while it waits (for a connection or a call); once per
+    /// request.
+    fn arm_deadline(&mut self, r: u32) {
+        let req = &mut self.reqs[r as usize];
+        if req.deadline_armed {
+            return;
+        }
+        req.deadline_armed = true;
+        let t = req
+            .start
+            .saturating_add(self.funcs[req.func as usize].timeout);
+        if t < self.horizon {
+            self.queue.schedule(t, Event::Deadline(r, req.gen));
+        }
+    }
+
+    /// Request `r`'s timeout ended; if it is still waiting it ends now, timed out. A callee
+    /// it waited for runs on, and its result is ignored.
+    fn deadline(&mut self, r: u32, g: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        if req.gen != g {
+            return;
+        }
+        match req.phase {
+            Phase::Connecting => {
+                let d = self.funcs[req.func as usize].db as usize;
+                self.dbs[d].withdraw(r);
+            }
+            Phase::Calling | Phase::Compensating => {}
+            // Running: its own completion is due at the deadline and cuts it there.
+            Phase::Starting | Phase::Running => return,
+        }
+        self.reqs[r as usize].timed_out = true;
+        self.finish_req(r, now);
+    }
+
+    /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
+    /// whoever waits for it told.
+    fn finish_req(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        self.free_req(r);
         let (f, e) = (req.func, req.env);
         // The front door (API gateway), if any, adds its latency to every request.
         let latency = now - req.arrival + self.funcs[f as usize].plan.front_door_ns();
@@ -1145,6 +1455,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 if req.timed_out {
                     s.counts.timeouts += 1;
                     self.counts.timeouts += 1;
+                } else if req.failed {
+                    s.counts.errors += 1;
+                    self.counts.errors += 1;
                 }
             }
             if provisioned {
@@ -1164,6 +1477,22 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             },
         );
         self.pools.release(self.funcs[f as usize].pool);
+        self.leave_env(f, e, now);
+        let ok = !req.failed && !req.timed_out;
+        if ok && !req.ping {
+            if let Some(fo) = self.funcs[f as usize].fan_out {
+                self.start_flow(fo, req.arrival, now);
+            }
+        }
+        if req.origin != Origin::Direct {
+            self.outcome(req.origin, ok, false, now);
+        }
+    }
+
+    /// A request of `f` left environment `e` at `now`: the environment takes a request waiting
+    /// for memory, or goes idle under the keep-alive policy.
+    fn leave_env(&mut self, f: u32, e: u32, now: SimTime) {
+        let provisioned = self.envs[e].provisioned;
         let func = &mut self.funcs[f as usize];
         func.in_flight -= 1;
         if func.in_flight == 0 {
@@ -1338,6 +1667,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             };
             list.remove(&mut self.envs, e);
         }
+        if self.envs[e].conn {
+            self.envs[e].conn = false;
+            self.close_connection(self.funcs[f as usize].db, now);
+        }
         self.set_state(e, EnvState::Free, now);
         let host = self.envs[e].host;
         if host != NIL {
@@ -1386,7 +1719,26 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 plan: f.plan.clone(),
             })
             .collect();
-        let (cost, per_fn_cost) = billing::bill(&self.pricing, &usage, span);
+        let (mut cost, mut per_fn_cost) = billing::bill(&self.pricing, &usage, span);
+        let mut cdn: Option<crate::platform::cdn::CdnReport> = None;
+        for (f, c) in self.funcs.iter().zip(per_fn_cost.iter_mut()) {
+            if let Some(r) = f.cdn.as_ref().map(|x| x.report()) {
+                c.add_cdn(r.cost_usd);
+                cost.add_cdn(r.cost_usd);
+                let t = cdn.get_or_insert_with(Default::default);
+                t.hits += r.hits;
+                t.misses += r.misses;
+                t.cost_usd += r.cost_usd;
+            }
+        }
+        if let Some(t) = cdn.as_mut() {
+            let n = t.hits + t.misses;
+            t.hit_ratio = if n == 0 {
+                0.0
+            } else {
+                t.hits as f64 / n as f64
+            };
+        }
         let functions: Vec<FunctionReport> = self
             .funcs
             .iter()
@@ -1432,6 +1784,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if let Some(c) = self.cluster.as_mut() {
             report.hosts = c.report(end);
         }
+        report.delivery = self.delivery.report(end, span);
+        report.flows = self.flows.report();
+        report.databases = self.dbs.iter_mut().map(|d| d.report(end)).collect();
+        report.cdn = cdn;
         (report, self.observer)
     }
 }

@@ -42,6 +42,8 @@ const NOON_NS: SimTime = 43_200 * NS_PER_SEC;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum ArrivalSpec {
+    /// No arrivals of its own: the function is only invoked by others (`calls`, `fan_out`).
+    None {},
     /// Homogeneous Poisson process: exponential gaps with mean `1/rate`.
     Poisson {
         /// Arrivals per unit time. A rate of 0 gives no arrivals.
@@ -126,6 +128,7 @@ impl ArrivalSpec {
             ));
         }
         let state = match self {
+            ArrivalSpec::None {} => State::Ended,
             ArrivalSpec::Poisson { rate } => {
                 let r = rate_ok("poisson", "rate", *rate)? * scale;
                 if r > 0.0 {
@@ -246,6 +249,7 @@ impl ArrivalSpec {
     /// stationary mix `(on_rate·mean_on + off_rate·mean_off)/(mean_on + mean_off)` for on-off.
     pub fn mean_rate(&self) -> f64 {
         match self {
+            ArrivalSpec::None {} => 0.0,
             ArrivalSpec::Poisson { rate } => rate.per_sec(),
             ArrivalSpec::Renewal { interarrival } => interarrival
                 .build()
