@@ -52,8 +52,9 @@ pub struct Report {
     /// Fan-out flows (with `fan_out` functions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flows: Option<crate::platform::sim::FlowReport>,
-    /// Databases (with `[[database]]` tables).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Databases (with `[[database]]` tables), written as a table by name so that sweeps see
+    /// `databases.<name>.peak_connections`.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "by_name")]
     pub databases: Vec<crate::platform::database::DatabaseReport>,
     /// CDN hits and misses over all functions with a CDN.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +121,18 @@ impl Spread {
             p90: q(0.9),
         }
     }
+}
+
+fn by_name<S: serde::Serializer>(
+    dbs: &[crate::platform::database::DatabaseReport],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(dbs.len()))?;
+    for d in dbs {
+        m.serialize_entry(&d.name, d)?;
+    }
+    m.end()
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -261,6 +274,13 @@ impl Report {
             c.throttled_scaling
         );
         let _ = writeln!(s, "  timeouts    {:>14}", c.timeouts);
+        if c.errors > 0 {
+            let _ = writeln!(
+                s,
+                "  errors      {:>14}  ({} without a database connection)",
+                c.errors, c.connection_errors
+            );
+        }
         let _ = writeln!(
             s,
             "  in flight   {:>14}  (at the end)",
@@ -290,6 +310,9 @@ impl Report {
         if k.subscription > 0.0 {
             let _ = write!(s, " + subscription {:.4}", k.subscription);
         }
+        if k.cdn > 0.0 {
+            let _ = write!(s, " + cdn {:.4}", k.cdn);
+        }
         let _ = writeln!(s);
         if let Some(a) = &k.always_on {
             let _ = writeln!(
@@ -302,6 +325,7 @@ impl Report {
                 a.fargate_monthly_usd
             );
         }
+        self.architecture_summary(&mut s);
         if self.functions.len() > 1 {
             let _ = writeln!(s);
             let _ = writeln!(
@@ -334,6 +358,65 @@ impl Report {
             }
         }
         s
+    }
+}
+
+impl Report {
+    /// Lines for what is around the functions: async and queue delivery, fan-out flows,
+    /// databases and the CDN (each only when the scenario has it).
+    fn architecture_summary(&self, s: &mut String) {
+        if let Some(d) = &self.delivery {
+            let c = &d.counts;
+            let a = &d.age_ms;
+            let _ = writeln!(
+                s,
+                "events        {:>14}  succeeded {}  dead-lettered {}  expired {}  pending {}",
+                c.events, c.succeeded, c.dead_lettered, c.expired, c.pending_at_end
+            );
+            let _ = writeln!(
+                s,
+                "  retries     {:>14}  ({} after errors, {} after throttles; {} redeliveries in {} batches)",
+                c.retries + c.throttle_retries,
+                c.retries,
+                c.throttle_retries,
+                c.redeliveries,
+                c.batches
+            );
+            let _ = writeln!(
+                s,
+                "  backlog     peak {}  mean {:.1}   age (ms) p50 {:.0}  p99 {:.0}  max {:.0}   {:.2}/s processed",
+                d.peak_backlog, d.mean_backlog, a.p50, a.p99, a.max, d.throughput_per_s
+            );
+        }
+        if let Some(f) = &self.flows {
+            let _ = writeln!(
+                s,
+                "flows         {:>14}  succeeded {}  failed {}   latency (ms) p50 {:.1}  p99 {:.1}",
+                f.started, f.succeeded, f.failed, f.latency_ms.p50, f.latency_ms.p99
+            );
+        }
+        for d in &self.databases {
+            let _ = writeln!(
+                s,
+                "database {:<8} peak {} of {} connections, mean {:.1}; {} waited, {} errors",
+                d.name,
+                d.peak_connections,
+                d.cap,
+                d.mean_connections,
+                d.waited,
+                d.connection_errors
+            );
+        }
+        if let Some(c) = &self.cdn {
+            let _ = writeln!(
+                s,
+                "cdn           {:>14}  hits ({:.1}%: origin requests saved), {} misses, cost {:.4}",
+                c.hits,
+                100.0 * c.hit_ratio,
+                c.misses,
+                c.cost_usd
+            );
+        }
     }
 }
 

@@ -45,10 +45,18 @@ pub fn csv_cell(s: &str) -> String {
 
 /// The metric columns: the first record's, in the report's order.
 fn metric_columns(records: &[RunRecord]) -> Vec<String> {
-    records
-        .first()
-        .map(|r| r.metrics.iter().map(|(n, _)| n.clone()).collect())
-        .unwrap_or_default()
+    // The union over runs, in order of first appearance: points that differ in their optional
+    // sections (a CDN, a database) still get every column, empty where a run has none.
+    let mut seen = std::collections::HashSet::new();
+    let mut cols = Vec::new();
+    for r in records {
+        for (n, _) in &r.metrics {
+            if seen.insert(n.as_str()) {
+                cols.push(n.clone());
+            }
+        }
+    }
+    cols
 }
 
 /// One row per run, sorted by run id: run, point, replication, seed, the swept values, then

@@ -93,14 +93,58 @@ impl RunRecord {
     }
 }
 
-/// The names of all metrics a report flattens to, in order (from a tiny real run, so the list
-/// always matches the report's fields).
+/// The names of all metrics a report flattens to, in order (from a tiny real run that has
+/// every optional section — async and queue delivery, a fan-out, a database named `db`, a
+/// CDN — so the list always matches the report's fields). A database's figures are named
+/// after it: see [`same_metric`].
 pub fn metric_names() -> Vec<String> {
-    let text = "[run]\nhorizon = \"1s\"\n[[function]]\nname = \"f\"\nduration = { kind = \"constant\", value = \"1ms\" }\ncold_start = { kind = \"constant\", value = \"1ms\" }\narrivals = { kind = \"periodic\", period = \"100ms\" }\n";
+    let text = r#"
+        [run]
+        horizon = "1s"
+        [[database]]
+        name = "db"
+        max_connections = 1
+        [[function]]
+        name = "f"
+        duration = { kind = "constant", value = "1ms" }
+        cold_start = { kind = "constant", value = "1ms" }
+        arrivals = { kind = "periodic", period = "100ms" }
+        database = "db"
+        cdn = { hit_ratio = 0.5 }
+        fan_out = { function = "a", count = 1 }
+        [[function]]
+        name = "a"
+        invocation = "async"
+        duration = { kind = "constant", value = "1ms" }
+        arrivals = { kind = "none" }
+        [[function]]
+        name = "q"
+        invocation = "queue"
+        timeout = "1s"
+        duration = { kind = "constant", value = "1ms" }
+        arrivals = { kind = "none" }
+        "#;
     crate::Scenario::from_str_named(text, "metric names", &[])
         .and_then(|s| crate::simulate(&s))
         .map(|r| flatten(&r).into_iter().map(|(n, _)| n).collect())
         .unwrap_or_default()
+}
+
+/// Whether metric name `asked` is `known`, where a database's name may stand in for `db`
+/// (`databases.orders.peak_connections` matches `databases.db.peak_connections`).
+pub fn same_metric(known: &str, asked: &str) -> bool {
+    if known == asked {
+        return true;
+    }
+    match (
+        known.strip_prefix("databases.db."),
+        asked.strip_prefix("databases."),
+    ) {
+        (Some(field), Some(rest)) => rest
+            .split_once('.')
+            .is_some_and(|(name, f)| !name.is_empty() && f == field),
+        _ => false,
+    }
 }
 
 /// The report's numeric fields, nested names joined with dots, in serialisation order.

@@ -548,7 +548,7 @@ impl Experiment {
             Ok(())
         };
         let metric = |field: &str, m: &str| -> Result<(), (String, String)> {
-            if metrics.iter().any(|n| n == m) {
+            if metrics.iter().any(|n| super::record::same_metric(n, m)) {
                 Ok(())
             } else {
                 Err((
