@@ -3,6 +3,7 @@
 
 mod util;
 
+mod architectures;
 mod billing;
 mod cli;
 mod experiment;
