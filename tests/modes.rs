@@ -574,3 +574,225 @@ fn bad_composition_input_names_the_field() {
     ));
     assert!(e.contains("function.0.cdn.hit_ratio"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Invariants on random architectures
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    /// One generated architecture: an entry function in some mode, a callee, a compensator,
+    /// maybe a database and a CDN.
+    #[derive(Clone, Debug)]
+    struct Arch {
+        mode: String,
+        rate: f64,
+        error_rate: f64,
+        calls: Option<(bool, u32, bool)>,
+        fan_out: Option<(u32, bool)>,
+        db: Option<(u32, bool, bool, Option<u32>)>,
+        cdn: Option<f64>,
+        account: u32,
+        reserved: Option<u32>,
+        duration_ms: f64,
+        callee_ms: f64,
+        callee_error: f64,
+        timeout_s: f64,
+        warmup: bool,
+    }
+
+    fn mode() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#""sync""#.to_string()),
+            (0u32..=2, 60u32..=600).prop_map(|(r, age)| format!(
+                r#"{{ mode = "async", retries = {r}, max_event_age = "{age}s", max_throttle_backoff = "20s" }}"#
+            )),
+            (
+                1u32..=20,
+                0u32..=3,
+                proptest::option::of(1u32..=4),
+                0.0..0.3f64,
+                any::<bool>(),
+                (1u32..=5, 60u32..=600, 5u32..=50),
+            )
+                .prop_map(|(b, w, mrc, poison, partial, (init, per_min, max))| {
+                    let mrc = mrc.map_or(String::new(), |m| format!(", max_receive_count = {m}"));
+                    format!(
+                        r#"{{ mode = "queue", batch_size = {b}, batch_window = "{w}s", poison_rate = {poison:.3}, partial_batch_response = {partial}, initial_pollers = {init}, pollers_per_minute = {per_min}, max_concurrency = {max}, visibility_timeout = "30s", retention = "2min"{mrc} }}"#,
+                        init = init.min(max)
+                    )
+                }),
+        ]
+    }
+
+    fn arch() -> impl Strategy<Value = Arch> {
+        (
+            (mode(), 0.5..40.0f64, 0.0..0.5f64),
+            proptest::option::of((any::<bool>(), 0u32..=2, any::<bool>())),
+            proptest::option::of((1u32..=5, any::<bool>())),
+            proptest::option::of((
+                1u32..=20,
+                any::<bool>(),
+                any::<bool>(),
+                proptest::option::of(1u32..=20),
+            )),
+            proptest::option::of(0.0..=1.0f64),
+            (5u32..=200, proptest::option::of(1u32..=10)),
+            (
+                1.0..2000.0f64,
+                1.0..2000.0f64,
+                0.0..0.5f64,
+                0.5..10.0f64,
+                any::<bool>(),
+            ),
+        )
+            .prop_map(
+                |(
+                    (mode, rate, error_rate),
+                    calls,
+                    fan_out,
+                    db,
+                    cdn,
+                    (account, reserved),
+                    (duration_ms, callee_ms, callee_error, timeout_s, warmup),
+                )| Arch {
+                    mode,
+                    rate,
+                    error_rate,
+                    calls,
+                    fan_out,
+                    db,
+                    cdn,
+                    account,
+                    reserved,
+                    duration_ms,
+                    callee_ms,
+                    callee_error,
+                    timeout_s,
+                    warmup,
+                },
+            )
+    }
+
+    impl Arch {
+        fn toml(&self) -> String {
+            let mut t = format!(
+                "[run]\nhorizon = \"5min\"\n{}[platform]\naccount_concurrency = {}\n",
+                if self.warmup {
+                    "warmup = \"1min\"\n"
+                } else {
+                    ""
+                },
+                self.account
+            );
+            let db = self.db.map(|(cap, wait, per_request, proxy)| {
+                let proxy = proxy.map_or(String::new(), |p| {
+                    format!("proxy = {{ max_connections = {} }}\n", p.min(cap))
+                });
+                t += &format!(
+                    "[[database]]\nname = \"db\"\nmax_connections = {cap}\nwhen_exhausted = \"{}\"\nhold = \"{}\"\n{proxy}",
+                    if wait { "wait" } else { "fail" },
+                    if per_request { "request" } else { "environment" },
+                );
+            });
+            let uses_db = if db.is_some() {
+                "database = \"db\"\n"
+            } else {
+                ""
+            };
+            t += &format!(
+                "[[function]]\nname = \"entry\"\ninvocation = {}\nerror_rate = {:.3}\nduration = {{ kind = \"exponential\", mean = \"{:.3}ms\" }}\ntimeout = \"{:.3}s\"\narrivals = {{ kind = \"poisson\", rate = \"{:.3}/s\" }}\n{uses_db}",
+                self.mode, self.error_rate, self.duration_ms, self.timeout_s, self.rate
+            );
+            if let Some(r) = self.reserved {
+                t += &format!("reserved_concurrency = {}\n", r.min(self.account));
+            }
+            if let Some((wait, retries, compensate)) = self.calls {
+                let on_error = if compensate {
+                    ", on_error = \"fix\""
+                } else {
+                    ""
+                };
+                t += &format!(
+                    "calls = [{{ function = \"callee\", wait = {wait}, retries = {retries}{on_error} }}]\n"
+                );
+            }
+            if let Some((count, join)) = self.fan_out {
+                let join = if join { ", join = \"fix\"" } else { "" };
+                t += &format!("fan_out = {{ function = \"callee\", count = {count}{join} }}\n");
+            }
+            if let Some(h) = self.cdn {
+                t += &format!("cdn = {{ hit_ratio = {h:.3} }}\n");
+            }
+            t += &format!(
+                "[[function]]\nname = \"callee\"\nerror_rate = {:.3}\nduration = {{ kind = \"exponential\", mean = \"{:.3}ms\" }}\ntimeout = \"5s\"\narrivals = {{ kind = \"none\" }}\n{uses_db}",
+                self.callee_error, self.callee_ms
+            );
+            t += "[[function]]\nname = \"fix\"\nduration = { kind = \"constant\", value = \"5ms\" }\narrivals = { kind = \"none\" }\n";
+            t
+        }
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 48, failure_persistence: None, ..Config::default() })]
+
+        /// Whatever the architecture: time never runs backwards; connections stay within the
+        /// cap the database's own tally reports; every platform arrival is served or
+        /// throttled, and every admitted one completes or is in flight; the per-function
+        /// counts add up to the totals; and every event or message ends exactly once
+        /// (succeeded, dead-lettered or expired) or is still pending, counted from the live
+        /// state rather than as a difference.
+        #[test]
+        fn invariants_hold_on_random_architectures(a in arch()) {
+            let text = a.toml();
+            let (mut last, mut back) = (0, false);
+            let (mut open, mut peak, mut below_zero) = (0i64, 0i64, false);
+            let r = observe(&text, |now, h| {
+                back |= now < last;
+                last = now;
+                if let Happening::Connection { open: o, .. } = h {
+                    open += if *o { 1 } else { -1 };
+                    below_zero |= open < 0;
+                    peak = peak.max(open);
+                }
+            });
+            prop_assert!(!back, "time ran backwards\n{}", text);
+            prop_assert!(!below_zero, "a connection closed twice\n{}", text);
+            if let Some(db) = r.databases.first() {
+                prop_assert!(peak <= db.cap as i64, "{} open, cap {}\n{}", peak, db.cap, text);
+                prop_assert!(db.peak_connections <= db.cap);
+            }
+            let mut sum = faasim::metrics::Counts::default();
+            for f in r.functions.iter().map(|f| (&f.counts, f.in_flight_at_end)).chain([(&r.counts, r.in_flight_at_end)]) {
+                let (c, in_flight) = f;
+                prop_assert_eq!(c.arrivals, c.warm_starts + c.cold_starts + c.throttled, "{}", text);
+                prop_assert_eq!(c.warm_starts + c.cold_starts, c.completed + in_flight, "{}", text);
+                prop_assert!(c.errors + c.timeouts <= c.completed, "{:?}\n{}", c, text);
+                prop_assert!(c.connection_errors <= c.errors);
+            }
+            for f in &r.functions {
+                sum.arrivals += f.counts.arrivals;
+                sum.completed += f.counts.completed;
+                sum.errors += f.counts.errors;
+                sum.throttled += f.counts.throttled;
+            }
+            prop_assert_eq!(
+                (sum.arrivals, sum.completed, sum.errors, sum.throttled),
+                (r.counts.arrivals, r.counts.completed, r.counts.errors, r.counts.throttled)
+            );
+            if let Some(d) = &r.delivery {
+                let c = d.counts;
+                prop_assert_eq!(
+                    c.events,
+                    c.succeeded + c.dead_lettered + c.expired + c.pending_at_end,
+                    "{:?}\n{}", c, text
+                );
+            }
+            if let Some(f) = &r.flows {
+                prop_assert!(f.succeeded + f.failed <= f.started, "{:?}", f);
+            }
+        }
+    }
+}

@@ -1096,6 +1096,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// A user request of `f` (from its arrival process) at `now`.
+    #[inline]
     fn arrival(&mut self, f: u32, now: SimTime) {
         let measured = now >= self.warmup;
         let func = &mut self.funcs[f as usize];
@@ -1124,6 +1125,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
+    #[inline]
     fn send(&mut self, f: u32, now: SimTime) {
         match self.funcs[f as usize].mode {
             Mode::Sync => self.admit(f, now, false, Origin::Direct),
@@ -1353,6 +1355,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
     /// may have failed, it may go on to its calls, else it is finished.
+    #[inline]
     fn complete(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
         let f = req.func as usize;
@@ -1431,6 +1434,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
     /// whoever waits for it told.
+    #[inline]
     fn finish_req(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
         self.free_req(r);

@@ -1,6 +1,6 @@
 //! The timeline of one run: environments busy, initializing and idle over time (stacked), with
 //! the time buckets that throttled requests shaded red; below, arrivals, cold starts and
-//! throttles per second.
+//! throttles per second; and, when the run has async or queue functions, the events waiting.
 
 use super::{ensure_fonts, err, tick, Format, PlotError, FONT, TIMELINE_SIZE};
 use crate::metrics::Bucket;
@@ -13,6 +13,7 @@ const INIT: RGBColor = RGBColor(255, 127, 14);
 const IDLE: RGBColor = RGBColor(160, 200, 230);
 const THROTTLE: RGBColor = RGBColor(214, 39, 40);
 const ARRIVALS: RGBColor = RGBColor(90, 90, 90);
+const QUEUED: RGBColor = RGBColor(148, 103, 189);
 
 /// A layer of the stack: legend text, colour, and its top edge for a bucket.
 type Layer<'a> = (&'a str, RGBColor, &'a dyn Fn(&Bucket) -> f64);
@@ -73,6 +74,13 @@ fn draw<DB: DrawingBackend>(
     let xr = x(start)..x(end);
 
     let (top, bottom) = root.split_vertically(TIMELINE_SIZE.1 * 58 / 100);
+    let queued = buckets.iter().any(|b| b.queued > 0.0);
+    let (bottom, below) = if queued {
+        let (b, q) = bottom.split_vertically(TIMELINE_SIZE.1 * 21 / 100);
+        (b, Some(q))
+    } else {
+        (bottom, None)
+    };
 
     // Top: stacked environments.
     let peak = buckets
@@ -147,7 +155,7 @@ fn draw<DB: DrawingBackend>(
         .margin(14)
         .x_label_area_size(46)
         .y_label_area_size(80)
-        .build_cartesian_2d(xr, 0.0..top_rate * 1.08)?;
+        .build_cartesian_2d(xr.clone(), 0.0..top_rate * 1.08)?;
     ctx.configure_mesh()
         .x_desc(format!("time ({unit})"))
         .y_desc("requests per second")
@@ -173,6 +181,41 @@ fn draw<DB: DrawingBackend>(
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
     }
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font((FONT, 14))
+        .draw()?;
+
+    // Below: events and messages waiting (async retries, queue backlog).
+    let Some(area) = below else {
+        return Ok(());
+    };
+    let top_q = buckets.iter().map(|b| b.queued).fold(0.0, f64::max);
+    let mut ctx = ChartBuilder::on(&area)
+        .margin(14)
+        .x_label_area_size(46)
+        .y_label_area_size(80)
+        .build_cartesian_2d(xr, 0.0..top_q * 1.08)?;
+    ctx.configure_mesh()
+        .x_desc(format!("time ({unit})"))
+        .y_desc("events waiting")
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fx)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+    let pts: Vec<(f64, f64)> = buckets
+        .iter()
+        .flat_map(|b| [(x(b.t), b.queued), (x(b.t + width_s), b.queued)])
+        .collect();
+    let style = QUEUED.stroke_width(2);
+    ctx.draw_series(LineSeries::new(pts, style))?
+        .label("queued or waiting to retry (mean per bucket)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
     ctx.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.85))

@@ -24,6 +24,7 @@
 
 use super::{Event, Observer, Origin, Simulation};
 use crate::metrics::{Latency, LatencySummary};
+use crate::platform::env::NIL;
 use crate::platform::modes::{AsyncSpec, Invocation, QueueSpec};
 use crate::policy::Policy;
 use crate::time::{SimTime, NS_PER_SEC};
@@ -238,9 +239,22 @@ impl Delivery {
         }
         self.backlog_add(0, end);
         let mut c = self.counts;
-        c.pending_at_end = c
+        // Counted from what is still alive, not as a difference, so that the reconciliation
+        // `events = succeeded + dead_lettered + expired + pending_at_end` is a real check that
+        // every event ended exactly once.
+        let w = self.warmup;
+        let events = self
             .events
-            .saturating_sub(c.succeeded + c.dead_lettered + c.expired);
+            .iter()
+            .filter(|e| e.func != NIL && e.arrival >= w);
+        let visible = self.queues.iter().flat_map(|q| q.visible.iter());
+        let held = self
+            .batches
+            .iter()
+            .filter(|b| b.queue != NIL)
+            .flat_map(|b| b.msgs.iter());
+        c.pending_at_end =
+            events.count() as u64 + visible.chain(held).filter(|m| m.sent >= w).count() as u64;
         Some(DeliveryReport {
             counts: c,
             peak_backlog: self.backlog_peak,
@@ -344,6 +358,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.counts.dead_lettered += 1;
             }
         }
+        d.events[ev as usize].func = NIL;
         d.free_events.push(ev);
     }
 
@@ -497,6 +512,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.backlog(left, now);
             self.queue.schedule(visible_at.max(now), Event::Visible(b));
         } else {
+            batch.queue = NIL;
             d.free_batches.push(b);
         }
         if !throttled {
@@ -527,6 +543,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 qu.visible.push_back(m);
             }
         }
+        batch.queue = NIL;
         d.free_batches.push(b);
         self.backlog(-gone, now);
         self.ensure_tick(q, now);
