@@ -39,6 +39,9 @@ pub struct FunctionUsage {
     pub arch: Arch,
     /// Invocations billed as requests (on-demand and provisioned alike).
     pub requests: u64,
+    /// Users' requests that passed the front door (not calls between functions, queue
+    /// batches or retries).
+    pub front_door_requests: u64,
     /// Billed nanoseconds of invocations on on-demand environments (including init when billed).
     pub billed_ns: u128,
     /// Billed nanoseconds of invocations on provisioned environments.
@@ -344,12 +347,12 @@ pub fn bill(pricing: &Pricing, usage: &[FunctionUsage], horizon_ns: u64) -> (Cos
         charge_meter(meter, pricing, usage, &memory, months, &mut per_function);
     }
 
-    // Front door: every request passes it; tiers pooled over the functions behind the same one.
+    // Front door: every user request passes it; tiers pooled over the functions behind it.
     let front_requests: Vec<f64> = usage
         .iter()
         .map(|u| {
             if u.plan.front_door.is_some() {
-                u.requests as f64
+                u.front_door_requests as f64
             } else {
                 0.0
             }

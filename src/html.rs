@@ -381,6 +381,7 @@ pub fn run_report(scenario: &Scenario, report: &Report, figs: &[Figure]) -> Stri
         ("provisioned / kept warm", k.provisioned),
         ("front door (API gateway)", k.front_door),
         ("subscription", k.subscription),
+        ("CDN", k.cdn),
         ("total", k.total),
     ];
     let rows: Vec<Vec<String>> = items
@@ -426,6 +427,8 @@ pub fn run_report(scenario: &Scenario, report: &Report, figs: &[Figure]) -> Stri
         .unwrap_or("serverless");
         let _ = writeln!(o, "<p>At this load, {cheapest} is the cheapest.</p>");
     }
+
+    architecture(&mut o, report);
 
     if report.functions.len() > 1 {
         o.push_str("<h2>Functions</h2>\n");
@@ -506,6 +509,98 @@ pub fn run_report(scenario: &Scenario, report: &Report, figs: &[Figure]) -> Stri
 }
 
 /// Splits one CSV line into cells (RFC 4180 quotes; no line breaks inside cells).
+/// What is around the functions, when the scenario has it: events and queues, fan-out flows,
+/// databases, the CDN.
+fn architecture(o: &mut String, report: &Report) {
+    let c = &report.counts;
+    if report.delivery.is_none()
+        && report.flows.is_none()
+        && report.databases.is_empty()
+        && report.cdn.is_none()
+        && c.errors == 0
+    {
+        return;
+    }
+    o.push_str("<h2>Around the functions</h2>\n");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if c.errors > 0 {
+        rows.push(vec![
+            s("errors"),
+            format!(
+                "{} requests ended in an error ({} without a database connection)",
+                c.errors, c.connection_errors
+            ),
+        ]);
+    }
+    if let Some(d) = &report.delivery {
+        let k = &d.counts;
+        rows.push(vec![
+            s("events and messages"),
+            format!(
+                "{} accepted: {} succeeded, {} dead-lettered, {} expired, {} pending at the end",
+                k.events, k.succeeded, k.dead_lettered, k.expired, k.pending_at_end
+            ),
+        ]);
+        rows.push(vec![
+            s("retries"),
+            format!(
+                "{} after errors, {} after throttles, {} redeliveries, {} batches",
+                k.retries, k.throttle_retries, k.redeliveries, k.batches
+            ),
+        ]);
+        rows.push(vec![
+            s("backlog and age"),
+            format!(
+                "peak {}, mean {}; age at success p50 {} ms, p99 {} ms; {} per second processed",
+                d.peak_backlog,
+                num(d.mean_backlog, 3),
+                num(d.age_ms.p50, 3),
+                num(d.age_ms.p99, 3),
+                num(d.throughput_per_s, 3)
+            ),
+        ]);
+    }
+    if let Some(f) = &report.flows {
+        rows.push(vec![
+            s("fan-out flows"),
+            format!(
+                "{} started, {} succeeded, {} failed; end to end p50 {} ms, p99 {} ms",
+                f.started,
+                f.succeeded,
+                f.failed,
+                num(f.latency_ms.p50, 3),
+                num(f.latency_ms.p99, 3)
+            ),
+        ]);
+    }
+    for d in &report.databases {
+        rows.push(vec![
+            format!("database {}", escape(&d.name)),
+            format!(
+                "peak {} of {} connections, mean {}; {} requests waited, {} failed without one",
+                d.peak_connections,
+                d.cap,
+                num(d.mean_connections, 3),
+                d.waited,
+                d.connection_errors
+            ),
+        ]);
+    }
+    if let Some(x) = &report.cdn {
+        rows.push(vec![
+            s("CDN"),
+            format!(
+                "{} hits ({} of requests: origin requests saved), {} misses, {}",
+                x.hits,
+                pct(x.hit_ratio),
+                x.misses,
+                usd(x.cost_usd)
+            ),
+        ]);
+    }
+    table(o, &[s("what"), s("this run")], &rows, 1);
+}
+
 fn csv_line(line: &str) -> Vec<String> {
     let mut cells = Vec::new();
     let mut cur = String::new();

@@ -233,6 +233,7 @@ fn front_doors_charge_per_request_with_tiers() {
     };
     let with = |door: &str, n: u64| {
         let mut u = invocations(&m.pricing, 128, Arch::X86, n, 1);
+        u.front_door_requests = n;
         u.plan = m.plan(&spec, 0, Some(door)).unwrap();
         billing::bill(&m.pricing, &[u], MONTH_NS).0
     };

@@ -4,7 +4,9 @@
 //!
 //! Metrics are the report's numeric fields in the report's own order, nested names joined with
 //! dots (`latency_ms.p99`, `cost_usd.total`), so a field added to the report becomes a column
-//! without a change here. Values are stored as JSON numbers, which round-trip exactly.
+//! without a change here. A run with at most [`MAX_FUNCTION_METRICS`] functions also gets each
+//! function's figures, named after it (`functions.checkout.latency_ms.p99`); populations of
+//! hundreds would drown the table. Values are stored as JSON numbers, which round-trip exactly.
 
 use crate::metrics::Bucket;
 use crate::report::Report;
@@ -22,9 +24,11 @@ const NOT_METRICS: &[&str] = &[
     "seed",
     "horizon_s",
     "warmup_s",
-    "functions",
     "timeseries",
 ];
+
+/// Runs with at most this many functions get per-function metrics.
+pub const MAX_FUNCTION_METRICS: usize = 16;
 
 /// Buckets per power of two of the stored latency histogram: about 1.1% wide, ample for a
 /// CDF plot, and a few hundred entries per run instead of thousands.
@@ -130,21 +134,26 @@ pub fn metric_names() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether metric name `asked` is `known`, where a database's name may stand in for `db`
-/// (`databases.orders.peak_connections` matches `databases.db.peak_connections`).
+/// Whether metric name `asked` is `known`, where a database's or a function's name may stand
+/// in for the ones [`metric_names`] uses (`databases.orders.peak_connections` matches
+/// `databases.db.peak_connections`, `functions.checkout.errors` `functions.f.errors`).
 pub fn same_metric(known: &str, asked: &str) -> bool {
     if known == asked {
         return true;
     }
-    match (
-        known.strip_prefix("databases.db."),
-        asked.strip_prefix("databases."),
-    ) {
-        (Some(field), Some(rest)) => rest
-            .split_once('.')
-            .is_some_and(|(name, f)| !name.is_empty() && f == field),
-        _ => false,
-    }
+    [
+        ("databases.db.", "databases."),
+        ("functions.f.", "functions."),
+    ]
+    .iter()
+    .any(
+        |(k, a)| match (known.strip_prefix(k), asked.strip_prefix(a)) {
+            (Some(field), Some(rest)) => rest
+                .split_once('.')
+                .is_some_and(|(name, f)| !name.is_empty() && f == field),
+            _ => false,
+        },
+    )
 }
 
 /// The report's numeric fields, nested names joined with dots, in serialisation order.
@@ -153,12 +162,34 @@ pub fn flatten(report: &Report) -> Vec<(String, Option<f64>)> {
     let mut out = Vec::new();
     if let Ok(Node::Map(fields)) = serde_json::from_str::<Node>(&json) {
         for (k, v) in fields {
-            if !NOT_METRICS.contains(&k.as_str()) {
+            if k == "functions" {
+                if let Node::Seq(fs) = v {
+                    if fs.len() <= MAX_FUNCTION_METRICS {
+                        fs.into_iter()
+                            .for_each(|f| walk_named("functions", f, &mut out));
+                    }
+                }
+            } else if !NOT_METRICS.contains(&k.as_str()) {
                 walk(&k, v, &mut out);
             }
         }
     }
     out
+}
+
+/// An object with a `name` field, as `prefix.<name>.<field>`.
+fn walk_named(prefix: &str, node: Node, out: &mut Vec<(String, Option<f64>)>) {
+    if let Node::Map(fields) = node {
+        let name = fields.iter().find_map(|(k, v)| match v {
+            Node::Str(s) if k == "name" => Some(s.clone()),
+            _ => None,
+        });
+        if let Some(name) = name {
+            for (k, v) in fields {
+                walk(&format!("{prefix}.{name}.{k}"), v, out);
+            }
+        }
+    }
 }
 
 fn walk(prefix: &str, node: Node, out: &mut Vec<(String, Option<f64>)>) {
@@ -170,7 +201,7 @@ fn walk(prefix: &str, node: Node, out: &mut Vec<(String, Option<f64>)>) {
                 walk(&format!("{prefix}.{k}"), v, out);
             }
         }
-        Node::Other => {}
+        Node::Str(_) | Node::Seq(_) | Node::Other => {}
     }
 }
 
@@ -178,6 +209,8 @@ fn walk(prefix: &str, node: Node, out: &mut Vec<(String, Option<f64>)>) {
 enum Node {
     Num(f64),
     Null,
+    Str(String),
+    Seq(Vec<Node>),
     Map(Vec<(String, Node)>),
     Other,
 }
@@ -208,12 +241,15 @@ impl<'de> Deserialize<'de> for Node {
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
                 Ok(Node::Other)
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-                Ok(Node::Other)
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Node, E> {
+                Ok(Node::Str(s.to_string()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
-                while a.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(Node::Other)
+                let mut items = Vec::new();
+                while let Some(n) = a.next_element::<Node>()? {
+                    items.push(n);
+                }
+                Ok(Node::Seq(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
                 let mut fields = Vec::new();
@@ -306,9 +342,46 @@ mod tests {
         assert_eq!(names.first().map(String::as_str), Some("arrivals"));
         assert!(names.iter().any(|n| n == "latency_ms.p99"));
         assert!(names.iter().any(|n| n == "cost_usd.total"));
-        assert!(!names
-            .iter()
-            .any(|n| n == "seed" || n.starts_with("functions")));
+        assert!(!names.iter().any(|n| n == "seed"));
+        // Small runs carry each function's figures under its name, and every optional
+        // section is there.
+        for m in [
+            "functions.f.latency_ms.p99",
+            "functions.q.errors",
+            "databases.db.connection_errors",
+            "delivery.counts.dead_lettered",
+            "flows.latency_ms.p99",
+            "cdn.hits",
+        ] {
+            assert!(names.iter().any(|n| n == m), "{m} missing");
+        }
+        assert!(same_metric(
+            "functions.f.latency_ms.p99",
+            "functions.checkout.latency_ms.p99"
+        ));
+        assert!(same_metric(
+            "databases.db.waited",
+            "databases.aurora.waited"
+        ));
+        assert!(!same_metric(
+            "functions.f.latency_ms.p99",
+            "functions.checkout.p99"
+        ));
+        assert!(!same_metric("functions.f.errors", "functions..errors"));
+    }
+
+    #[test]
+    fn populations_get_no_per_function_metrics() {
+        let s = crate::Scenario::load(
+            "hello",
+            &[format!("function.0.copies={}", MAX_FUNCTION_METRICS + 1)],
+        )
+        .unwrap();
+        let r = crate::simulate(&s).unwrap();
+        assert!(!flatten(&r).iter().any(|(n, _)| n.starts_with("functions.")));
+        let s = crate::Scenario::load("hello", &[]).unwrap();
+        let r = crate::simulate(&s).unwrap();
+        assert!(flatten(&r).iter().any(|(n, _)| n.starts_with("functions.")));
     }
 
     #[test]

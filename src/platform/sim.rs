@@ -263,6 +263,8 @@ struct FuncStats {
     peak: u32,
     billed_ns: u128,
     billed_ns_provisioned: u128,
+    /// Users' requests that passed the front door.
+    front_door_requests: u64,
 }
 
 /// One function's configuration and running state. `repr(C)` keeps the declared order: the
@@ -322,7 +324,10 @@ struct Func {
 /// Who waits for a request's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Origin {
-    /// A user request, or a call nobody waits for.
+    /// A user's request (from the function's own arrivals): it passed the front door and the
+    /// CDN, whose latency it carries.
+    User,
+    /// A call nobody waits for.
     Direct,
     /// An attempt of async event `.0`.
     Event(u32),
@@ -380,6 +385,9 @@ struct Req {
     conn: bool,
     /// Its deadline timer is in the queue.
     deadline_armed: bool,
+    /// Its environment could not open its database connection: like an error in init code,
+    /// that discards the environment once it is free.
+    discard_env: bool,
 }
 
 /// One run of a scenario on a platform model, with observer `O` and keep-alive policy `P`.
@@ -635,6 +643,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         peak: 0,
                         billed_ns: 0,
                         billed_ns_provisioned: 0,
+                        front_door_requests: 0,
                     },
                 });
             }
@@ -933,6 +942,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             failed: false,
             conn: false,
             deadline_armed: false,
+            discard_env: false,
         };
         match self.free_reqs.pop() {
             Some(i) => {
@@ -1090,7 +1100,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         self.observer
             .on(now, &Happening::Throttled { func: f, reason });
-        if origin != Origin::Direct {
+        if !matches!(origin, Origin::User | Origin::Direct) {
             self.outcome(origin, false, true, now);
         }
     }
@@ -1120,15 +1130,20 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 return;
             }
         }
-        self.send(f, now);
+        // A front door (API gateway) takes users' synchronous and async requests; queue
+        // messages come from the queue, not through it.
+        if measured && func.plan.front_door.is_some() && !matches!(func.mode, Mode::Queue(_)) {
+            func.stats.front_door_requests += 1;
+        }
+        self.send(f, now, Origin::User);
     }
 
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
     #[inline]
-    fn send(&mut self, f: u32, now: SimTime) {
+    fn send(&mut self, f: u32, now: SimTime, origin: Origin) {
         match self.funcs[f as usize].mode {
-            Mode::Sync => self.admit(f, now, false, Origin::Direct),
+            Mode::Sync => self.admit(f, now, false, origin),
             Mode::Async(_) => self.new_event(f, now),
             Mode::Queue(q) => self.send_message(q, now),
         }
@@ -1387,7 +1402,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Tells whoever waits for an invocation how it ended (`throttled`: it never ran).
     fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: SimTime) {
         match origin {
-            Origin::Direct => {}
+            Origin::User | Origin::Direct => {}
             Origin::Event(ev) => self.event_outcome(ev, ok, throttled, now),
             Origin::Batch(b) => self.batch_outcome(b, ok, throttled, now),
             Origin::Call(p, g) => self.call_done(p, g, ok, now),
@@ -1440,7 +1455,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.free_req(r);
         let (f, e) = (req.func, req.env);
         // The front door (API gateway), if any, adds its latency to every request.
-        let latency = now - req.arrival + self.funcs[f as usize].plan.front_door_ns();
+        // A user's request also spent the front door's and the CDN's time on the way.
+        let latency = now - req.arrival
+            + match req.origin {
+                Origin::User => {
+                    let func = &self.funcs[f as usize];
+                    func.plan.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
+                }
+                _ => 0,
+            };
         let provisioned = self.envs[e].provisioned;
         if req.arrival >= self.warmup {
             let exec = now - req.start;
@@ -1481,21 +1504,21 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             },
         );
         self.pools.release(self.funcs[f as usize].pool);
-        self.leave_env(f, e, now);
+        self.leave_env(f, e, now, req.discard_env);
         let ok = !req.failed && !req.timed_out;
         if ok && !req.ping {
             if let Some(fo) = self.funcs[f as usize].fan_out {
                 self.start_flow(fo, req.arrival, now);
             }
         }
-        if req.origin != Origin::Direct {
+        if !matches!(req.origin, Origin::User | Origin::Direct) {
             self.outcome(req.origin, ok, false, now);
         }
     }
 
     /// A request of `f` left environment `e` at `now`: the environment takes a request waiting
     /// for memory, or goes idle under the keep-alive policy.
-    fn leave_env(&mut self, f: u32, e: u32, now: SimTime) {
+    fn leave_env(&mut self, f: u32, e: u32, now: SimTime, discard: bool) {
         let provisioned = self.envs[e].provisioned;
         let func = &mut self.funcs[f as usize];
         func.in_flight -= 1;
@@ -1506,6 +1529,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.touch(e);
         if self.envs[e].in_flight > 0 {
             return;
+        }
+        if discard && !self.envs[e].conn && !self.envs[e].provisioned {
+            return self.evict(e, now);
         }
         if !self.mem_queue.is_empty() {
             // A request of this function waiting for memory takes the environment directly.
@@ -1716,6 +1742,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     + f.stats.counts.pings,
                 billed_ns: f.stats.billed_ns,
                 billed_ns_provisioned: f.stats.billed_ns_provisioned,
+                front_door_requests: f.stats.front_door_requests,
                 provisioned_env_ns: f.provisioned as u128 * span as u128,
                 cold_starts: f.stats.counts.cold_starts,
                 env_ns: f.stats.area,

@@ -150,7 +150,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             };
             if !call.wait {
                 self.reqs[r as usize].step += 1;
-                self.send(call.target, now);
+                self.send(call.target, now, Origin::Direct);
                 continue;
             }
             self.reqs[r as usize].phase = Phase::Calling;

@@ -41,7 +41,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.counts.connection_errors += 1;
                 self.funcs[req.func as usize].stats.counts.connection_errors += 1;
             }
-            self.reqs[r as usize].failed = true;
+            let q = &mut self.reqs[r as usize];
+            q.failed = true;
+            q.discard_env = !per_request;
             // Finished by its own event: ending it here would re-enter the caller, which is
             // still placing it on its environment.
             self.queue.schedule(now, Event::Complete(r));
