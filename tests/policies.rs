@@ -69,6 +69,73 @@ fn hybrid_prewarms_an_hourly_function() {
     assert_eq!(fixed_10.counts.cold_starts, 48);
 }
 
+/// A function invoked every 6 h, each arrival shifted by up to ±5 min, running 1 s, for 20
+/// days.
+fn six_hourly(keep_alive: &str) -> String {
+    format!(
+        r#"
+        [run]
+        horizon = "20d"
+        warmup = "4d"
+        [keep_alive]
+        {keep_alive}
+        [[function]]
+        name = "six-hourly"
+        duration = {{ kind = "constant", value = "1s" }}
+        cold_start = {{ kind = "constant", value = "200ms" }}
+        arrivals = {{ kind = "periodic", period = "6h", jitter = "10min", phase = "1h" }}
+        "#
+    )
+}
+
+/// Idle times all beyond the 4-hour histogram: after `min_samples` of them the policy
+/// forecasts the next one with ARIMA (≈ 6 h) and pre-warms at 0.85 × the forecast, keeping the
+/// fresh environment to 1.15 × it. Every request after the warm-up is warm; without the
+/// forecast (the fallback of 4 h) every one is cold.
+#[test]
+fn hybrid_forecasts_idle_times_beyond_the_range() {
+    let sc = scenario(&six_hourly("kind = \"hybrid-histogram\""));
+    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let warmup = 4 * 24 * 3600 * 1_000_000_000u64;
+    // (pre-warm delay after the last idle, expiry after the last idle) for gaps after warm-up.
+    let mut windows: Vec<(f64, f64)> = Vec::new();
+    let (mut last_idle, mut prewarm_after) = (0, 0);
+    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
+        Happening::Idle {
+            expires: Some(t), ..
+        } if *t > now => {
+            // A pre-warmed environment ready and idle: its expiry closes the window.
+            if now > warmup && prewarm_after > 0 {
+                windows.push((prewarm_after as f64, (*t - last_idle) as f64));
+            }
+        }
+        Happening::Idle { .. } => last_idle = now,
+        Happening::Prewarm { .. } => prewarm_after = now - last_idle,
+        _ => {}
+    })
+    .unwrap();
+    let (r, _) = sim.run_observed();
+    // 20 days at 4 a day, 16 inside the 4-day warm-up.
+    assert_eq!(r.counts.arrivals, 64);
+    assert_eq!(r.counts.cold_starts, 0, "{:?}", r.counts);
+    assert!(windows.len() >= 60, "{} pre-warmed gaps", windows.len());
+    // Each arrival is shifted by ±5 min, so a gap is 6 h ± 10 min (less the 1 s execution) and
+    // the forecast lies in that spread: pre-warm at 0.85 × (6 h ± 10 min), expiry at
+    // 1.15 × (6 h ± 10 min).
+    let six_h = 6.0 * 3600e9;
+    let spread = 10.0 * 60e9 / six_h;
+    for &(pre, exp) in &windows {
+        assert!((pre / six_h / 0.85 - 1.0).abs() <= spread, "pre-warm {pre}");
+        assert!((exp / six_h / 1.15 - 1.0).abs() <= spread, "expiry {exp}");
+        assert!((exp / pre - 1.15 / 0.85).abs() < 1e-6, "{pre} {exp}");
+    }
+    // Without the forecast the 4-hour fallback expires every environment before its next use.
+    let off = run(&six_hourly(
+        "kind = \"hybrid-histogram\"\narima_window = 0",
+    ));
+    assert_eq!(off.counts.cold_starts, 64);
+}
+
 /// The policy sees the same arrivals whatever it decides (common random numbers): Poisson
 /// arrivals under three policies give identical arrival counts per function.
 #[test]
