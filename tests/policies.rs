@@ -101,14 +101,16 @@ fn hybrid_forecasts_idle_times_beyond_the_range() {
     let mut windows: Vec<(f64, f64)> = Vec::new();
     let (mut last_idle, mut prewarm_after) = (0, 0);
     let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
+        // A pre-warmed environment ready and idle: its expiry closes the window. (An unloaded
+        // environment's idle expires at once, `now`: that one starts the gap.)
         Happening::Idle {
             expires: Some(t), ..
-        } if *t > now => {
-            // A pre-warmed environment ready and idle: its expiry closes the window.
-            if now > warmup && prewarm_after > 0 {
-                windows.push((prewarm_after as f64, (*t - last_idle) as f64));
-            }
+        } if *t > now && now > warmup && prewarm_after > 0 => {
+            windows.push((prewarm_after as f64, (*t - last_idle) as f64))
         }
+        Happening::Idle {
+            expires: Some(t), ..
+        } if *t > now => {}
         Happening::Idle { .. } => last_idle = now,
         Happening::Prewarm { .. } => prewarm_after = now - last_idle,
         _ => {}
