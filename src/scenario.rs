@@ -270,9 +270,10 @@ pub struct FunctionSpec {
     /// Cap on this function's concurrent requests, reserved out of the account's.
     #[serde(default)]
     pub reserved_concurrency: Option<u32>,
-    /// Environments kept initialized for the whole run and billed as provisioned.
+    /// Environments kept initialized and billed as provisioned: a number for the whole run,
+    /// or `{ schedule = [{ from = "08:00", count = 10 }, ...] }` by time of day.
     #[serde(default)]
-    pub provisioned_concurrency: Option<u32>,
+    pub provisioned_concurrency: Option<Provisioned>,
     /// Requests one environment serves at once (1 on Lambda).
     #[serde(default = "one")]
     pub concurrency_per_instance: u32,
@@ -324,6 +325,200 @@ pub struct FunctionSpec {
 
 fn is_sync(i: &Invocation) -> bool {
     *i == Invocation::Sync
+}
+
+/// Provisioned concurrency: a constant number of environments, or a daily schedule.
+///
+/// ```
+/// use faasim::scenario::Provisioned;
+/// let p: Provisioned = toml::from_str::<toml::Table>(
+///     "p = { schedule = [{ from = \"08:00\", count = 10 }, { from = \"20:00\", count = 2 }] }",
+/// )
+/// .unwrap()["p"]
+///     .clone()
+///     .try_into()
+///     .unwrap();
+/// let h = 3_600_000_000_000u64;
+/// assert_eq!((p.count_at(7 * h), p.count_at(8 * h), p.count_at(21 * h)), (2, 10, 2));
+/// assert_eq!(p.max(), 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Provisioned {
+    /// The same number of environments all run.
+    Count(u32),
+    /// A count by time of day, repeating every day (time 0 of the run is 00:00).
+    Schedule {
+        /// Steps in increasing `from` order; each holds until the next one (the last until
+        /// the first of the next day).
+        schedule: Vec<ProvisionedStep>,
+    },
+}
+
+/// One step of a provisioned-concurrency schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionedStep {
+    /// Time of day the step starts, `"HH:MM"` or `"HH:MM:SS"`.
+    pub from: TimeOfDay,
+    /// Environments from then on.
+    pub count: u32,
+}
+
+/// A time of day, stored as nanoseconds after midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay(pub u64);
+
+const DAY_NS: u64 = 24 * 3600 * crate::time::NS_PER_SEC;
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || {
+            serde::de::Error::custom(format!(
+                "'{s}' is not a time of day: expected \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59"
+            ))
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        let n: Vec<u64> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+        let sec = n.get(2).copied().unwrap_or(0);
+        if n[0] > 23 || n[1] > 59 || sec > 59 {
+            return Err(bad());
+        }
+        Ok(TimeOfDay(
+            (n[0] * 3600 + n[1] * 60 + sec) * crate::time::NS_PER_SEC,
+        ))
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let secs = self.0 / crate::time::NS_PER_SEC;
+        let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if sec == 0 {
+            s.serialize_str(&format!("{h:02}:{m:02}"))
+        } else {
+            s.serialize_str(&format!("{h:02}:{m:02}:{sec:02}"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Provisioned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            schedule: Vec<ProvisionedStep>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Provisioned;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of environments, or { schedule = [{ from = \"HH:MM\", count = N }, ...] }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Provisioned, E> {
+                u32::try_from(v).map(Provisioned::Count).map_err(|_| {
+                    E::custom(format!(
+                        "{v} is not a number of environments (0 to 4294967295)"
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Provisioned, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Provisioned, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Provisioned::Schedule {
+                    schedule: t.schedule,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Provisioned {
+    /// Checks the schedule: at least one step, times strictly increasing.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Provisioned::Schedule { schedule } = self {
+            if schedule.is_empty() {
+                return Err("schedule needs at least one step".into());
+            }
+            if let Some(w) = schedule.windows(2).find(|w| w[1].from <= w[0].from) {
+                return Err(format!(
+                    "schedule steps must be in increasing time order (\"{}\" after \"{}\")",
+                    crate::time::format_duration(w[1].from.0),
+                    crate::time::format_duration(w[0].from.0)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest count at any time.
+    pub fn max(&self) -> u32 {
+        match self {
+            Provisioned::Count(n) => *n,
+            Provisioned::Schedule { schedule } => {
+                schedule.iter().map(|s| s.count).max().unwrap_or(0)
+            }
+        }
+    }
+
+    /// The count at run time `t` (time 0 is 00:00 of the first day).
+    pub fn count_at(&self, t: u64) -> u32 {
+        match self {
+            Provisioned::Count(n) => *n,
+            Provisioned::Schedule { schedule } => {
+                let tod = t % DAY_NS;
+                // The last step that has started today, else yesterday's last one.
+                schedule
+                    .iter()
+                    .rev()
+                    .find(|s| s.from.0 <= tod)
+                    .or(schedule.last())
+                    .map_or(0, |s| s.count)
+            }
+        }
+    }
+
+    /// The first time after `t` at which the count may change (`None` for a constant).
+    pub fn next_change(&self, t: u64) -> Option<u64> {
+        let Provisioned::Schedule { schedule } = self else {
+            return None;
+        };
+        let day = t - t % DAY_NS;
+        let tod = t % DAY_NS;
+        let next = schedule.iter().find(|s| s.from.0 > tod);
+        Some(match next {
+            Some(s) => day + s.from.0,
+            None => day
+                .saturating_add(DAY_NS)
+                .saturating_add(schedule.first()?.from.0),
+        })
+    }
+
+    /// Environment-nanoseconds the schedule provisions over `[from, to)`: its integral.
+    pub fn env_ns(&self, from: u64, to: u64) -> u128 {
+        let mut total = 0u128;
+        let mut t = from;
+        while t < to {
+            let end = self.next_change(t).unwrap_or(to).min(to);
+            total += self.count_at(t) as u128 * (end - t) as u128;
+            t = end;
+        }
+        total
+    }
 }
 
 /// `ping = { every = "5min", duration = "5ms" }` on a function.
@@ -531,6 +726,13 @@ impl Scenario {
             }
             if f.copies == 0 {
                 return err(&p("copies"), "must be at least 1".into());
+            }
+            if let Some(Err(m)) = f
+                .provisioned_concurrency
+                .as_ref()
+                .map(Provisioned::validate)
+            {
+                return err(&p("provisioned_concurrency.schedule"), m);
             }
             if f.ping.as_ref().is_some_and(|p| p.every.ns() == 0) {
                 return err(&p("ping.every"), "must be longer than 0".into());

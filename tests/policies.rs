@@ -69,6 +69,73 @@ fn hybrid_prewarms_an_hourly_function() {
     assert_eq!(fixed_10.counts.cold_starts, 48);
 }
 
+/// A function invoked every 6 h, each arrival shifted by up to ±5 min, running 1 s, for 20
+/// days.
+fn six_hourly(keep_alive: &str) -> String {
+    format!(
+        r#"
+        [run]
+        horizon = "20d"
+        warmup = "4d"
+        [keep_alive]
+        {keep_alive}
+        [[function]]
+        name = "six-hourly"
+        duration = {{ kind = "constant", value = "1s" }}
+        cold_start = {{ kind = "constant", value = "200ms" }}
+        arrivals = {{ kind = "periodic", period = "6h", jitter = "10min", phase = "1h" }}
+        "#
+    )
+}
+
+/// Idle times all beyond the 4-hour histogram: after `min_samples` of them the policy
+/// forecasts the next one with ARIMA (≈ 6 h) and pre-warms at 0.85 × the forecast, keeping the
+/// fresh environment to 1.15 × it. Every request after the warm-up is warm; without the
+/// forecast (the fallback of 4 h) every one is cold.
+#[test]
+fn hybrid_forecasts_idle_times_beyond_the_range() {
+    let sc = scenario(&six_hourly("kind = \"hybrid-histogram\""));
+    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let warmup = 4 * 24 * 3600 * 1_000_000_000u64;
+    // (pre-warm delay after the last idle, expiry after the last idle) for gaps after warm-up.
+    let mut windows: Vec<(f64, f64)> = Vec::new();
+    let (mut last_idle, mut prewarm_after) = (0, 0);
+    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
+        // A pre-warmed environment ready and idle: its expiry closes the window. (An unloaded
+        // environment's idle expires at once, `now`: that one starts the gap.)
+        Happening::Idle {
+            expires: Some(t), ..
+        } if *t > now && now > warmup && prewarm_after > 0 => {
+            windows.push((prewarm_after as f64, (*t - last_idle) as f64))
+        }
+        Happening::Idle {
+            expires: Some(t), ..
+        } if *t > now => {}
+        Happening::Idle { .. } => last_idle = now,
+        Happening::Prewarm { .. } => prewarm_after = now - last_idle,
+        _ => {}
+    })
+    .unwrap();
+    let (r, _) = sim.run_observed();
+    // 20 days at 4 a day, 16 inside the 4-day warm-up.
+    assert_eq!(r.counts.arrivals, 64);
+    assert_eq!(r.counts.cold_starts, 0, "{:?}", r.counts);
+    assert!(windows.len() >= 60, "{} pre-warmed gaps", windows.len());
+    // Each arrival is shifted by ±5 min, so a gap is 6 h ± 10 min (less the 1 s execution) and
+    // the forecast lies in that spread: pre-warm at 0.85 × (6 h ± 10 min), expiry at
+    // 1.15 × (6 h ± 10 min).
+    let six_h = 6.0 * 3600e9;
+    let spread = 10.0 * 60e9 / six_h;
+    for &(pre, exp) in &windows {
+        assert!((pre / six_h / 0.85 - 1.0).abs() <= spread, "pre-warm {pre}");
+        assert!((exp / six_h / 1.15 - 1.0).abs() <= spread, "expiry {exp}");
+        assert!((exp / pre - 1.15 / 0.85).abs() < 1e-6, "{pre} {exp}");
+    }
+    // Without the forecast the 4-hour fallback expires every environment before its next use.
+    let off = run(&six_hourly("kind = \"hybrid-histogram\"\narima_window = 0"));
+    assert_eq!(off.counts.cold_starts, 64);
+}
+
 /// The policy sees the same arrivals whatever it decides (common random numbers): Poisson
 /// arrivals under three policies give identical arrival counts per function.
 #[test]
@@ -303,4 +370,154 @@ fn keep_warm_pings_keep_an_hourly_function_warm_at_a_price() {
     assert!((pinged.latency_ms.mean - 1000.0).abs() < 1e-6);
     assert!(pinged.cost_usd.requests > plain.cost_usd.requests);
     assert!(pinged.idle_memory_gb_s > 5.0 * plain.idle_memory_gb_s);
+}
+
+/// A function with provisioned concurrency on a daily schedule and no requests of its own
+/// except those given: 1 GB, 1 environment from 00:00, 3 from 08:00, 1 from 20:00.
+fn scheduled(extra: &str, horizon: &str, warmup: &str) -> String {
+    format!(
+        r#"
+        [run]
+        horizon = "{horizon}"
+        warmup = "{warmup}"
+        [[function]]
+        name = "office-hours"
+        memory_mb = 1024
+        duration = {{ kind = "constant", value = "10min" }}
+        cold_start = {{ kind = "constant", value = "200ms" }}
+        {extra}
+        provisioned_concurrency = {{ schedule = [
+            {{ from = "00:00", count = 1 }},
+            {{ from = "08:00", count = 3 }},
+            {{ from = "20:00", count = 1 }},
+        ] }}
+        "#
+    )
+}
+
+/// Live provisioned environments over a run, as (time, count) after every change.
+fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
+    let sc = scenario(text);
+    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let mut live = 0i64;
+    let mut provisioned = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
+        Happening::Provisioned { env, .. } => {
+            provisioned.insert(*env);
+            live += 1;
+            out.push((now, live));
+        }
+        Happening::Evicted { env, .. } if provisioned.remove(env) => {
+            live -= 1;
+            out.push((now, live));
+        }
+        _ => {}
+    })
+    .unwrap();
+    let _ = sim.run_observed();
+    out
+}
+
+#[test]
+fn provisioned_environments_follow_the_schedule() {
+    const H: SimTime = 3_600_000_000_000;
+    let none = "arrivals = { kind = \"poisson\", rate = \"0/s\" }";
+    let t = provisioned_timeline(&scheduled(none, "2d", "0s"));
+    let want: Vec<(SimTime, i64)> = vec![
+        (0, 1),
+        (8 * H, 2),
+        (8 * H, 3),
+        (20 * H, 2),
+        (20 * H, 1),
+        (32 * H, 2),
+        (32 * H, 3),
+        (44 * H, 2),
+        (44 * H, 1),
+    ];
+    assert_eq!(t, want);
+    // With the evening count at 0, a request from 19:55 to 20:05 keeps its environment past
+    // the 20:00 step: the two idle ones leave at 20:00, the busy one when it turns idle at
+    // 20:05 (and the request itself was warm, on a provisioned environment).
+    let busy = "arrivals = { kind = \"periodic\", period = \"1d\", phase = \"1195min\" }";
+    let text = scheduled(busy, "1d", "0s").replace(
+        "{ from = \"20:00\", count = 1 }",
+        "{ from = \"20:00\", count = 0 }",
+    );
+    let t = provisioned_timeline(&text);
+    let five_min = H / 12;
+    assert_eq!(
+        t,
+        vec![
+            (0, 1),
+            (8 * H, 2),
+            (8 * H, 3),
+            (20 * H, 2),
+            (20 * H, 1),
+            (20 * H + five_min, 0)
+        ]
+    );
+    assert_eq!(run(&text).counts.cold_starts, 0);
+}
+
+#[test]
+fn provisioned_schedule_is_billed_by_its_integral() {
+    // Measured from 06:00 to 24:00: 1 env × 2 h + 3 × 12 h + 1 × 4 h = 42 env-hours of 1 GB
+    // = 151,200 GB-s at Lambda's $0.0000041667 per GB-s (x86, us-east-1) = $0.630005.
+    let none = "arrivals = { kind = \"poisson\", rate = \"0/s\" }";
+    let r = run(&scheduled(none, "1d", "6h"));
+    let want = 42.0 * 3600.0 * 0.0000041667;
+    assert!(
+        (r.cost_usd.provisioned - want).abs() < 1e-9,
+        "{} vs {want}",
+        r.cost_usd.provisioned
+    );
+    // The plain number still means the whole run: 3 × 18 h = 54 env-hours.
+    let constant = scheduled(none, "1d", "6h");
+    let start = constant.find("provisioned_concurrency").unwrap();
+    let constant = format!("{}provisioned_concurrency = 3\n", &constant[..start]);
+    let r = run(&constant);
+    let want = 54.0 * 3600.0 * 0.0000041667;
+    assert!(
+        (r.cost_usd.provisioned - want).abs() < 1e-9,
+        "{}",
+        r.cost_usd.provisioned
+    );
+}
+
+#[test]
+fn bad_provisioned_schedules_name_file_line_and_field() {
+    let err = |schedule: &str| {
+        let text = format!(
+            "[run]\nhorizon = \"1h\"\n[[function]]\nname = \"f\"\nduration = {{ kind = \"constant\", value = \"1s\" }}\n\
+             arrivals = {{ kind = \"poisson\", rate = \"1/s\" }}\nprovisioned_concurrency = {schedule}\n"
+        );
+        faasim::Scenario::from_str_named(&text, "bad.toml", &[])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("{ schedule = [{ from = \"25:00\", count = 1 }] }");
+    assert!(
+        e.starts_with("bad.toml:7:") && e.contains("'25:00' is not a time of day"),
+        "{e}"
+    );
+    let e = err("{ schedule = [{ from = \"08:00\", count = 1, size = 2 }] }");
+    assert!(e.starts_with("bad.toml:7:") && e.contains("size"), "{e}");
+    let e =
+        err("{ schedule = [{ from = \"20:00\", count = 1 }, { from = \"08:00\", count = 2 }] }");
+    assert!(
+        e.starts_with("bad.toml:7:")
+            && e.contains("provisioned_concurrency.schedule")
+            && e.contains("increasing"),
+        "{e}"
+    );
+    let e = err("{ schedule = [] }");
+    assert!(e.contains("at least one step"), "{e}");
+    let e = err("{ every = \"1d\" }");
+    assert!(e.starts_with("bad.toml:7:") && e.contains("every"), "{e}");
+    let e = err("-1");
+    assert!(
+        e.starts_with("bad.toml:7:") && e.contains("not a number of environments"),
+        "{e}"
+    );
 }

@@ -1134,7 +1134,9 @@ fn small_enough(sc: &Scenario) -> bool {
         && sc.functions.len() <= 10
         && sc.functions.iter().all(|f| {
             f.copies <= 10
-                && f.provisioned_concurrency.unwrap_or(0) <= 10
+                && f.provisioned_concurrency
+                    .as_ref()
+                    .is_none_or(|p| p.max() <= 10)
                 && match &f.arrivals {
                     ArrivalSpec::Poisson { rate } => rate_ok(rate.per_sec()),
                     ArrivalSpec::Ramp { points } => {

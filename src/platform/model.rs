@@ -744,7 +744,8 @@ impl PlatformModel {
                 ),
             ));
         }
-        if let (Some(p), Some(max)) = (spec.provisioned_concurrency, inst.min_instances_max) {
+        let provisioned = spec.provisioned_concurrency.as_ref().map(|p| p.max());
+        if let (Some(p), Some(max)) = (provisioned, inst.min_instances_max) {
             if p > max {
                 return Err((
                     at("provisioned_concurrency"),

@@ -34,7 +34,7 @@ use crate::platform::modes::Invocation;
 use crate::policy::{Builtin, Candidate, FunctionInfo, IdleDecision, Policy};
 use crate::report::{FunctionReport, Report};
 use crate::rng::{self, Stream, StreamKind};
-use crate::scenario::{Popularity, Routing, Scenario};
+use crate::scenario::{Popularity, Provisioned, Routing, Scenario};
 use crate::time::SimTime;
 use crate::workload::arrivals::Arrivals;
 use crate::workload::dist::Dist;
@@ -71,6 +71,8 @@ pub enum Event {
     PollTick(u32),
     /// Queue `.0`'s batching window ends (if it is still the window set for this time).
     PollWindow(u32),
+    /// A boundary of function `.0`'s provisioned-concurrency schedule.
+    Provision(u32),
 }
 
 /// Why a request was throttled.
@@ -88,7 +90,8 @@ pub enum ThrottleReason {
 /// Something that happened, reported to an [`Observer`] (for narration and for tests).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Happening {
-    /// A provisioned environment was made ready before the run.
+    /// A provisioned environment was made ready (before the run, or at a boundary of the
+    /// function's provisioned-concurrency schedule).
     Provisioned {
         /// Function index.
         func: u32,
@@ -319,6 +322,10 @@ struct Func {
     /// A CDN cache in front of it.
     cdn: Option<Box<Cdn>>,
     rng_cdn: Stream,
+    /// Provisioned concurrency as configured (`provisioned` is its count now), and how many
+    /// provisioned environments are alive (above the count while busy ones wait to be idle).
+    provision: Provisioned,
+    provisioned_live: u32,
 }
 
 /// Who waits for a request's outcome.
@@ -526,7 +533,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     ),
                 ));
             }
-            let provisioned = spec.provisioned_concurrency.unwrap_or(0);
+            let provision = spec
+                .provisioned_concurrency
+                .clone()
+                .unwrap_or(Provisioned::Count(0));
+            // Limits are checked against the schedule's largest count.
+            let provisioned = provision.max();
             if let Some(r) = spec.reserved_concurrency.filter(|&r| provisioned > r) {
                 return Err(setup_err(
                     at("provisioned_concurrency"),
@@ -610,6 +622,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     per_instance: spec.concurrency_per_instance,
                     timeout,
                     provisioned,
+                    provision: provision.clone(),
+                    provisioned_live: 0,
                     duration: duration.clone(),
                     cold_start: cold_start.clone(),
                     arrivals,
@@ -759,6 +773,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Provisioned environments and the first arrival of every function.
     fn start(&mut self) -> Result<(), SetupError> {
         for f in 0..self.funcs.len() as u32 {
+            // `provisioned` held the schedule's largest count for the limit checks; from here on
+            // it is the count in force.
+            let func = &mut self.funcs[f as usize];
+            func.provisioned = func.provision.count_at(0);
+            if let Some(t) = func.provision.next_change(0).filter(|&t| t < self.horizon) {
+                self.queue.schedule(t, Event::Provision(f));
+            }
             for _ in 0..self.funcs[f as usize].provisioned {
                 let host = self.place(f, 0, false).ok_or_else(|| {
                     setup_err(
@@ -771,6 +792,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 })?;
                 let e = self.new_env(f, host, EnvState::Idle, 0, true);
                 let func = &mut self.funcs[f as usize];
+                func.provisioned_live += 1;
                 func.avail_provisioned.push_back(&mut self.envs, e);
                 self.observer
                     .on(0, &Happening::Provisioned { func: f, env: e });
@@ -824,6 +846,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 Event::Visible(b) => self.batch_visible(b, now),
                 Event::PollTick(q) => self.poll_tick(q, now),
                 Event::PollWindow(q) => self.poll_window(q, now),
+                Event::Provision(f) => self.provision(f, now),
             }
         }
         self.finish()
@@ -1558,6 +1581,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         self.set_state(e, EnvState::Idle, now);
         if provisioned {
+            let func = &self.funcs[f as usize];
+            if func.provisioned_live > func.provisioned {
+                // The schedule lowered the count while this one was busy: it leaves now.
+                return self.evict(e, now);
+            }
             self.observer.on(
                 now,
                 &Happening::Idle {
@@ -1686,6 +1714,42 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .schedule(now.saturating_add(init), Event::InitDone(e));
     }
 
+    /// A boundary of `f`'s provisioned-concurrency schedule: add environments up to the new
+    /// count (as far as memory allows), or remove idle ones down to it; busy ones above the
+    /// count leave when they turn idle.
+    fn provision(&mut self, f: u32, now: SimTime) {
+        let func = &mut self.funcs[f as usize];
+        let target = func.provision.count_at(now);
+        func.provisioned = target;
+        if let Some(t) = func
+            .provision
+            .next_change(now)
+            .filter(|&t| t < self.horizon)
+        {
+            self.queue.schedule(t, Event::Provision(f));
+        }
+        while self.funcs[f as usize].provisioned_live < target {
+            let Some(host) = self.place(f, now, true) else {
+                break; // no memory on any host: fewer than asked, as a real fleet would be
+            };
+            let e = self.new_env(f, host, EnvState::Idle, now, true);
+            let func = &mut self.funcs[f as usize];
+            func.provisioned_live += 1;
+            func.avail_provisioned.push_back(&mut self.envs, e);
+            self.observer
+                .on(now, &Happening::Provisioned { func: f, env: e });
+        }
+        // Idle ones above the count go at once, least recently used first.
+        let mut i = self.funcs[f as usize].avail_provisioned.front();
+        while i != NIL && self.funcs[f as usize].provisioned_live > target {
+            let next = self.funcs[f as usize].avail_provisioned.next(&self.envs, i);
+            if self.envs[i].state == EnvState::Idle {
+                self.evict(i, now);
+            }
+            i = next;
+        }
+    }
+
     fn evict(&mut self, e: u32, now: SimTime) {
         let f = self.envs[e].func;
         if AvailList::contains(&self.envs, e) {
@@ -1707,6 +1771,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if let Some(c) = self.cluster.as_mut() {
                 c.give_back(host, self.funcs[f as usize].memory_mb as u64, now);
             }
+        }
+        if self.envs[e].provisioned {
+            let func = &mut self.funcs[f as usize];
+            func.provisioned_live = func.provisioned_live.saturating_sub(1);
         }
         self.envs.free(e);
         self.policy.on_evict(f, e, now);
@@ -1743,7 +1811,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 billed_ns: f.stats.billed_ns,
                 billed_ns_provisioned: f.stats.billed_ns_provisioned,
                 front_door_requests: f.stats.front_door_requests,
-                provisioned_env_ns: f.provisioned as u128 * span as u128,
+                // The schedule's integral over the measured window (count × span if constant).
+                provisioned_env_ns: f.provision.env_ns(self.warmup, end),
                 cold_starts: f.stats.counts.cold_starts,
                 env_ns: f.stats.area,
                 peak_envs: f.stats.peak,

@@ -12,13 +12,17 @@
 //! When the histogram is not representative — fewer than `min_samples` idle times, or a
 //! coefficient of variation of the bin counts below `cv_threshold` — the policy falls back to a
 //! fixed keep-alive of `fallback` (the paper's conservative choice: the whole range). When more
-//! than `oob_threshold` of the idle times fall beyond the range, the paper switches to an ARIMA
-//! forecast of the next idle time; faasim does not implement ARIMA yet and uses the fallback
-//! there too (docs/policies.md says so).
+//! than `oob_threshold` of the idle times fall beyond the range, the paper forecasts the next
+//! idle time with ARIMA and pre-warms at `(1 − arima_margin)` × the forecast, keeping the
+//! environment until `(1 + arima_margin)` × the forecast (±15% by default). faasim's ARIMA is
+//! an ARIMA(p, d, 0) model (see [`forecast`]) fitted by Yule–Walker on the last
+//! `arima_window` idle times of the function, kept in a fixed ring buffer, so memory does not
+//! grow with invocations.
 //!
-//! Percentiles are read from a Fenwick tree over the bins (O(log bins) per query) and the bin
-//! counts' CV is kept incrementally, so a decision costs a few dozen operations, not a pass
-//! over the histogram.
+//! Cost: each percentile is tracked incrementally (the bin holding its rank and the count
+//! below it move by at most one occupied bin per new idle time; a bitmap of occupied bins finds
+//! the neighbour), and the bin counts' CV is kept as a running sum of squares, so a decision
+//! costs a few dozen operations, not a pass or a tree search over the histogram.
 
 use crate::policy::{FunctionInfo, IdleDecision, Policy};
 use crate::time::{Duration, SimTime, NS_PER_SEC};
@@ -63,6 +67,21 @@ pub struct HybridParams {
     /// Whose idle times fill the histogram (default `environment`).
     #[serde(default)]
     pub idle_times: IdleTimes,
+    /// How many of the function's most recent idle times the ARIMA forecast is fitted on
+    /// (default 32; 0 turns the forecast off, so out-of-range functions use `fallback`).
+    #[serde(default = "default_arima_window")]
+    pub arima_window: u32,
+    /// Autoregressive order p of the ARIMA(p, d, 0) forecast (default 2, at most 8).
+    #[serde(default = "default_arima_p")]
+    pub arima_p: u32,
+    /// Differencing order d of the forecast: 0 (stationary idle times, default) or 1 (idle
+    /// times that drift).
+    #[serde(default)]
+    pub arima_d: u32,
+    /// The forecast's margin: pre-warm at (1 − margin) × forecast, keep alive until
+    /// (1 + margin) × forecast (default 0.15, the paper's ±15%).
+    #[serde(default = "default_arima_margin")]
+    pub arima_margin: f64,
 }
 
 /// Whose idle times the hybrid policy learns from.
@@ -104,6 +123,18 @@ fn default_min_samples() -> u32 {
 fn default_oob() -> f64 {
     0.5
 }
+fn default_arima_window() -> u32 {
+    32
+}
+fn default_arima_p() -> u32 {
+    2
+}
+fn default_arima_margin() -> f64 {
+    0.15
+}
+
+/// Largest autoregressive order the forecast accepts (its coefficients live on the stack).
+pub const MAX_ARIMA_P: u32 = 8;
 
 impl Default for HybridParams {
     fn default() -> Self {
@@ -119,6 +150,10 @@ impl Default for HybridParams {
             oob_threshold: default_oob(),
             fallback: None,
             idle_times: IdleTimes::default(),
+            arima_window: default_arima_window(),
+            arima_p: default_arima_p(),
+            arima_d: 0,
+            arima_margin: default_arima_margin(),
         }
     }
 }
@@ -159,73 +194,304 @@ impl HybridParams {
         {
             return e("cv_threshold", "must be >= 0 (oob_threshold within 0 to 1)");
         }
+        if self.arima_p > MAX_ARIMA_P {
+            return e("arima_p", "must be at most 8");
+        }
+        if self.arima_d > 1 {
+            return e("arima_d", "must be 0 or 1");
+        }
+        if self.arima_window > 4096 {
+            return e("arima_window", "must be at most 4096 idle times");
+        }
+        if self.arima_window != 0 && self.arima_window < self.arima_p + self.arima_d + 2 {
+            return e(
+                "arima_window",
+                "must be 0 (no forecast) or at least arima_p + arima_d + 2 idle times",
+            );
+        }
+        if !(0.0..1.0).contains(&self.arima_margin) {
+            return e("arima_margin", "must be within 0 and 1 (exclusive)");
+        }
         Ok(())
     }
 }
 
-/// One function's idle-time histogram.
+/// A percentile of one histogram, tracked as idle times arrive: the bin holding the idle time of
+/// its rank, and how many idle times lie in the bins below it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Quantile {
+    bin: u32,
+    below: u64,
+}
+
+/// One function's idle-time histogram. Laid out in one cache line (the counts in one
+/// allocation behind it, occupied-bin bitmap first), because a decision touches it for a
+/// function picked at random among thousands.
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 struct Histogram {
-    /// Fenwick tree over bin counts (1-based inside).
-    tree: Vec<u32>,
-    counts: Vec<u32>,
     /// Idle times within the range.
     n: u64,
     /// Sum of squared bin counts, for the bin counts' coefficient of variation.
     sum_sq: u64,
     /// Idle times beyond the range.
     oob: u64,
+    head_below: u64,
+    tail_below: u64,
+    head_bin: u32,
+    tail_bin: u32,
+    /// The number of bitmap words `w`, then `w` u32 words of bitmap (bit `b` set when bin `b`
+    /// holds an idle time; bins never empty again), then one count per bin.
+    cells: Box<[u32]>,
+}
+
+/// The smallest `k` with `k >= x`, for `0 <= x < 2^53` (what `f64::ceil` gives, without a libm
+/// call; through `i64`, whose conversions are single instructions).
+#[inline]
+fn ceil_u64(x: f64) -> u64 {
+    let t = x as i64;
+    (if (t as f64) < x { t + 1 } else { t }) as u64
 }
 
 impl Histogram {
     fn new(bins: usize) -> Self {
+        let words = bins.div_ceil(32);
+        let mut cells = vec![0; 1 + words + bins].into_boxed_slice();
+        cells[0] = words as u32;
         Histogram {
-            tree: vec![0; bins + 1],
-            counts: vec![0; bins],
             n: 0,
             sum_sq: 0,
             oob: 0,
+            head_below: 0,
+            tail_below: 0,
+            head_bin: 0,
+            tail_bin: 0,
+            cells,
         }
     }
 
-    fn add(&mut self, bin: usize) {
-        let c = self.counts[bin] as u64;
+    /// Where the counts start in `cells`.
+    #[inline]
+    fn counts_at(&self) -> usize {
+        1 + self.cells[0] as usize
+    }
+
+    #[inline]
+    fn bins(&self) -> usize {
+        self.cells.len() - self.counts_at()
+    }
+
+    #[inline]
+    fn count(&self, bin: usize) -> u64 {
+        self.cells[self.counts_at() + bin] as u64
+    }
+
+    #[cfg(test)]
+    fn counts(&self) -> &[u32] {
+        &self.cells[self.counts_at()..]
+    }
+
+    fn head(&self) -> Quantile {
+        Quantile {
+            bin: self.head_bin,
+            below: self.head_below,
+        }
+    }
+
+    fn tail(&self) -> Quantile {
+        Quantile {
+            bin: self.tail_bin,
+            below: self.tail_below,
+        }
+    }
+
+    /// Rank (1-based) of percentile `frac` (a fraction) among the `n` idle times in range.
+    #[inline]
+    fn rank(&self, frac: f64) -> u64 {
+        ceil_u64(frac * self.n as i64 as f64).clamp(1, self.n)
+    }
+
+    /// Adds an idle time in bin `bin`, moving the two percentiles to their new bins.
+    #[inline]
+    fn add(&mut self, bin: usize, head: f64, tail: f64) {
+        let at = self.counts_at();
+        let c = self.cells[at + bin] as u64;
         self.sum_sq += 2 * c + 1;
-        self.counts[bin] += 1;
+        self.cells[at + bin] += 1;
+        self.cells[1 + bin / 32] |= 1 << (bin % 32);
         self.n += 1;
-        let mut i = bin + 1;
-        while i < self.tree.len() {
-            self.tree[i] += 1;
-            i += i & i.wrapping_neg();
+        let (rh, rt) = (self.rank(head), self.rank(tail));
+        let mut q = self.head();
+        self.follow(&mut q, bin, rh);
+        (self.head_bin, self.head_below) = (q.bin, q.below);
+        let mut q = self.tail();
+        self.follow(&mut q, bin, rt);
+        (self.tail_bin, self.tail_below) = (q.bin, q.below);
+    }
+
+    /// Restores `q` (the bin of rank `rank`) after an idle time was added to bin `added`. The
+    /// rank and the count below move by at most one, so `q` moves to a neighbouring occupied
+    /// bin at most (the loops run once or not at all).
+    #[inline]
+    fn follow(&self, q: &mut Quantile, added: usize, rank: u64) {
+        if self.n == 1 {
+            *q = Quantile {
+                bin: added as u32,
+                below: 0,
+            };
+            return;
+        }
+        if added < q.bin as usize {
+            q.below += 1;
+        }
+        while q.below >= rank {
+            let b = self.prev_occupied(q.bin as usize);
+            q.bin = b as u32;
+            q.below -= self.count(b);
+        }
+        while q.below + self.count(q.bin as usize) < rank {
+            q.below += self.count(q.bin as usize);
+            q.bin = self.next_occupied(q.bin as usize) as u32;
         }
     }
 
-    /// The bin holding the `rank`-th smallest idle time (1-based rank), by Fenwick descent.
-    fn bin_of_rank(&self, rank: u64) -> usize {
-        let mut pos = 0;
-        let mut remaining = rank;
-        let mut step = (self.tree.len() - 1).next_power_of_two();
-        while step > 0 {
-            let next = pos + step;
-            if next < self.tree.len() && (self.tree[next] as u64) < remaining {
-                pos = next;
-                remaining -= self.tree[next] as u64;
-            }
-            step >>= 1;
+    /// The nearest occupied bin below `b` (one exists when the loop above asks).
+    fn prev_occupied(&self, b: usize) -> usize {
+        let (mut w, bit) = (b / 32, b % 32);
+        let mut word = self.cells[1 + w] & ((1u32 << bit) - 1);
+        while word == 0 {
+            w -= 1;
+            word = self.cells[1 + w];
         }
-        pos.min(self.counts.len() - 1)
+        w * 32 + 31 - word.leading_zeros() as usize
+    }
+
+    /// The nearest occupied bin above `b` (one exists when the loop above asks).
+    fn next_occupied(&self, b: usize) -> usize {
+        let (mut w, bit) = ((b + 1) / 32, (b + 1) % 32);
+        let mut word = self.cells[1 + w] & (u32::MAX << bit);
+        while word == 0 {
+            w += 1;
+            word = self.cells[1 + w];
+        }
+        w * 32 + word.trailing_zeros() as usize
     }
 
     /// Coefficient of variation of the bin counts.
     fn cv(&self) -> f64 {
-        let bins = self.counts.len() as f64;
-        let mean = self.n as f64 / bins;
+        // Counts convert through i64 (one instruction; exact below 2^53, like u64's).
+        let bins = self.bins() as f64;
+        let mean = self.n as i64 as f64 / bins;
         if mean == 0.0 {
             return 0.0;
         }
-        let var = (self.sum_sq as f64 / bins - mean * mean).max(0.0);
+        let var = (self.sum_sq as i64 as f64 / bins - mean * mean).max(0.0);
         var.sqrt() / mean
     }
+}
+
+/// One function's most recent idle times, for the forecast: a ring buffer allocated
+/// (`arima_window` long) at the function's first idle time beyond the range, since only such
+/// functions forecast.
+#[derive(Clone, Debug, Default)]
+struct Recent {
+    ring: Vec<u64>,
+    /// Idle times ever pushed (the next slot is `pushed % len`).
+    pushed: u64,
+}
+
+impl Recent {
+    #[inline]
+    fn remember(&mut self, idle: SimTime, window: usize) {
+        if self.ring.is_empty() {
+            if window == 0 {
+                return;
+            }
+            self.ring = vec![0; window];
+        }
+        let len = self.ring.len() as u64;
+        self.ring[(self.pushed % len) as usize] = idle;
+        self.pushed += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.pushed.min(self.ring.len() as u64) as usize
+    }
+
+    /// The remembered idle times, oldest first, in seconds.
+    fn secs(&self) -> impl Iterator<Item = f64> + Clone + '_ {
+        let len = (self.ring.len() as u64).max(1);
+        let first = self.pushed - self.len() as u64;
+        (first..self.pushed).map(move |i| self.ring[(i % len) as usize] as f64 / 1e9)
+    }
+}
+
+/// One-step forecast of an ARIMA(p, d, 0) model fitted to `series` (oldest first, `len`
+/// values), or `None` when there are too few values or the fit is degenerate.
+///
+/// The series is differenced `d` times (0 or 1); an AR(p) model with a mean is fitted to the
+/// result by Yule–Walker (sample autocovariances to lag p, solved with the Levinson–Durbin
+/// recursion, which always gives a stationary model), its next value forecast, and the
+/// differencing undone. A constant series forecasts its own value. Nothing is allocated: the
+/// coefficients live on the stack (p ≤ [`MAX_ARIMA_P`]) and the series is read through the
+/// iterator, a few passes of O(len × p).
+pub fn forecast<I>(series: I, len: usize, p: usize, d: usize) -> Option<f64>
+where
+    I: Iterator<Item = f64> + Clone,
+{
+    let p = p.min(MAX_ARIMA_P as usize);
+    if len < p + d + 2 || d > 1 {
+        return None;
+    }
+    // The differenced series, as an iterator (d = 1: x[i+1] - x[i]).
+    let diffed = || {
+        let a = series.clone();
+        let b = series.clone().skip(d);
+        a.zip(b)
+            .map(move |(x0, x1)| if d == 1 { x1 - x0 } else { x1 })
+    };
+    let m = len - d;
+    let mean = diffed().sum::<f64>() / m as f64;
+    let mut gamma = [0.0f64; MAX_ARIMA_P as usize + 1];
+    for (k, g) in gamma.iter_mut().enumerate().take(p + 1) {
+        let s: f64 = diffed()
+            .zip(diffed().skip(k))
+            .map(|(a, b)| (a - mean) * (b - mean))
+            .sum();
+        *g = s / m as f64;
+    }
+    // Last p values of the differenced series (newest first) and the last value of the series.
+    let mut last = [0.0f64; MAX_ARIMA_P as usize];
+    for (i, v) in diffed().skip(m.saturating_sub(p)).enumerate() {
+        let k = m.min(p) - 1 - i;
+        last[k] = v;
+    }
+    let x_last = series.clone().last()?;
+    let mut phi = [0.0f64; MAX_ARIMA_P as usize + 1];
+    if gamma[0] > 0.0 {
+        let mut err = gamma[0];
+        let mut prev = [0.0f64; MAX_ARIMA_P as usize + 1];
+        for k in 1..=p {
+            let acc = gamma[k] - (1..k).map(|j| phi[j] * gamma[k - j]).sum::<f64>();
+            let kappa = acc / err;
+            prev[..k].copy_from_slice(&phi[..k]);
+            phi[k] = kappa;
+            for j in 1..k {
+                phi[j] = prev[j] - kappa * prev[k - j];
+            }
+            err *= 1.0 - kappa * kappa;
+            if err <= 0.0 {
+                break;
+            }
+        }
+    }
+    let next_diff = mean + (1..=p).map(|j| phi[j] * (last[j - 1] - mean)).sum::<f64>();
+    let next = if d == 1 {
+        x_last + next_diff
+    } else {
+        next_diff
+    };
+    next.is_finite().then_some(next.max(0.0))
 }
 
 /// The hybrid histogram policy.
@@ -233,7 +499,18 @@ impl Histogram {
 pub struct HybridHistogram {
     params: HybridParams,
     bins: usize,
+    /// Head and tail percentiles as fractions.
+    head_frac: f64,
+    tail_frac: f64,
+    /// Per bin: the pre-warm window if the head is in it, the keep-alive window if the tail
+    /// is (computed once, so a decision does no float arithmetic).
+    prewarm_of: Vec<SimTime>,
+    keep_alive_of: Vec<SimTime>,
+    /// `bins` × bin width: idle times from here on are beyond the range.
+    range_ns: SimTime,
     hist: Vec<Histogram>,
+    /// Per function: recent idle times (empty until one is beyond the range).
+    recent: Vec<Recent>,
     /// Per environment slot: when it turned idle (`SimTime::MAX`: not idle).
     env_idle_since: Vec<SimTime>,
     /// Per function: when its last evicted environment had turned idle (`SimTime::MAX`: none
@@ -252,7 +529,17 @@ pub enum Windows {
         /// End of the keep-alive window.
         keep_alive: SimTime,
     },
-    /// Not representative, or too many idle times out of range: fixed keep-alive.
+    /// Too many idle times beyond the range: the ARIMA forecast of the next idle time sets
+    /// the windows (both counted from the end of the execution).
+    Forecast {
+        /// The forecast idle time.
+        predicted: SimTime,
+        /// Pre-warm window: (1 − margin) × forecast.
+        prewarm: SimTime,
+        /// End of the keep-alive window: (1 + margin) × forecast.
+        keep_alive: SimTime,
+    },
+    /// Not representative (or out of range with no forecast): fixed keep-alive.
     Fallback(SimTime),
 }
 
@@ -260,24 +547,56 @@ impl HybridHistogram {
     /// A policy with these parameters (validate them first).
     pub fn new(params: HybridParams) -> Self {
         let bins = (params.range.ns().div_ceil(params.bin.ns().max(1))).max(1) as usize;
+        let bin = params.bin.ns();
+        // Head at its bin's lower edge, tail at its bin's upper edge: both err on the side of
+        // being warm.
+        let prewarm_of = (0..bins as u64)
+            .map(|b| ((b * bin) as f64 * (1.0 - params.head_margin)) as SimTime)
+            .collect();
+        let keep_alive_of = (0..bins as u64)
+            .map(|b| (((b + 1) * bin) as f64 * (1.0 + params.tail_margin)) as SimTime)
+            .collect();
         HybridHistogram {
+            range_ns: bins as u64 * bin,
+            prewarm_of,
+            keep_alive_of,
+            head_frac: params.head_percentile / 100.0,
+            tail_frac: params.tail_percentile / 100.0,
             params,
             bins,
             hist: Vec::new(),
+            recent: Vec::new(),
             env_idle_since: Vec::new(),
             evicted_idle_since: Vec::new(),
         }
     }
 
+    #[inline]
     fn sample(&mut self, func: u32, it: SimTime) {
         let Some(h) = self.hist.get_mut(func as usize) else {
             return;
         };
-        let bin = (it / self.params.bin.ns()) as usize;
-        if bin < self.bins {
-            h.add(bin);
+        // Most idle times of busy functions fall in bin 0, and the rest are compared with the
+        // range before a (slow) 64-bit division.
+        let width = self.params.bin.ns();
+        let bin = if it < width {
+            0
+        } else if it >= self.range_ns {
+            u64::MAX
         } else {
+            it / width
+        };
+        let beyond = bin >= self.bins as u64;
+        if beyond {
             h.oob += 1;
+        } else {
+            h.add(bin as usize, self.head_frac, self.tail_frac);
+        }
+        // Once the function has an idle time beyond the range, it keeps its recent ones.
+        if h.oob > 0 {
+            if let Some(r) = self.recent.get_mut(func as usize) {
+                r.remember(it, self.params.arima_window as usize);
+            }
         }
     }
 
@@ -289,34 +608,38 @@ impl HybridHistogram {
             return fallback;
         };
         let total = h.n + h.oob;
-        if total < p.min_samples as u64 || h.n == 0 {
+        if total < p.min_samples as u64 {
             return fallback;
         }
-        if h.oob as f64 / total as f64 > p.oob_threshold {
-            // The paper forecasts with ARIMA here; not implemented, so stay conservative.
+        if h.oob > 0 && h.oob as f64 / total as f64 > p.oob_threshold {
+            return self.forecast_windows(func).unwrap_or(fallback);
+        }
+        if h.n == 0 || h.cv() < p.cv_threshold {
             return fallback;
         }
-        if h.cv() < p.cv_threshold {
-            return fallback;
-        }
-        let rank = |pct: f64| ((pct / 100.0 * h.n as f64).ceil() as u64).clamp(1, h.n);
-        let bin = p.bin.ns();
-        // Head at its bin's lower edge, tail at its bin's upper edge: both err on the side of
-        // being warm.
-        let head = h.bin_of_rank(rank(p.head_percentile)) as u64 * bin;
-        let tail = (h.bin_of_rank(rank(p.tail_percentile)) as u64 + 1) * bin;
-        let prewarm = (head as f64 * (1.0 - p.head_margin)) as SimTime;
-        let keep_alive = (tail as f64 * (1.0 + p.tail_margin)) as SimTime;
         Windows::Histogram {
-            prewarm,
-            keep_alive,
+            prewarm: self.prewarm_of[h.head_bin as usize],
+            keep_alive: self.keep_alive_of[h.tail_bin as usize],
         }
+    }
+
+    fn forecast_windows(&self, func: u32) -> Option<Windows> {
+        let p = &self.params;
+        let r = self.recent.get(func as usize)?;
+        let secs = forecast(r.secs(), r.len(), p.arima_p as usize, p.arima_d as usize)?;
+        let ns = |s: f64| crate::time::secs_to_ns(s);
+        Some(Windows::Forecast {
+            predicted: ns(secs),
+            prewarm: ns(secs * (1.0 - p.arima_margin)),
+            keep_alive: ns(secs * (1.0 + p.arima_margin)),
+        })
     }
 }
 
 impl Policy for HybridHistogram {
     fn start(&mut self, functions: &[FunctionInfo]) {
         self.hist = vec![Histogram::new(self.bins); functions.len()];
+        self.recent = vec![Recent::default(); functions.len()];
         self.evicted_idle_since = vec![SimTime::MAX; functions.len()];
     }
 
@@ -367,20 +690,24 @@ impl Policy for HybridHistogram {
             }
             self.env_idle_since[e] = now;
         }
-        match self.windows(func) {
-            Windows::Fallback(ttl) => IdleDecision::ExpireAt(now.saturating_add(ttl)),
+        let (prewarm, keep_alive) = match self.windows(func) {
+            Windows::Fallback(ttl) => return IdleDecision::ExpireAt(now.saturating_add(ttl)),
             Windows::Histogram {
                 prewarm,
                 keep_alive,
-            } => {
-                if prewarm == 0 {
-                    IdleDecision::ExpireAt(now.saturating_add(keep_alive))
-                } else {
-                    IdleDecision::Unload {
-                        prewarm_at: now.saturating_add(prewarm),
-                        expire_at: now.saturating_add(keep_alive.max(prewarm)),
-                    }
-                }
+            }
+            | Windows::Forecast {
+                prewarm,
+                keep_alive,
+                ..
+            } => (prewarm, keep_alive),
+        };
+        if prewarm == 0 {
+            IdleDecision::ExpireAt(now.saturating_add(keep_alive))
+        } else {
+            IdleDecision::Unload {
+                prewarm_at: now.saturating_add(prewarm),
+                expire_at: now.saturating_add(keep_alive.max(prewarm)),
             }
         }
     }
@@ -456,7 +783,7 @@ mod tests {
         h.on_arrival(0, 0, Some(200 * MIN));
         let hist = &h.hist[0];
         assert_eq!((hist.n, hist.oob), (2, 0));
-        assert_eq!((hist.counts[10], hist.counts[20]), (1, 1));
+        assert_eq!((hist.counts()[10], hist.counts()[20]), (1, 1));
         // A reuse without a recorded idle start (a fresh environment, nothing evicted) adds
         // nothing.
         h.on_use(0, 8, 40 * MIN);
@@ -476,38 +803,154 @@ mod tests {
             h.on_arrival(0, 0, Some(b * MIN + 1));
         }
         assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
-        // Mostly beyond the range: fall back too.
+        // Mostly beyond the range: forecast, not the histogram.
         let mut h = policy();
         for i in 0..20 {
             h.on_arrival(0, 0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert!(
+            matches!(h.windows(0), Windows::Forecast { .. }),
+            "{:?}",
+            h.windows(0)
+        );
     }
 
     #[test]
-    fn fenwick_percentiles_match_a_sorted_list() {
-        let mut h = Histogram::new(240);
-        let mut all = Vec::new();
-        let mut x = 7u64;
-        for _ in 0..2000 {
+    fn tracked_percentiles_match_a_sorted_list_at_every_step() {
+        // 300 bins: the occupied-bin bitmap spans ten words, and skewed draws leave long runs
+        // of empty bins for the trackers to jump over.
+        for (head, tail) in [(0.05, 0.99), (0.0, 1.0), (0.5, 0.75)] {
+            let mut h = Histogram::new(300);
+            let mut all: Vec<usize> = Vec::new();
+            let mut x = 7u64;
+            for i in 0..3000 {
+                x = crate::rng::mix64(x);
+                let b = (x % 300) as usize;
+                let b = match x % 5 {
+                    0 => b / 16,
+                    1 => 299 - b / 32,
+                    2 if i % 2 == 0 => 150,
+                    _ => b,
+                };
+                h.add(b, head, tail);
+                all.push(b);
+                all.sort_unstable();
+                let n = all.len() as u64;
+                for (q, frac) in [(h.head(), head), (h.tail(), tail)] {
+                    let rank = ((frac * n as f64).ceil() as u64).clamp(1, n);
+                    assert_eq!(
+                        q.bin as usize,
+                        all[rank as usize - 1],
+                        "step {i} frac {frac}"
+                    );
+                    let below = all.iter().filter(|&&v| v < q.bin as usize).count() as u64;
+                    assert_eq!(q.below, below, "step {i}");
+                }
+            }
+            let mean = 3000.0 / 300.0;
+            let var = h
+                .counts()
+                .iter()
+                .map(|&c| (c as f64 - mean).powi(2))
+                .sum::<f64>()
+                / 300.0;
+            assert!((h.cv() - var.sqrt() / mean).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn ceil_without_libm_matches_ceil() {
+        for x in [0.0, 0.5, 1.0, 1.0000001, 2.9999, 3.0, 1e15 + 0.5, 123456.0] {
+            assert_eq!(ceil_u64(x), x.ceil() as u64, "{x}");
+        }
+    }
+
+    #[test]
+    fn forecast_of_hand_made_series() {
+        let f = |v: &[f64], p, d| forecast(v.iter().copied(), v.len(), p, d);
+        // A constant series forecasts itself, with or without differencing.
+        assert_eq!(f(&[21600.0; 10], 2, 0), Some(21600.0));
+        assert_eq!(f(&[21600.0; 10], 2, 1), Some(21600.0));
+        // A linear trend (1000..1900), differenced once, continues: the differences are constant (100).
+        let trend: Vec<f64> = (0..10).map(|i| 1000.0 + 100.0 * i as f64).collect();
+        assert!((f(&trend, 1, 1).unwrap() - 2000.0).abs() < 1e-9);
+        // Alternating around 10 with lag-1 correlation -1 in the sample: AR(1) by
+        // Yule-Walker gives phi = gamma1 / gamma0, forecast = mean + phi (last - mean).
+        let alt = [9.0, 11.0, 9.0, 11.0, 9.0, 11.0];
+        let mean = 10.0;
+        let g0 = 6.0 / 6.0;
+        let g1 = -5.0 / 6.0;
+        let want = mean + g1 / g0 * (11.0 - mean);
+        assert!(
+            (f(&alt, 1, 0).unwrap() - want).abs() < 1e-12,
+            "{:?}",
+            f(&alt, 1, 0)
+        );
+        // AR(2) coefficients by Levinson-Durbin equal the direct 2x2 Yule-Walker solution.
+        let v = [3.0, 5.0, 4.0, 6.0, 2.0, 7.0, 5.0, 4.0, 6.0, 3.0];
+        let m = v.iter().sum::<f64>() / 10.0;
+        let g = |k: usize| {
+            (0..10 - k)
+                .map(|i| (v[i] - m) * (v[i + k] - m))
+                .sum::<f64>()
+                / 10.0
+        };
+        let (r0, r1, r2) = (g(0), g(1), g(2));
+        let det = r0 * r0 - r1 * r1;
+        let phi1 = (r1 * r0 - r1 * r2) / det;
+        let phi2 = (r0 * r2 - r1 * r1) / det;
+        let want = m + phi1 * (v[9] - m) + phi2 * (v[8] - m);
+        assert!((f(&v, 2, 0).unwrap() - want).abs() < 1e-9);
+        // Too short, or a negative forecast: none, or clamped at 0.
+        assert_eq!(f(&[1.0, 2.0, 3.0], 2, 0), None);
+        assert_eq!(
+            f(&[10.0, 5.0, 0.0, 0.0, 0.0, 0.0], 1, 1).map(|x| x >= 0.0),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn idle_times_beyond_the_range_are_forecast() {
+        // Every 6 h ± 5 min (all beyond the 4 h range): the forecast sits within the spread,
+        // pre-warm at 0.85 of it, keep-alive to 1.15 of it.
+        let mut h = policy();
+        let mut x = 3u64;
+        for _ in 0..40 {
             x = crate::rng::mix64(x);
-            let b = (x % 240) as usize;
-            let b = if x % 3 == 0 { b / 8 } else { b };
-            h.add(b);
-            all.push(b);
+            let jitter = (x % (10 * MIN)) as SimTime;
+            h.on_arrival(0, 0, Some(6 * 60 * MIN - 5 * MIN + jitter));
         }
-        all.sort();
-        for rank in [1u64, 2, 100, 999, 1000, 1999, 2000] {
-            assert_eq!(h.bin_of_rank(rank), all[rank as usize - 1], "rank {rank}");
+        match h.windows(0) {
+            Windows::Forecast {
+                predicted,
+                prewarm,
+                keep_alive,
+            } => {
+                let six_h = (6 * 60 * MIN) as f64;
+                assert!(
+                    (predicted as f64 - six_h).abs() < 5.0 * MIN as f64,
+                    "{predicted}"
+                );
+                assert!((prewarm as f64 / predicted as f64 - 0.85).abs() < 1e-9);
+                assert!((keep_alive as f64 / predicted as f64 - 1.15).abs() < 1e-9);
+            }
+            w => panic!("{w:?}"),
         }
-        let mean = 2000.0 / 240.0;
-        let var = h
-            .counts
-            .iter()
-            .map(|&c| (c as f64 - mean).powi(2))
-            .sum::<f64>()
-            / 240.0;
-        assert!((h.cv() - var.sqrt() / mean).abs() < 1e-9);
+        // With the forecast turned off, the same history falls back.
+        let mut h = HybridHistogram::new(HybridParams {
+            idle_times: IdleTimes::Function,
+            arima_window: 0,
+            ..HybridParams::default()
+        });
+        h.start(&[FunctionInfo {
+            name: "f".into(),
+            memory_mb: 128,
+            mean_cold_start_s: 0.2,
+        }]);
+        for _ in 0..40 {
+            h.on_arrival(0, 0, Some(6 * 60 * MIN));
+        }
+        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
     }
 
     #[test]
