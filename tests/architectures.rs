@@ -30,57 +30,100 @@ fn function<'a>(r: &'a Report, name: &str) -> &'a faasim::report::FunctionReport
     r.functions.iter().find(|f| f.name == name).unwrap()
 }
 
-/// WordPress: at 80% CDN hits the spike's new environments want more connections than the
-/// 90 the database has: without a proxy requests fail for want of one, with the proxy none do
-/// (and fewer than 90 are ever open). The CDN takes its share off the origin: what reaches
-/// Lambda is exactly the misses, about 20% of the traffic.
+/// WordPress: at 50% CDN hits the spike's pages in flight reach the database's 90 connections:
+/// without a proxy requests fail for want of one (with per-request and persistent connections
+/// alike), with the proxy none fail but many wait. Persistent connections add the cold-start
+/// herd's failures at 70%, where per-request ones fail fewer. The CDN takes its share off the
+/// origin: what reaches Lambda is exactly the misses. At 95% hits nothing comes near the cap.
 #[test]
 fn wordpress_spike_binds_the_connection_cap_only_without_a_proxy() {
     let exp = load("wordpress-cdn.toml");
     let short = ["run.horizon=\"18min\""];
-    let direct = run_point(&exp, "pooling = 0\nhit_ratio = 0.8", &short);
-    let proxy = run_point(&exp, "pooling = 1\nhit_ratio = 0.8", &short);
-    let (d, p) = (&direct.databases[0], &proxy.databases[0]);
-    assert_eq!(d.name, "aurora");
-    assert_eq!(d.cap, 90);
-    assert_eq!(d.peak_connections, 90, "the cap binds without a proxy");
-    assert!(d.connection_errors > 100, "{d:?}");
-    assert_eq!(direct.counts.connection_errors, d.connection_errors);
-    assert_eq!(direct.counts.errors, d.connection_errors);
+    let at = |pooling: u32, hits: f64| {
+        run_point(
+            &exp,
+            &format!("pooling = {pooling}\nhit_ratio = {hits:?}"),
+            &short,
+        )
+    };
+    let (per_request, persistent, proxy) = (at(0, 0.5), at(1, 0.5), at(2, 0.5));
+    for direct in [&per_request, &persistent] {
+        let d = &direct.databases[0];
+        assert_eq!(d.name, "aurora");
+        assert_eq!(d.cap, 90);
+        assert_eq!(d.peak_connections, 90, "the cap binds without a proxy");
+        assert!(d.connection_errors > direct.counts.arrivals / 100, "{d:?}");
+        assert_eq!(direct.counts.connection_errors, d.connection_errors);
+        assert_eq!(direct.counts.errors, d.connection_errors);
+        assert_eq!(d.waited, 0);
+    }
+    let p = &proxy.databases[0];
     assert_eq!(p.connection_errors, 0, "{p:?}");
-    assert!(p.peak_connections < 90, "{p:?}");
+    assert_eq!(p.peak_connections, 90, "{p:?}");
+    assert!(p.waited > proxy.counts.arrivals / 10, "{p:?}");
     assert_eq!(proxy.counts.errors, 0);
-    for r in [&direct, &proxy] {
+    assert!(proxy.latency.quantile_ms(0.99) > per_request.latency.quantile_ms(0.99));
+    for r in [&per_request, &persistent, &proxy] {
         let c = r.cdn.unwrap();
         assert_eq!(r.counts.arrivals, c.misses, "only misses reach the origin");
-        assert!((c.hit_ratio - 0.8).abs() < 0.01, "{c:?}");
+        assert!((c.hit_ratio - 0.5).abs() < 0.01, "{c:?}");
         // Every request, hit or miss, is in the latency histogram.
         assert_eq!(r.latency.count(), c.hits + r.counts.completed);
     }
-    // With 95% hits neither setting comes near the cap.
-    let calm = run_point(&exp, "pooling = 0\nhit_ratio = 0.95", &short);
-    assert_eq!(calm.databases[0].connection_errors, 0);
-    assert!(calm.databases[0].peak_connections < 45);
+    // At 70% only the herd of new environments binds, and persistent connections fail more.
+    let (per_request, persistent) = (at(0, 0.7), at(1, 0.7));
+    let (q, e) = (&per_request.databases[0], &persistent.databases[0]);
+    assert!(e.connection_errors > 0 && e.connection_errors > q.connection_errors);
+    assert!(
+        e.connection_errors < persistent.counts.arrivals / 1000,
+        "{e:?}"
+    );
+    assert_eq!(at(2, 0.7).counts.errors, 0);
+    // With 95% hits no setting comes near the cap.
+    for pooling in 0..3 {
+        let calm = at(pooling, 0.95);
+        assert_eq!(calm.databases[0].connection_errors, 0);
+        assert!(calm.databases[0].peak_connections < 45);
+    }
 }
 
-/// API backend: at 25/s nothing binds; at 400/s the cold-start herd of a fresh deployment
-/// makes more environments than the database has connections, so without a proxy requests
-/// fail, and with one none do. The cap is never exceeded, and API Gateway's REST charge is
-/// more than Lambda's own.
+/// API backend: at 25/s nothing binds; at 400/s ten per-route functions keep more environments
+/// than the database has connections, so without a proxy requests fail, while one function
+/// serving every route does not, and with the proxy neither does (holding only the requests in
+/// flight). The cap is never exceeded, and API Gateway's REST charge is more than Lambda's own.
 #[test]
 fn api_backend_fails_without_a_proxy_once_environments_outnumber_connections() {
     let exp = load("api-backend.toml");
-    let short = ["run.horizon=\"3min\""];
-    let low = run_point(&exp, "pooling = 0\nrate = \"25/s\"", &short);
+    let short = ["run.horizon=\"4min\""];
+    let at = |pooling: u32, functions: u32, rate: &str| {
+        run_point(
+            &exp,
+            &format!("pooling = {pooling}\nfunctions = {functions}\nrate = \"{rate}\""),
+            &short,
+        )
+    };
+    let low = at(0, 10, "25/s");
     assert_eq!(low.counts.errors, 0);
-    let direct = run_point(&exp, "pooling = 0\nrate = \"400/s\"", &short);
-    let proxy = run_point(&exp, "pooling = 1\nrate = \"400/s\"", &short);
-    let (d, p) = (&direct.databases[0], &proxy.databases[0]);
-    assert!(direct.instances.peak > 100, "{:?}", direct.instances);
-    assert!(d.connection_errors > direct.counts.arrivals / 10, "{d:?}");
+    assert_eq!(low.functions.len(), 10);
+    let lith = at(0, 1, "400/s");
+    let direct = at(0, 10, "400/s");
+    let proxy = at(1, 10, "400/s");
+    let (l, d, p) = (
+        &lith.databases[0],
+        &direct.databases[0],
+        &proxy.databases[0],
+    );
+    assert!(proxy.instances.peak > 100, "{:?}", proxy.instances);
+    assert!(d.connection_errors > direct.counts.arrivals / 200, "{d:?}");
+    assert_eq!(direct.counts.errors, d.connection_errors);
+    assert_eq!(l.connection_errors, 0, "{l:?}");
     assert_eq!(p.connection_errors, 0);
-    assert!(d.peak_connections <= 100 && p.peak_connections <= 100);
-    for r in [&low, &direct, &proxy] {
+    assert!(
+        p.mean_connections < 50.0 && d.mean_connections > 95.0,
+        "{p:?} {d:?}"
+    );
+    assert!(l.peak_connections <= 100 && d.peak_connections <= 100 && p.peak_connections <= 100);
+    for r in [&low, &lith, &direct, &proxy] {
         let k = &r.cost_usd;
         assert!(k.front_door > k.requests + k.compute, "{k:?}");
     }
