@@ -277,6 +277,8 @@ fn metric_label(name: &str) -> String {
         "cold_start_probability" => "cold starts (% of requests)".into(),
         "throttle_probability" => "throttled (% of requests)".into(),
         "idle_memory_gb_s" => "idle memory (GB-s)".into(),
+        "app_cold_start_pct.p75" => "3rd-quartile application cold starts (%)".into(),
+        "function_cold_start_pct.p75" => "3rd-quartile function cold starts (%)".into(),
         n if n.starts_with("latency_ms.") => format!("{} latency (ms)", &n["latency_ms.".len()..]),
         n if n.starts_with("cost_usd.") => format!("{} cost (USD)", &n["cost_usd.".len()..]),
         n if n.starts_with("instances.") => format!("{} environments", &n["instances.".len()..]),
@@ -338,6 +340,51 @@ fn groups(exp: &Experiment, except: Option<usize>) -> Vec<(String, Vec<usize>)> 
         }
     }
     out.into_iter().map(|(_, l, p)| (l, p)).collect()
+}
+
+/// Splits each group's points by the `key` field of their along-axis value (a table such as
+/// `{ kind = "fixed", ttl = "5min" }`), in order of first appearance; labels gain the key's
+/// value. Without a key the groups are returned as they are.
+fn split_by_key(
+    exp: &Experiment,
+    groups: Vec<(String, Vec<usize>)>,
+    along: Option<usize>,
+    key: Option<&str>,
+) -> Vec<(String, Vec<usize>)> {
+    let (Some(key), Some(a)) = (key, along) else {
+        return groups;
+    };
+    let value_of = |p: usize| {
+        let raw = &exp.axes[a].values[exp.points[p][a]];
+        match crate::experiment::spec::parse_value(raw) {
+            Some(toml::Value::Table(t)) => t.get(key).map(|v| match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            _ => None,
+        }
+        .unwrap_or_else(|| "other".into())
+    };
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for (label, pts) in groups {
+        let mut parts: Vec<(String, Vec<usize>)> = Vec::new();
+        for p in pts {
+            let v = value_of(p);
+            match parts.iter_mut().find(|(k, _)| *k == v) {
+                Some((_, ps)) => ps.push(p),
+                None => parts.push((v, vec![p])),
+            }
+        }
+        for (v, ps) in parts {
+            let l = if label.is_empty() {
+                v
+            } else {
+                format!("{label}, {v}")
+            };
+            out.push((l, ps));
+        }
+    }
+    out
 }
 
 /// Per point, the summary of one metric (scaled).
@@ -525,18 +572,27 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
             y,
             along,
             log_y,
+            curve_by,
+            x_relative,
         } => {
             let xm = x.clone().unwrap_or_else(|| "idle_memory_gb_s".into());
             let ym = y.clone().unwrap_or_else(|| "cold_start_probability".into());
-            let xs = summaries(exp, records, &xm, default_scale(&xm));
+            let mut xs = summaries(exp, records, &xm, default_scale(&xm));
             let ys = summaries(exp, records, &ym, default_scale(&ym));
+            if *x_relative {
+                // Each point relative to its own baseline point, in percent.
+                let base: Vec<f64> = exp.baseline.iter().flatten().map(|&b| xs[b].mean).collect();
+                for (s, b) in xs.iter_mut().zip(base) {
+                    s.mean = 100.0 * s.mean / b;
+                }
+            }
             // The curve follows the first axis; the other axes make separate curves.
             let along = match along {
                 Some(a) => exp.axis_index(a),
                 None if exp.axes.is_empty() => None,
                 None => Some(0),
             };
-            let series = groups(exp, along)
+            let series = split_by_key(exp, groups(exp, along), along, curve_by.as_deref())
                 .into_iter()
                 .map(|(label, pts)| Series {
                     label: if label.is_empty() {
@@ -558,6 +614,11 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
                     color: None,
                 })
                 .collect::<Vec<_>>();
+            let xlabel = if *x_relative {
+                format!("{} (% of the baseline)", metric_label(&xm))
+            } else {
+                metric_label(&xm)
+            };
             // Vertical 95% intervals as error bars: a band per point would overlap its neighbours.
             let mut series = series;
             let bars: Vec<Series> = exp
@@ -591,7 +652,7 @@ fn chart_for(exp: &Experiment, records: &[RunRecord], spec: &PlotSpec) -> (Strin
                         .unwrap_or("the point"),
                     band_note.replace("shaded", "bars")
                 )),
-                x_label: metric_label(&xm),
+                x_label: xlabel,
                 y_label: if *log_y {
                     format!("{} (log scale)", metric_label(&ym))
                 } else {

@@ -121,6 +121,14 @@ pub enum PlotSpec {
         /// Logarithmic vertical axis (cold-start percentages often span decades).
         #[serde(default)]
         log_y: bool,
+        /// Split the curve by this key of the along axis's table values (e.g. `"kind"`: one
+        /// curve per policy family, as Shahrad et al. plot fixed and hybrid apart).
+        #[serde(default)]
+        curve_by: Option<String>,
+        /// Show x as a percentage of the baseline point's x (the paper's "normalised to the
+        /// 10-minute fixed policy = 100%"); needs `baseline`.
+        #[serde(default)]
+        x_relative: bool,
     },
     /// Cost against load, log-log, to find where lines cross.
     CostVsLoad {
@@ -563,9 +571,21 @@ impl Experiment {
                 axis("x", x, true)?;
                 metric("y", y)
             }
-            PlotSpec::Tradeoff { x, y, along, .. } => {
+            PlotSpec::Tradeoff {
+                x,
+                y,
+                along,
+                x_relative,
+                ..
+            } => {
                 metric("x", x.as_deref().unwrap_or("idle_memory_gb_s"))?;
                 metric("y", y.as_deref().unwrap_or("cold_start_probability"))?;
+                if *x_relative && self.baseline.is_none() {
+                    return Err((
+                        "x_relative".into(),
+                        "needs a baseline point (baseline = { ... }) to be relative to".into(),
+                    ));
+                }
                 along.as_deref().map_or(Ok(()), |s| axis("along", s, false))
             }
             PlotSpec::CostVsLoad { x, y, also, .. } => {
@@ -640,7 +660,7 @@ fn value_index(axis: &Axis, v: &toml::Value) -> Option<usize> {
         })
 }
 
-fn parse_value(raw: &str) -> Option<toml::Value> {
+pub(crate) fn parse_value(raw: &str) -> Option<toml::Value> {
     toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))

@@ -326,6 +326,8 @@ struct Func {
     /// provisioned environments are alive (above the count while busy ones wait to be idle).
     provision: Provisioned,
     provisioned_live: u32,
+    /// Its application, when a workload names one (else it is an application of its own).
+    app: Option<Box<str>>,
 }
 
 /// Who waits for a request's outcome.
@@ -494,9 +496,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // (workload::trace::WORKLOAD_GROUP), so they never collide with [[function]] streams.
         let workload = crate::workload::trace::scenario_functions(scenario, &model.limits)
             .map_err(|e| setup_err("workload", e))?;
-        let specs = (scenario.functions.iter().map(|s| (s, None)))
-            .chain(workload.iter().map(|w| (&w.spec, Some(w.stream))));
-        for (g, (spec, stream)) in specs.enumerate() {
+        let specs = (scenario.functions.iter().map(|s| (s, None, None))).chain(
+            workload
+                .iter()
+                .map(|w| (&w.spec, Some(w.stream), Some(&w.app))),
+        );
+        for (g, (spec, stream, app)) in specs.enumerate() {
             let at = |k: &str| match stream {
                 None => format!("function.{g}.{k}"),
                 Some(_) => format!("workload.{k}"),
@@ -649,6 +654,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     db,
                     cdn: spec.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
                     rng_cdn: rng::stream(seed, run, StreamKind::Cdn, sid),
+                    app: app.map(|a| a.as_str().into()),
                     stats: FuncStats {
                         counts: Counts::default(),
                         latency: Latency::new(Latency::COARSE),
@@ -1846,7 +1852,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .map(|(f, cost)| {
                 let a = &f.stats.area;
                 let idle_env_s = a[Level::Idle as usize] as f64 / 1e9;
-                FunctionReport::new(
+                let mut r = FunctionReport::new(
                     f.name.clone(),
                     f.memory_mb,
                     f.stats.counts,
@@ -1854,7 +1860,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     InstanceSummary::from_areas(a, span, f.stats.peak as u64),
                     idle_env_s * f.memory_mb as f64 / 1024.0,
                     cost,
-                )
+                );
+                if let Some(app) = &f.app {
+                    r.app = app.to_string();
+                }
+                r
             })
             .collect();
         let idle_memory_gb_s = functions.iter().map(|f| f.idle_memory_gb_s).sum();
