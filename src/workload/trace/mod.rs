@@ -550,9 +550,10 @@ pub(crate) fn function_template(
     spec
 }
 
-/// The directory relative paths of a scenario are read from: its file's, else the current one.
+/// The directory relative paths of a scenario are read from: its file's (for an experiment's
+/// inline `[base]`, the experiment file's), else the current one.
 pub fn base_dir(origin: &str) -> PathBuf {
-    let p = Path::new(origin);
+    let p = Path::new(origin.strip_suffix(" [base]").unwrap_or(origin));
     if p.is_file() {
         p.parent().map(Path::to_path_buf).unwrap_or_default()
     } else {
