@@ -569,3 +569,54 @@ fn hybrid_beats_fixed_on_the_application_quartile_at_less_memory() {
         );
     }
 }
+
+/// Keep-warm pings and provisioned concurrency are strategies a `[keep_alive]` axis can sweep
+/// against the others. A function invoked every 45 minutes for a day: a fixed 10-minute
+/// keep-alive misses all 32 requests; pinging every 5 minutes (288 pings) leaves only the first
+/// request cold (it meets the first ping's cold start); one provisioned environment leaves none
+/// and costs 0.125 GB × 86,400 s × $0.0000041667 per GB-s = $0.0450 kept ready, plus the 32
+/// runs of 0.1 s at the provisioned duration price, 0.125 GB × 3.2 s × $0.0000097222 (Lambda's
+/// provisioned prices, x86, models/aws-lambda.toml).
+#[test]
+fn pings_and_provisioned_concurrency_are_keep_alive_kinds() {
+    let text = |keep_alive: &str| {
+        format!(
+            r#"
+            [run]
+            horizon = "1d"
+            [keep_alive]
+            {keep_alive}
+            [[function]]
+            name = "rare"
+            duration = {{ kind = "constant", value = "100ms" }}
+            arrivals = {{ kind = "periodic", period = "45min" }}
+            "#
+        )
+    };
+    let fixed = run(&text("kind = \"fixed\"\nttl = \"10min\""));
+    assert_eq!((fixed.counts.arrivals, fixed.counts.cold_starts), (32, 32));
+    let ping = run(&text("kind = \"keep-warm-ping\"\nevery = \"5min\""));
+    assert_eq!(ping.counts.cold_starts, 1);
+    assert_eq!(ping.counts.pings, 288);
+    let prov = run(&text("kind = \"provisioned\"\ncount = 1"));
+    assert_eq!(prov.counts.cold_starts, 0);
+    let expect = 0.125 * 86_400.0 * 0.0000041667 + 0.125 * 3.2 * 0.0000097222;
+    assert!(
+        (prov.cost_usd.provisioned - expect).abs() < 1e-9,
+        "{} vs {expect}",
+        prov.cost_usd.provisioned
+    );
+    // A function's own setting wins over the strategy's.
+    let own = run(&text("kind = \"provisioned\"\ncount = 1").replace(
+        "name = \"rare\"",
+        "name = \"rare\"\nprovisioned_concurrency = 0",
+    ));
+    assert_eq!(own.counts.cold_starts, 32);
+    let e = faasim::Scenario::from_str_named(&text("kind = \"provisioned\""), "k.toml", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("keep_alive.count") && e.contains("schedule"),
+        "{e}"
+    );
+}

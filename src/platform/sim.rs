@@ -502,6 +502,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 .map(|w| (&w.spec, Some(w.stream), Some(&w.app))),
         );
         for (g, (spec, stream, app)) in specs.enumerate() {
+            // `[keep_alive] kind = "keep-warm-ping"` or `"provisioned"` adds pings or
+            // provisioned environments to functions that set none themselves.
+            let changed = scenario.keep_alive.apply_to(spec);
+            let spec = changed.as_ref().unwrap_or(spec);
             let at = |k: &str| match stream {
                 None => format!("function.{g}.{k}"),
                 Some(_) => format!("workload.{k}"),

@@ -206,6 +206,34 @@ pub enum KeepAliveSpec {
         /// Largest idle gap × memory (GB-seconds) worth keeping an environment for.
         max_gb_s: f64,
     },
+    /// Keep-warm pings, as people schedule them: every function without a `ping` of its own
+    /// gets a synthetic invocation every `every` (billed, occupying an environment), on top of
+    /// a fixed keep-alive of `ttl` (default 10 min). The same as a `ping` on each function;
+    /// as a kind it can be swept against the other strategies.
+    KeepWarmPing {
+        /// Time between pings.
+        every: Duration,
+        /// How long a ping runs (default 5 ms).
+        #[serde(default)]
+        duration: Option<Duration>,
+        /// Keep-alive of idle environments (default 10 min).
+        #[serde(default)]
+        ttl: Option<Duration>,
+    },
+    /// Provisioned concurrency: every function without its own gets `count` environments kept
+    /// ready (or a daily `schedule` of counts, as on a function), billed as provisioned;
+    /// on-demand environments above them are kept for `ttl` (default 10 min).
+    Provisioned {
+        /// Environments kept ready all the time.
+        #[serde(default)]
+        count: Option<u32>,
+        /// Or a count by time of day, as `provisioned_concurrency = { schedule = [...] }`.
+        #[serde(default)]
+        schedule: Option<Vec<crate::scenario::ProvisionedStep>>,
+        /// Keep-alive of on-demand environments (default 10 min).
+        #[serde(default)]
+        ttl: Option<Duration>,
+    },
 }
 
 impl Default for KeepAliveSpec {
@@ -231,7 +259,65 @@ impl KeepAliveSpec {
                 "max_gb_s".into(),
                 format!("must be a number >= 0, got {max_gb_s}"),
             )),
+            KeepAliveSpec::KeepWarmPing { every, .. } if every.ns() == 0 => {
+                Err(("every".into(), "must be longer than 0".into()))
+            }
+            KeepAliveSpec::KeepWarmPing { ttl: Some(t), .. }
+            | KeepAliveSpec::Provisioned { ttl: Some(t), .. }
+                if t.ns() == 0 =>
+            {
+                Err(("ttl".into(), "must be longer than 0".into()))
+            }
+            KeepAliveSpec::Provisioned {
+                count, schedule, ..
+            } => match (count, schedule) {
+                (Some(_), None) => Ok(()),
+                (None, Some(s)) => crate::scenario::Provisioned::Schedule {
+                    schedule: s.clone(),
+                }
+                .validate()
+                .map_err(|m| ("schedule".into(), m)),
+                _ => Err((
+                    "count".into(),
+                    "give either count (environments all the time) or schedule (counts by time of day)"
+                        .into(),
+                )),
+            },
             _ => Ok(()),
+        }
+    }
+
+    /// `spec` as this strategy changes it: keep-warm pings or provisioned environments on a
+    /// function that has none of its own; `None` when it stays as written.
+    pub fn apply_to(
+        &self,
+        spec: &crate::scenario::FunctionSpec,
+    ) -> Option<crate::scenario::FunctionSpec> {
+        match self {
+            KeepAliveSpec::KeepWarmPing {
+                every, duration, ..
+            } if spec.ping.is_none() => {
+                let mut s = spec.clone();
+                s.ping = Some(crate::scenario::PingSpec {
+                    every: *every,
+                    duration: *duration,
+                });
+                Some(s)
+            }
+            KeepAliveSpec::Provisioned {
+                count, schedule, ..
+            } if spec.provisioned_concurrency.is_none() => {
+                let mut s = spec.clone();
+                s.provisioned_concurrency = Some(match (count, schedule) {
+                    (Some(n), _) => crate::scenario::Provisioned::Count(*n),
+                    (None, Some(steps)) => crate::scenario::Provisioned::Schedule {
+                        schedule: steps.clone(),
+                    },
+                    (None, None) => return None,
+                });
+                Some(s)
+            }
+            _ => None,
         }
     }
 
@@ -246,6 +332,9 @@ impl KeepAliveSpec {
             KeepAliveSpec::GreedyDual {} => Builtin::GreedyDual(GreedyDual::default()),
             KeepAliveSpec::Lru {} => Builtin::Lru(Lru),
             KeepAliveSpec::Oracle { max_gb_s } => Builtin::Oracle(Oracle::new(*max_gb_s)),
+            KeepAliveSpec::KeepWarmPing { ttl, .. } | KeepAliveSpec::Provisioned { ttl, .. } => {
+                Builtin::Fixed(ttl.map_or(600 * crate::time::NS_PER_SEC, |t| t.ns()))
+            }
         }
     }
 }
