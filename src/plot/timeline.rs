@@ -4,6 +4,7 @@
 
 use super::{ensure_fonts, err, tick, Format, PlotError, FONT, TIMELINE_SIZE};
 use crate::metrics::Bucket;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -56,6 +57,40 @@ fn time_unit(span_s: f64) -> (f64, &'static str) {
     }
 }
 
+/// A panel's chart: time across, f64 up.
+type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The grid and axis texts every panel shares.
+fn grid<DB: DrawingBackend>(
+    ctx: &mut Panel<'_, DB>,
+    unit: &str,
+    y_desc: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let fx = |v: &f64| tick(*v);
+    ctx.configure_mesh()
+        .x_desc(format!("time ({unit})"))
+        .y_desc(y_desc)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fx)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+}
+
+/// The legend box every panel shares, top left.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    ctx: &mut Panel<'a, DB>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font((FONT, 14))
+        .draw()
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -94,17 +129,11 @@ fn draw<DB: DrawingBackend>(
         .x_label_area_size(36)
         .y_label_area_size(80)
         .build_cartesian_2d(xr.clone(), 0.0..peak * 1.08)?;
-    let fx = |v: &f64| tick(*v);
-    ctx.configure_mesh()
-        .x_desc(format!("time ({unit})"))
-        .y_desc("environments (time-weighted mean per bucket)")
-        .x_label_formatter(&fx)
-        .y_label_formatter(&fx)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(240, 240, 240))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()?;
+    grid(
+        &mut ctx,
+        unit,
+        "environments (time-weighted mean per bucket)",
+    )?;
     // Throttling buckets shaded behind the stack.
     ctx.draw_series(buckets.iter().filter(|b| b.throttled > 0).map(|b| {
         Rectangle::new(
@@ -137,12 +166,7 @@ fn draw<DB: DrawingBackend>(
     )))?
     .label("buckets with throttled requests")
     .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], THROTTLE.mix(0.3).filled()));
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font((FONT, 14))
-        .draw()?;
+    legend(&mut ctx)?;
 
     // Bottom: request rates per second.
     let per_s = |n: u64| n as f64 / width_s;
@@ -156,16 +180,7 @@ fn draw<DB: DrawingBackend>(
         .x_label_area_size(46)
         .y_label_area_size(80)
         .build_cartesian_2d(xr.clone(), 0.0..top_rate * 1.08)?;
-    ctx.configure_mesh()
-        .x_desc(format!("time ({unit})"))
-        .y_desc("requests per second")
-        .x_label_formatter(&fx)
-        .y_label_formatter(&fx)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(240, 240, 240))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()?;
+    grid(&mut ctx, unit, "requests per second")?;
     let series: [RateLine; 3] = [
         ("arrivals", ARRIVALS, |b| b.arrivals),
         ("cold starts", INIT, |b| b.cold_starts),
@@ -181,12 +196,7 @@ fn draw<DB: DrawingBackend>(
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font((FONT, 14))
-        .draw()?;
+    legend(&mut ctx)?;
 
     // Below: events and messages waiting (async retries, queue backlog).
     let Some(area) = below else {
@@ -198,16 +208,7 @@ fn draw<DB: DrawingBackend>(
         .x_label_area_size(46)
         .y_label_area_size(80)
         .build_cartesian_2d(xr, 0.0..top_q * 1.08)?;
-    ctx.configure_mesh()
-        .x_desc(format!("time ({unit})"))
-        .y_desc("events waiting")
-        .x_label_formatter(&fx)
-        .y_label_formatter(&fx)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(240, 240, 240))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()?;
+    grid(&mut ctx, unit, "events waiting")?;
     let pts: Vec<(f64, f64)> = buckets
         .iter()
         .flat_map(|b| [(x(b.t), b.queued), (x(b.t + width_s), b.queued)])
@@ -216,11 +217,6 @@ fn draw<DB: DrawingBackend>(
     ctx.draw_series(LineSeries::new(pts, style))?
         .label("queued or waiting to retry (mean per bucket)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font((FONT, 14))
-        .draw()?;
+    legend(&mut ctx)?;
     Ok(())
 }
