@@ -24,10 +24,12 @@
 //! }
 //! ```
 
+mod forecast;
 mod greedy_dual;
 mod hybrid;
 mod oracle;
 
+pub use forecast::forecast;
 pub use greedy_dual::{GreedyDual, Lru};
 pub use hybrid::{HybridHistogram, HybridParams, IdleTimes};
 pub use oracle::Oracle;
