@@ -281,6 +281,11 @@ struct Func {
     pool: u32,
     bucket: u32,
     per_instance: u32,
+    /// How callers invoke it.
+    mode: Mode,
+    /// Which optional parts it has (`X_*` bits), so that the common path tests one byte and
+    /// leaves the cold fields at the end of the struct alone.
+    extras: u8,
     provisioned: u32,
     avail: AvailList,
     avail_provisioned: AvailList,
@@ -308,8 +313,6 @@ struct Func {
     name: String,
     /// What the model makes of the function (billing figures, CPU scaling, front door).
     plan: FunctionPlan,
-    /// How callers invoke it.
-    mode: Mode,
     /// Probability that an invocation ends in a function error.
     error_rate: f64,
     rng_errors: Stream,
@@ -329,6 +332,14 @@ struct Func {
     /// Its application, when a workload names one (else it is an application of its own).
     app: Option<Box<str>>,
 }
+
+/// Bits of `Func::extras`.
+const X_CDN: u8 = 1;
+const X_FRONT_DOOR: u8 = 2;
+const X_ERRORS: u8 = 4;
+const X_CALLS: u8 = 8;
+const X_FAN_OUT: u8 = 16;
+const X_DB: u8 = 32;
 
 /// Who waits for a request's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -652,6 +663,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     ping_duration: spec.ping.as_ref().map_or(0, |p| p.duration_ns()),
                     mode: delivery.register(&spec.invocation, funcs.len() as u32),
                     error_rate: spec.error_rate,
+                    extras: 0,
                     rng_errors: rng::stream(seed, run, StreamKind::Errors, sid),
                     calls: Vec::new(),
                     fan_out: None,
@@ -673,6 +685,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
         }
         compose::resolve(scenario, &first_of_spec, &mut funcs)?;
+        for f in &mut funcs {
+            let bit = |on: bool, b: u8| if on { b } else { 0 };
+            f.extras = bit(f.cdn.is_some(), X_CDN)
+                | bit(f.plan.front_door.is_some(), X_FRONT_DOOR)
+                | bit(f.error_rate > 0.0, X_ERRORS)
+                | bit(!f.calls.is_empty(), X_CALLS)
+                | bit(f.fan_out.is_some(), X_FAN_OUT)
+                | bit(f.db != NIL, X_DB);
+        }
         let account = scenario
             .platform
             .account_concurrency
@@ -1067,7 +1088,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         req.phase = Phase::Running;
         let (f, e, ping) = (req.func, req.env, req.ping);
         self.policy.on_use(f, e, now);
-        if self.funcs[f as usize].db != NIL && !ping && !self.connect(r, now) {
+        if self.funcs[f as usize].extras & X_DB != 0 && !ping && !self.connect(r, now) {
             return; // waits for a connection, or failed without one
         }
         self.run_exec(r, now);
@@ -1152,7 +1173,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if let Some(t) = next {
             self.queue.schedule(t, Event::Arrival(f));
         }
-        if let Some(cdn) = func.cdn.as_deref_mut() {
+        if func.extras & X_CDN != 0 {
+            let cdn = func.cdn.as_deref_mut().expect("X_CDN means a CDN");
             if cdn.lookup(now, &mut func.rng_cdn, measured) {
                 // Answered at the edge: the platform never sees it.
                 let ns = cdn.latency_ns;
@@ -1165,7 +1187,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         // A front door (API gateway) takes users' synchronous and async requests; queue
         // messages come from the queue, not through it.
-        if measured && func.plan.front_door.is_some() && !matches!(func.mode, Mode::Queue(_)) {
+        if measured && func.extras & X_FRONT_DOOR != 0 && !matches!(func.mode, Mode::Queue(_)) {
             func.stats.front_door_requests += 1;
         }
         self.send(f, now, Origin::User);
@@ -1415,7 +1437,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             return self.finish_req(r, now);
         }
         let func = &mut self.funcs[f];
-        if func.error_rate > 0.0 && func.rng_errors.random::<f64>() < func.error_rate {
+        if func.extras & X_ERRORS != 0 && func.rng_errors.random::<f64>() < func.error_rate {
             self.reqs[r as usize].failed = true;
             return self.finish_req(r, now);
         }
@@ -1426,7 +1448,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 return self.finish_req(r, now);
             }
         }
-        if !self.funcs[f].calls.is_empty() {
+        if self.funcs[f].extras & X_CALLS != 0 {
             return self.next_call(r, now);
         }
         self.finish_req(r, now);
@@ -1491,7 +1513,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // A user's request also spent the front door's and the CDN's time on the way.
         let latency = now - req.arrival
             + match req.origin {
-                Origin::User => {
+                Origin::User if self.funcs[f as usize].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
                     let func = &self.funcs[f as usize];
                     func.plan.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
                 }
@@ -1539,7 +1561,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.pools.release(self.funcs[f as usize].pool);
         self.leave_env(f, e, now, req.discard_env);
         let ok = !req.failed && !req.timed_out;
-        if ok && !req.ping {
+        if ok && !req.ping && self.funcs[f as usize].extras & X_FAN_OUT != 0 {
             if let Some(fo) = self.funcs[f as usize].fan_out {
                 self.start_flow(fo, req.arrival, now);
             }
