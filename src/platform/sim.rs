@@ -969,7 +969,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         Some(host)
     }
 
-    #[inline]
+    #[inline(always)]
     fn alloc_req(
         &mut self,
         func: u32,
@@ -1081,7 +1081,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
     /// database connection if its function needs one, and then runs.
-    #[inline]
+    #[inline(always)]
     fn start_exec(&mut self, r: u32, now: SimTime) {
         let req = &mut self.reqs[r as usize];
         req.start = now;
@@ -1095,7 +1095,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Runs request `r`'s own work from `now`, cut at its deadline.
-    #[inline]
+    #[inline(always)]
     fn run_exec(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
         let func = &mut self.funcs[req.func as usize];
@@ -1195,7 +1195,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
-    #[inline]
+    #[inline(always)]
     fn send(&mut self, f: u32, now: SimTime, origin: Origin) {
         match self.funcs[f as usize].mode {
             Mode::Sync => self.admit(f, now, false, origin),
@@ -1425,7 +1425,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
     /// may have failed, it may go on to its calls, else it is finished.
-    #[inline]
+    #[inline(always)]
     fn complete(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
         let f = req.func as usize;
@@ -1504,7 +1504,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
     /// whoever waits for it told.
-    #[inline]
+    #[inline(always)]
     fn finish_req(&mut self, r: u32, now: SimTime) {
         let req = self.reqs[r as usize];
         self.free_req(r);
