@@ -517,6 +517,32 @@ impl Narrator {
         }
     }
 
+    /// Records simulator request `req` of `func` as started (at `start`, or waiting for a cold
+    /// start): its narrated number, and whether it was known already (it waited for memory).
+    fn admitted(
+        &mut self,
+        now: SimTime,
+        func: u32,
+        req: u32,
+        start: Option<SimTime>,
+    ) -> (u64, bool) {
+        let known = self.reqs.get(&req).copied();
+        let number = match known {
+            Some(r) => r.number,
+            None => self.take_request(func),
+        };
+        let arrival = known.map_or(now, |r| r.arrival);
+        self.reqs.insert(
+            req,
+            Req {
+                number,
+                arrival,
+                start,
+            },
+        );
+        (number, known.is_some())
+    }
+
     /// Tells what became of request `req` (0: a ping); `known` when it had been waiting for
     /// memory.
     fn fate(&mut self, now: SimTime, func: u32, req: u64, known: bool, fate: Fate) {
@@ -569,18 +595,7 @@ impl Observer for Narrator {
                 self.fate(now, func, number, false, Fate::WaitsForMemory);
             }
             Happening::WarmStart { func, env, req } => {
-                let known = self.reqs.get(&req).copied();
-                let number = match known {
-                    Some(r) => r.number,
-                    None => self.take_request(func),
-                };
-                let arrival = known.map_or(now, |r| r.arrival);
-                let r = Req {
-                    number,
-                    arrival,
-                    start: Some(now),
-                };
-                self.reqs.insert(req, r);
+                let (number, known) = self.admitted(now, func, req, Some(now));
                 let (env_no, idle_for) = match self.envs.get_mut(&env) {
                     Some(e) => {
                         let idle_for = e.idle_since.take().map(|s| now - s);
@@ -594,7 +609,7 @@ impl Observer for Narrator {
                     env: env_no,
                     idle_for,
                 };
-                self.fate(now, func, number, known.is_some(), fate);
+                self.fate(now, func, number, known, fate);
             }
             Happening::ColdStart {
                 func,
@@ -602,18 +617,7 @@ impl Observer for Narrator {
                 req,
                 init_ns,
             } => {
-                let known = self.reqs.get(&req).copied();
-                let number = match known {
-                    Some(r) => r.number,
-                    None => self.take_request(func),
-                };
-                let arrival = known.map_or(now, |r| r.arrival);
-                let r = Req {
-                    number,
-                    arrival,
-                    start: None,
-                };
-                self.reqs.insert(req, r);
+                let (number, known) = self.admitted(now, func, req, None);
                 let fate = if init_ns > 0 {
                     let n = self.new_env(now, func, env, Phase::Initializing);
                     Fate::Cold {
@@ -632,7 +636,7 @@ impl Observer for Narrator {
                     e.idle_since = None;
                     e.waiting.push(req);
                 }
-                self.fate(now, func, number, known.is_some(), fate);
+                self.fate(now, func, number, known, fate);
             }
             Happening::Prewarm { func, env, init_ns } => {
                 let n = self.new_env(now, func, env, Phase::Initializing);

@@ -427,7 +427,13 @@ fn a_fan_out_runs_its_workers_in_parallel_and_joins_once() {
         "{:?}",
         flows.latency_ms
     );
-    assert!((flows.latency_ms.max - 350.0).abs() < 350.0 * 0.04);
+    // Percentiles come from the coarse histogram (32 buckets per power of two, about 3% wide);
+    // the maximum is kept exactly.
+    assert!(
+        (flows.latency_ms.max - 350.0).abs() < 1e-6,
+        "{:?}",
+        flows.latency_ms
+    );
     assert_eq!(r.functions[1].counts.arrivals, 600);
     assert_eq!(r.functions[2].counts.arrivals, 60);
 }
@@ -550,7 +556,7 @@ fn bad_composition_input_names_the_field() {
     assert!(e.contains("loop"), "{e}");
     let e = bad(&format!("{head}invocation = \"eventual\"\n"));
     assert!(
-        e.contains("bad.toml:8") && e.contains("sync, async, queue") || e.contains("`sync`"),
+        e.contains("bad.toml:8") && e.contains("`sync`, `async`, `queue`"),
         "{e}"
     );
     let e = bad(&format!(

@@ -96,7 +96,7 @@ pub struct SynthSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_rate: Option<Rate>,
     /// Runtime of every function (default python).
-    #[serde(default = "python")]
+    #[serde(default = "crate::workload::trace::default_runtime")]
     pub runtime: Runtime,
     /// Architecture (default x86).
     #[serde(default)]
@@ -110,10 +110,6 @@ pub struct SynthSpec {
     /// Requests one environment serves at once (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency_per_instance: Option<u32>,
-}
-
-fn python() -> Runtime {
-    Runtime::Python
 }
 
 /// The kind of arrival process a synthetic function got.

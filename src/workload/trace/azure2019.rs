@@ -11,7 +11,7 @@
 
 use super::build::Builder;
 use super::replay::Unit;
-use super::table::{self, parse_count, parse_f64, Header};
+use super::table::{self, parse_count, Header};
 use super::{Loaded, MemoryStat, TraceSpec};
 use crate::input::InputError;
 use std::path::{Path, PathBuf};
@@ -259,21 +259,13 @@ fn read_durations(b: &mut Builder, path: &Path) -> Result<(), InputError> {
         let parsed = (|| {
             let mut v = [0.0; 7];
             for (k, &c) in cols.iter().enumerate() {
-                v[k] = parse_f64(r.field(c)).filter(|x| *x >= 0.0).ok_or_else(|| {
-                    r.error_at(
-                        c,
-                        format!(
-                            "{}: expected a duration in ms >= 0, got \"{}\"",
-                            PCT_COLUMNS[k],
-                            String::from_utf8_lossy(table::trim(r.field(c)))
-                        ),
-                    )
-                })?;
+                v[k] = r.non_negative(
+                    c,
+                    &format!("{}: expected a duration in ms >= 0", PCT_COLUMNS[k]),
+                )?;
             }
             let w = match count_col {
-                Some(c) => parse_f64(r.field(c))
-                    .filter(|x| *x >= 0.0)
-                    .ok_or_else(|| r.error_at(c, "Count: expected a number of invocations >= 0"))?,
+                Some(c) => r.non_negative(c, "Count: expected a number of invocations >= 0")?,
                 None => 1.0,
             };
             Ok((v, w))
@@ -325,21 +317,9 @@ fn read_memory(b: &mut Builder, path: &Path, stat: MemoryStat) -> Result<(), Inp
     while r.next_record()? {
         b.rows += 1;
         let parsed = (|| {
-            let m = parse_f64(r.field(col))
-                .filter(|x| *x >= 0.0)
-                .ok_or_else(|| {
-                    r.error_at(
-                        col,
-                        format!(
-                            "{name}: expected memory in MB >= 0, got \"{}\"",
-                            String::from_utf8_lossy(table::trim(r.field(col)))
-                        ),
-                    )
-                })?;
+            let m = r.non_negative(col, &format!("{name}: expected memory in MB >= 0"))?;
             let w = match weight_col {
-                Some(c) => parse_f64(r.field(c))
-                    .filter(|x| *x >= 0.0)
-                    .ok_or_else(|| r.error_at(c, "SampleCount: expected a number >= 0"))?,
+                Some(c) => r.non_negative(c, "SampleCount: expected a number >= 0")?,
                 None => 1.0,
             };
             Ok((m, w.max(1e-9)))

@@ -128,15 +128,7 @@ pub(super) fn load(
                     Some(d)
                         if !table::trim(r.field(d)).is_empty() || format == Format::Azure2021 =>
                     {
-                        let v = parse_f64(r.field(d)).filter(|x| *x >= 0.0).ok_or_else(|| {
-                            r.error_at(
-                                d,
-                                format!(
-                                    "expected a duration >= 0, got \"{}\"",
-                                    String::from_utf8_lossy(table::trim(r.field(d)))
-                                ),
-                            )
-                        })?;
+                        let v = r.non_negative(d, "expected a duration >= 0")?;
                         Some(if format == Format::Azure2021 {
                             v
                         } else {

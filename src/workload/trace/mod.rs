@@ -237,7 +237,8 @@ pub struct TraceSpec {
     pub concurrency_per_instance: Option<u32>,
 }
 
-fn default_runtime() -> Runtime {
+/// The runtime a workload's functions get unless it names one (python).
+pub(crate) fn default_runtime() -> Runtime {
     Runtime::Python
 }
 

@@ -251,6 +251,22 @@ impl<R: Read> Records<R> {
             + 1
     }
 
+    /// Field `i` of the current record as a number >= 0, else an error there saying what was
+    /// `expected` and what the field holds.
+    pub fn non_negative(&self, i: usize, expected: &str) -> Result<f64, InputError> {
+        parse_f64(self.field(i))
+            .filter(|x| *x >= 0.0)
+            .ok_or_else(|| {
+                self.error_at(
+                    i,
+                    format!(
+                        "{expected}, got \"{}\"",
+                        String::from_utf8_lossy(trim(self.field(i)))
+                    ),
+                )
+            })
+    }
+
     /// An error at field `i` of the current record.
     pub fn error_at(&self, i: usize, message: impl Into<String>) -> InputError {
         InputError {
