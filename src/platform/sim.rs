@@ -19,6 +19,7 @@
 mod compose;
 mod connections;
 mod delivery;
+mod foresight;
 
 use crate::billing::{self, FunctionUsage};
 use crate::engine::{EventQueue, Lane};
@@ -408,7 +409,14 @@ struct Req {
     /// Its environment could not open its database connection: like an error in init code,
     /// that discards the environment once it is free.
     discard_env: bool,
+    /// Its own work (the raw draw, before CPU scaling and the timeout), drawn when a user's
+    /// synchronous request arrives, so that the n-th request of a function runs as long under
+    /// every policy; `NO_WORK` for requests that draw when they start running.
+    work: SimTime,
 }
+
+/// `Req::work` of a request that draws its work when it starts running.
+const NO_WORK: SimTime = SimTime::MAX;
 
 /// One run of a scenario on a platform model, with observer `O` and keep-alive policy `P`.
 pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
@@ -428,6 +436,9 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     scratch: Vec<u32>,
     candidates: Vec<Candidate>,
     policy: P,
+    /// Per function, the arrivals drawn ahead for a policy that asks for foresight
+    /// ([`Policy::foresight`]); empty when it asks for none, so other policies never touch it.
+    ahead: Vec<foresight::Ahead>,
     /// Whether the policy's expiries can go in a FIFO lane (see `Policy::fifo_expiry`).
     fifo_expiry: bool,
     lane: Lane,
@@ -761,6 +772,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             })
             .collect();
         policy.start(&infos);
+        let ahead = foresight::Ahead::for_policy(&policy, &funcs);
         let mut queue = EventQueue::new();
         let lane = queue.add_lane();
         let mut sim = Simulation {
@@ -778,6 +790,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             scratch: Vec::new(),
             candidates: Vec::new(),
             policy,
+            ahead,
             lane,
             queue,
             levels: Levels::new(warmup, series),
@@ -832,11 +845,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.queue.schedule(0, Event::Ping(f));
             }
             let func = &mut self.funcs[f as usize];
-            if let Some(t) = func.arrivals.next(&mut func.rng_arrivals) {
-                if t < self.horizon {
-                    self.queue.schedule(t, Event::Arrival(f));
-                    self.funcs[f as usize].next_arrival = t;
-                }
+            let first = match self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+                Some(a) => a.first(func, self.horizon),
+                None => func.arrivals.next(&mut func.rng_arrivals),
+            };
+            if let Some(t) = first.filter(|&t| t < self.horizon) {
+                self.queue.schedule(t, Event::Arrival(f));
+                self.funcs[f as usize].next_arrival = t;
             }
         }
         Ok(())
@@ -977,6 +992,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         arrival: SimTime,
         ping: bool,
         origin: Origin,
+        work: SimTime,
     ) -> u32 {
         self.funcs[func as usize].in_flight += 1;
         let r = Req {
@@ -997,6 +1013,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             conn: false,
             deadline_armed: false,
             discard_env: false,
+            work,
         };
         match self.free_reqs.pop() {
             Some(i) => {
@@ -1018,6 +1035,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     fn free_req(&mut self, r: u32) {
         let q = &mut self.reqs[r as usize];
         q.gen = q.gen.wrapping_add(1);
+        if q.work != NO_WORK && !self.ahead.is_empty() {
+            let f = q.func;
+            self.foresee_ended(f, r);
+        }
         self.free_reqs.push(r);
     }
 
@@ -1110,9 +1131,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
             func.plan.scale_exec(t)
         } else {
+            let work = if req.work != NO_WORK {
+                req.work
+            } else {
+                func.duration.sample_ns(&mut func.rng_durations)
+            };
             // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
-            func.plan
-                .scale_exec(func.duration.sample_ns(&mut func.rng_durations))
+            func.plan.scale_exec(work)
         };
         let left = req.start.saturating_add(func.timeout).saturating_sub(now);
         if exec > left {
@@ -1120,8 +1145,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.reqs[r as usize].timed_out = true;
         }
         // Saturating: a delay beyond the clock means "never within this run".
-        self.queue
-            .schedule(now.saturating_add(exec), Event::Complete(r));
+        let end = now.saturating_add(exec);
+        self.queue.schedule(end, Event::Complete(r));
+        if req.work != NO_WORK && !self.ahead.is_empty() {
+            self.foresee_end(req.func, r, end, req.init_ns > 0);
+        }
     }
 
     fn throttle(
@@ -1165,10 +1193,19 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let measured = now >= self.warmup;
         let func = &mut self.funcs[f as usize];
         let horizon = self.horizon;
-        let next = func
-            .arrivals
-            .next(&mut func.rng_arrivals)
-            .filter(|&t| t < horizon);
+        let (next, work) = match self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+            Some(a) => a.arrived(func, now, horizon),
+            None => {
+                let next = func.arrivals.next(&mut func.rng_arrivals);
+                // A synchronous request's work is drawn now, in arrival order (see `Req::work`).
+                let work = match func.mode {
+                    Mode::Sync => func.duration.sample_ns(&mut func.rng_durations),
+                    _ => NO_WORK,
+                };
+                (next, work)
+            }
+        };
+        let next = next.filter(|&t| t < horizon);
         func.next_arrival = next.unwrap_or(SimTime::MAX);
         if let Some(t) = next {
             self.queue.schedule(t, Event::Arrival(f));
@@ -1190,15 +1227,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if measured && func.extras & X_FRONT_DOOR != 0 && !matches!(func.mode, Mode::Queue(_)) {
             func.stats.front_door_requests += 1;
         }
-        self.send(f, now, Origin::User);
+        self.send(f, now, Origin::User, work);
     }
 
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
     #[inline(always)]
-    fn send(&mut self, f: u32, now: SimTime, origin: Origin) {
+    fn send(&mut self, f: u32, now: SimTime, origin: Origin, work: SimTime) {
         match self.funcs[f as usize].mode {
-            Mode::Sync => self.admit(f, now, false, origin),
+            Mode::Sync => self.admit(f, now, false, origin, work),
             Mode::Async(_) => self.new_event(f, now),
             Mode::Queue(q) => self.send_message(q, now),
         }
@@ -1217,12 +1254,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
             .then(|| now.saturating_sub(func.idle_since));
         self.policy.on_arrival(f, now, idle_for);
-        self.admit(f, now, true, Origin::Direct);
+        self.admit(f, now, true, Origin::Direct, NO_WORK);
     }
 
     /// Admission, routing and cold start for an invocation (or a ping) of `f` arriving at the
     /// platform at `now`; `origin` is told if it is throttled.
-    fn admit(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin) {
+    fn admit(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin, work: SimTime) {
         if !ping {
             if now >= self.warmup {
                 self.funcs[f as usize].stats.counts.arrivals += 1;
@@ -1243,7 +1280,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         let e = self.pick(f);
         if e != NIL {
-            let r = self.alloc_req(f, e, now, ping, origin);
+            let r = self.alloc_req(f, e, now, ping, origin, work);
             self.envs[e].in_flight += 1;
             self.touch(e);
             if self.envs[e].state == EnvState::Initializing {
@@ -1292,7 +1329,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     .expect("only a cluster runs out of memory");
                 if c.when_full == WhenFull::Queue && self.mem_queue.len() < c.queue_limit {
                     // Admitted, and cold: it waits for memory, then for its cold start.
-                    let r = self.alloc_req(f, NIL, now, ping, origin);
+                    let r = self.alloc_req(f, NIL, now, ping, origin, work);
                     self.count_start(f, now, true, ping);
                     self.mem_queue.push_back(r);
                     self.observer
@@ -1303,7 +1340,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 return self.throttle(f, now, ThrottleReason::Memory, ping, origin);
             }
         };
-        let r = self.alloc_req(f, NIL, now, ping, origin);
+        let r = self.alloc_req(f, NIL, now, ping, origin, work);
         self.count_start(f, now, true, ping);
         self.cold_start(r, host, now);
     }
@@ -1336,6 +1373,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let req = &mut self.reqs[r as usize];
         req.env = e;
         req.init_ns = init;
+        let work = req.work;
+        if work != NO_WORK && init > 0 && !self.ahead.is_empty() {
+            // Its end as far as known now: after its initialization, for its work (replaced
+            // when it starts running: `init_ns > 0` tells `run_exec` so).
+            let end = now
+                .saturating_add(init)
+                .saturating_add(foresight::run_time(&self.funcs[f as usize], work));
+            self.foresee_end(f, r, end, false);
+        }
         let env = &mut self.envs[e];
         env.init_ns = init;
         env.pending = r;
@@ -1628,10 +1674,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             );
             return;
         }
-        let next = self.funcs[f as usize].next_arrival;
-        let decision =
-            self.policy
-                .on_idle_knowing(f, e, now, (next != SimTime::MAX).then_some(next));
+        let decision = self.decide_idle(f, e, now);
         let expires = match decision {
             IdleDecision::EvictNow | IdleDecision::Unload { .. } => Some(now),
             IdleDecision::ExpireAt(t) => Some(t.max(now)),
@@ -1699,10 +1742,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if env.expire_at <= now {
             if self.policy.reconsider_on_expiry() {
                 let f = env.func;
-                let next = self.funcs[f as usize].next_arrival;
-                let next = (next != SimTime::MAX).then_some(next);
-                match self.policy.on_idle_knowing(f, e, now, next) {
-                    IdleDecision::ExpireAt(t) if t > now => return self.arm_expiry(e, t),
+                let arriving = self.funcs[f as usize].next_arrival == now;
+                match self.decide_idle(f, e, now) {
+                    // `t == now` too when the function's arrival at this instant is still
+                    // queued (foreseen as this environment's use): the re-armed timer runs
+                    // after it, and cannot come back to this instant once it has.
+                    IdleDecision::ExpireAt(t) if t > now || (t == now && arriving) => {
+                        return self.arm_expiry(e, t)
+                    }
                     IdleDecision::KeepUntilEvicted => return,
                     _ => {}
                 }

@@ -113,6 +113,46 @@ pub trait Policy: Send {
         self.on_idle(func, env, now)
     }
 
+    /// How far ahead of an idle time (nanoseconds) this policy wants to know each environment's
+    /// own next use, for environments of `func`. `0`, the default, asks for nothing, and the
+    /// simulation calls [`Policy::on_idle_knowing`]. Above 0 the simulation draws the
+    /// function's arrivals, and the work of each, that far ahead of the present (from the same
+    /// streams and in the same order, so every draw is unchanged) and calls
+    /// [`Policy::on_idle_foreseeing`] instead. Only offline bounds (the oracle) should ask.
+    fn foresight(&self, _func: u32) -> SimTime {
+        0
+    }
+
+    /// What the simulation calls instead of [`Policy::on_idle_knowing`] when
+    /// [`Policy::foresight`] is above 0: also `next_use`, the time this very environment is
+    /// next used if that falls within the foresight window (`None` when it is not used in it).
+    ///
+    /// Under `routing = "mru"` the idle environments form a stack: an arrival takes the one
+    /// on top, and an environment that turns idle goes on top. So an environment with `k`
+    /// others above it is taken by the first upcoming arrival that finds the function's
+    /// requests in flight `k + 1` above their present number; the simulation walks the known
+    /// ends of the requests in flight and the upcoming arrivals, each running for its own drawn
+    /// work, to find it. This is exact when every arrival before that use is served warm,
+    /// which holds for the environments the oracle keeps (the ones above it are used sooner, so
+    /// they are kept too). It does not foresee invocations from other functions, async events
+    /// or queue batches, requests waiting for a database connection or for their calls, nor
+    /// environments taking more than one request at a time. Under `"lru"` the environment
+    /// serves the `k + 1`-th upcoming arrival, with `k` the idle ones ahead of it; under other
+    /// routings its next use is taken to be the function's next arrival. When the look-ahead
+    /// (at most 32,768 arrivals per function) ends before the window does, `next_use` is its
+    /// last arrival: keeping the environment until then and judging again (see
+    /// [`Policy::reconsider_on_expiry`]) is the honest move. The default ignores `next_use`.
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        _next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        self.on_idle_knowing(func, env, now, next_arrival)
+    }
+
     /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
     fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
 
@@ -161,6 +201,19 @@ impl Policy for Box<dyn Policy> {
     ) -> IdleDecision {
         (**self).on_idle_knowing(func, env, now, next)
     }
+    fn foresight(&self, func: u32) -> SimTime {
+        (**self).foresight(func)
+    }
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+        next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        (**self).on_idle_foreseeing(func, env, now, next, next_use)
+    }
     fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
         (**self).on_evict(func, env, now)
     }
@@ -200,8 +253,9 @@ pub enum KeepAliveSpec {
     GreedyDual {},
     /// Keep everything, and under memory pressure evict the least recently used.
     Lru {},
-    /// An offline bound: knows each function's next arrival, and keeps an idle environment
-    /// until then only when idle gap × memory is at most `max_gb_s`; otherwise evicts at once.
+    /// An offline bound: knows each environment's next use (from the function's upcoming
+    /// arrivals and the routing order), and keeps an idle environment until then only when
+    /// idle gap × memory is at most `max_gb_s`; otherwise evicts at once.
     /// Sweeping `max_gb_s` traces the best cold-start / idle-memory frontier of per-gap
     /// policies.
     Oracle {
@@ -416,6 +470,27 @@ impl Policy for Builtin {
         match self {
             Builtin::Oracle(o) => o.on_idle_knowing(func, env, now, next),
             _ => self.on_idle(func, env, now),
+        }
+    }
+
+    fn foresight(&self, func: u32) -> SimTime {
+        match self {
+            Builtin::Oracle(o) => o.foresight(func),
+            _ => 0,
+        }
+    }
+
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+        next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        match self {
+            Builtin::Oracle(o) => o.on_idle_foreseeing(func, env, now, next, next_use),
+            _ => self.on_idle_knowing(func, env, now, next),
         }
     }
 

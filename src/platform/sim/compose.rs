@@ -8,7 +8,7 @@
 //! runs on). A function with `fan_out` starts its workers when it finishes; nobody waits for
 //! them (an orchestrator does), and the join runs when the last has finished.
 
-use super::{Func, Observer, Origin, Phase, SetupError, Simulation};
+use super::{Func, Observer, Origin, Phase, SetupError, Simulation, NO_WORK};
 use crate::metrics::Latency;
 use crate::platform::env::NIL;
 use crate::policy::Policy;
@@ -150,12 +150,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             };
             if !call.wait {
                 self.reqs[r as usize].step += 1;
-                self.send(call.target, now, Origin::Direct);
+                self.send(call.target, now, Origin::Direct, NO_WORK);
                 continue;
             }
             self.reqs[r as usize].phase = Phase::Calling;
             self.arm_deadline(r);
-            return self.admit(call.target, now, false, Origin::Call(r, req.gen));
+            return self.admit(call.target, now, false, Origin::Call(r, req.gen), NO_WORK);
         }
     }
 
@@ -179,11 +179,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         if req.tries < call.retries {
             self.reqs[p as usize].tries += 1;
-            return self.admit(call.target, now, false, Origin::Call(p, g));
+            return self.admit(call.target, now, false, Origin::Call(p, g), NO_WORK);
         }
         if call.on_error != NIL {
             self.reqs[p as usize].phase = Phase::Compensating;
-            return self.admit(call.on_error, now, false, Origin::Call(p, g));
+            return self.admit(call.on_error, now, false, Origin::Call(p, g), NO_WORK);
         }
         self.reqs[p as usize].failed = true;
         self.finish_req(p, now);
@@ -215,7 +215,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // Each worker's outcome comes at most once and only after its own admission, so the
         // flow cannot end before the last worker has been started.
         for _ in 0..fo.count {
-            self.admit(fo.worker, now, false, Origin::Worker(id));
+            self.admit(fo.worker, now, false, Origin::Worker(id), NO_WORK);
         }
     }
 
@@ -229,7 +229,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         if flow.join != NIL {
             let join = flow.join;
-            return self.admit(join, now, false, Origin::Join(id));
+            return self.admit(join, now, false, Origin::Join(id), NO_WORK);
         }
         self.flow_done(id, true, now);
     }

@@ -22,7 +22,7 @@
 //! The backlog is what waits outside a function: async events waiting to be retried, visible
 //! messages, and failed messages waiting to reappear.
 
-use super::{Event, Observer, Origin, Simulation};
+use super::{Event, Observer, Origin, Simulation, NO_WORK};
 use crate::metrics::{Latency, LatencySummary};
 use crate::platform::env::NIL;
 use crate::platform::modes::{AsyncSpec, Invocation, QueueSpec};
@@ -300,14 +300,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if now >= self.warmup {
             d.counts.events += 1;
         }
-        self.admit(f, now, false, Origin::Event(id));
+        self.admit(f, now, false, Origin::Event(id), NO_WORK);
     }
 
     /// A retry of event `ev` is due.
     pub(super) fn retry_event(&mut self, ev: u32, now: SimTime) {
         self.backlog(-1, now);
         let f = self.delivery.events[ev as usize].func;
-        self.admit(f, now, false, Origin::Event(ev));
+        self.admit(f, now, false, Origin::Event(ev), NO_WORK);
     }
 
     /// An attempt of event `ev` ended: done, retried later, or dead-lettered.
@@ -443,7 +443,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.counts.batches += 1;
             }
             self.backlog(-(n as i64), now);
-            self.admit(f, now, false, Origin::Batch(b));
+            self.admit(f, now, false, Origin::Batch(b), NO_WORK);
         }
     }
 
