@@ -410,6 +410,19 @@ fn the_oracle_judges_each_environment_by_its_own_next_use() {
     // 80 GB-s keeps nothing: every request is cold.
     let r = run(&text(80));
     assert_eq!((r.counts.cold_starts, r.idle_memory_gb_s), (6, 0.0));
+    // Under LRU routing the oldest idle environment goes first: A serves 100 s (a gap of
+    // 89.7 s) and 200 s (90 s), B would wait 188.7 s for 200 s and C 188.7 s for 201 s.
+    let lru = text(150).replace(
+        "[keep_alive]",
+        "[platform]\nrouting = \"lru\"\n[keep_alive]",
+    );
+    let r = run(&lru);
+    assert_eq!((r.counts.cold_starts, r.counts.warm_starts), (4, 2));
+    assert!(
+        (r.idle_memory_gb_s - (89.7 + 90.0)).abs() < 1e-9,
+        "{}",
+        r.idle_memory_gb_s
+    );
 }
 
 /// The oracle with many environments of one function: hour-long quiet spells with a request
