@@ -654,10 +654,15 @@ mod tests {
 
     /// Learning the paper's way, from function idle times fed through `on_arrival`.
     fn policy() -> HybridHistogram {
-        let mut h = HybridHistogram::new(HybridParams {
+        started(HybridParams {
             idle_times: IdleTimes::Function,
             ..HybridParams::default()
-        });
+        })
+    }
+
+    /// The policy with `params`, started for one function of 128 MB.
+    fn started(params: HybridParams) -> HybridHistogram {
+        let mut h = HybridHistogram::new(params);
         h.start(&[FunctionInfo {
             name: "f".into(),
             memory_mb: 128,
@@ -695,15 +700,10 @@ mod tests {
 
     #[test]
     fn environment_idle_times_come_from_reuse_and_eviction() {
-        let mut h = HybridHistogram::new(HybridParams {
+        let mut h = started(HybridParams {
             min_samples: 2,
             ..HybridParams::default()
         });
-        h.start(&[FunctionInfo {
-            name: "f".into(),
-            memory_mb: 128,
-            mean_cold_start_s: 0.2,
-        }]);
         // Environment 3 idles 10 min then is reused: one sample in bin 10.
         h.on_idle(0, 3, 0);
         h.on_use(0, 3, 10 * MIN);
@@ -826,16 +826,11 @@ mod tests {
             w => panic!("{w:?}"),
         }
         // With the forecast turned off, the same history falls back.
-        let mut h = HybridHistogram::new(HybridParams {
+        let mut h = started(HybridParams {
             idle_times: IdleTimes::Function,
             arima_window: 0,
             ..HybridParams::default()
         });
-        h.start(&[FunctionInfo {
-            name: "f".into(),
-            memory_mb: 128,
-            mean_cold_start_s: 0.2,
-        }]);
         for _ in 0..40 {
             h.on_arrival(0, 0, Some(6 * 60 * MIN));
         }

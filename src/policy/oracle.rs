@@ -96,8 +96,9 @@ impl Policy for Oracle {
         let gap_s = next.saturating_sub(now) as f64 / 1e9;
         let mem = self.memory_gb.get(func as usize).copied().unwrap_or(0.0);
         if gap_s * mem <= self.max_gb_s {
-            // Expiring at the arrival's own instant is enough: that arrival was scheduled
-            // first, so it runs first and finds the environment still idle.
+            // Expiring at the arrival's own instant is enough: when the timer comes first (it
+            // was armed before that arrival was queued), the simulation judges the
+            // environment again and re-arms the timer behind the arrival.
             IdleDecision::ExpireAt(next)
         } else {
             IdleDecision::EvictNow
@@ -109,14 +110,20 @@ impl Policy for Oracle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn keeps_only_cheap_gaps() {
+    /// An oracle keeping gaps up to 10 GB-s, for one function of 2 GB.
+    fn two_gb_oracle() -> Oracle {
         let mut o = Oracle::new(10.0);
         o.start(&[FunctionInfo {
             name: "f".into(),
             memory_mb: 2048,
             mean_cold_start_s: 0.3,
         }]);
+        o
+    }
+
+    #[test]
+    fn keeps_only_cheap_gaps() {
+        let mut o = two_gb_oracle();
         let s = 1_000_000_000;
         // 2 GB × 5 s = 10 GB-s: kept until the arrival; 2 GB × 6 s = 12: evicted.
         assert_eq!(
@@ -132,12 +139,7 @@ mod tests {
 
     #[test]
     fn judges_the_environment_by_its_own_next_use() {
-        let mut o = Oracle::new(10.0);
-        o.start(&[FunctionInfo {
-            name: "f".into(),
-            memory_mb: 2048,
-            mean_cold_start_s: 0.3,
-        }]);
+        let mut o = two_gb_oracle();
         let s = 1_000_000_000;
         // A window of 10 GB-s ÷ 2 GB = 5 s, plus a second.
         assert_eq!(o.foresight(0), 6 * s);

@@ -31,10 +31,9 @@ pub(super) struct Ahead {
     upcoming: VecDeque<Upcoming>,
     /// No arrival is left before the horizon.
     ended: bool,
-    /// Arrivals drawn so far, and how many of them had ended (arrival + run time) by the
-    /// last one drawn; the ends still to come in that picture are in `pending`.
-    drawn: i64,
-    finished: i64,
+    /// Arrivals drawn so far that had not ended (arrival + run time) by the last one drawn:
+    /// the last one's `level`. Their ends are in `pending`.
+    open: i64,
     pending: BinaryHeap<Reverse<SimTime>>,
     /// Arrival + run time of the arrivals already come, sorted, those in the past dropped.
     arrived_ends: VecDeque<SimTime>,
@@ -105,19 +104,26 @@ impl Ahead {
                     let work = func.duration.sample_ns(&mut func.rng_durations);
                     while self.pending.peek().is_some_and(|x| x.0 <= at) {
                         self.pending.pop();
-                        self.finished += 1;
+                        self.open -= 1;
                     }
-                    self.drawn += 1;
+                    self.open += 1;
                     self.upcoming.push_back(Upcoming {
                         at,
                         work,
-                        level: self.drawn - self.finished,
+                        level: self.open,
                     });
                     self.pending
                         .push(Reverse(at.saturating_add(run_time(func, work))));
                 }
                 None => self.ended = true,
             }
+        }
+    }
+
+    /// Request `r` is no longer counted among those in flight.
+    fn forget(&mut self, r: u32) {
+        if let Some(i) = self.live.iter().position(|x| x.1 == r) {
+            self.live.remove(i);
         }
     }
 
@@ -165,9 +171,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub(super) fn foresee_end(&mut self, f: u32, r: u32, end: SimTime, replace: bool) {
         if let Some(a) = self.ahead.get_mut(f as usize).filter(|a| a.on()) {
             if replace {
-                if let Some(i) = a.live.iter().position(|x| x.1 == r) {
-                    a.live.remove(i);
-                }
+                a.forget(r);
             }
             // Requests mostly end in the order they start: inserted near the back, and
             // removed near the front.
@@ -179,9 +183,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// User request `r` of `f` is over.
     pub(super) fn foresee_ended(&mut self, f: u32, r: u32) {
         if let Some(a) = self.ahead.get_mut(f as usize) {
-            if let Some(i) = a.live.iter().position(|x| x.1 == r) {
-                a.live.remove(i);
-            }
+            a.forget(r);
         }
     }
 
