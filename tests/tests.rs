@@ -7,6 +7,7 @@ mod architectures;
 mod billing;
 mod cli;
 mod experiment;
+mod golden;
 mod modes;
 mod policies;
 mod properties;
