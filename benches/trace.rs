@@ -13,8 +13,8 @@
 //! directory, then read back with `kind = "azure2019"`: the timing covers reading the files,
 //! placing arrivals inside minutes and simulating every invocation.
 
-use faasim::rng::{stream, StreamKind};
-use faasim::workload::trace::WorkloadSpec;
+use faasim::core::rng::{stream, StreamKind};
+use faasim::input::trace::WorkloadSpec;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -155,8 +155,8 @@ fn child(path: &str, horizon: &str) {
     );
     let start = Instant::now();
     let sc = faasim::Scenario::from_str_named(&text, "bench", &[]).unwrap();
-    let model = faasim::platform::model::load(&sc.platform.model).unwrap();
-    let sim = faasim::platform::sim::Simulation::new(&sc, &model, 0).unwrap_or_else(|e| {
+    let model = faasim::input::model::load(&sc.platform.model).unwrap();
+    let sim = faasim::core::sim::Simulation::new(&sc, &model, 0).unwrap_or_else(|e| {
         eprintln!("error: {}: {}", e.path, e.message);
         std::process::exit(2)
     });

@@ -11,8 +11,8 @@
 //! It prints the report of the scenario under this policy next to the scenario's own
 //! `[keep_alive]`, so the two can be compared on identical arrivals (common random numbers).
 
-use faasim::policy::{FunctionInfo, IdleDecision, Policy};
-use faasim::time::{SimTime, NS_PER_SEC};
+use faasim::core::policy::{FunctionInfo, IdleDecision, Policy};
+use faasim::core::time::{SimTime, NS_PER_SEC};
 use faasim::{simulate, simulate_with_policy, Scenario};
 
 /// Twice the mean idle time, clamped.

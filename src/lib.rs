@@ -2,8 +2,8 @@
 //! platforms.
 //!
 //! Data flows one way: a [`Scenario`] (read from TOML) and a platform model
-//! ([`platform::model::PlatformModel`]) build a [`platform::sim::Simulation`], whose event loop
-//! runs on the [`engine`]'s queue and feeds [`metrics`]; the result is a [`Report`].
+//! ([`input::model::PlatformModel`]) build a [`core::sim::Simulation`], whose event loop
+//! runs on the [`core::engine`]'s queue and feeds [`core::metrics`]; the result is a [`Report`].
 //!
 //! ```
 //! use faasim::{simulate, Scenario};
@@ -25,55 +25,47 @@
 
 #![warn(missing_docs)]
 
-pub mod billing;
-pub mod comparator;
-pub mod compare;
-pub mod engine;
-pub mod experiment;
-pub mod explain;
-pub mod html;
+pub mod core;
 pub mod input;
-pub mod metrics;
-pub mod platform;
-pub mod plot;
-pub mod policy;
-pub mod report;
-pub mod rng;
-pub mod scenario;
-pub mod time;
-pub mod workload;
+pub mod lab;
+pub mod views;
 
-pub use experiment::Experiment;
+pub use crate::core::report::Report;
+pub use input::scenario::Scenario;
 pub use input::InputError;
-pub use report::Report;
-pub use scenario::Scenario;
+pub use lab::Experiment;
 
 /// Runs `scenario` once (run index 0) on the platform model it names.
 pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
     simulate_run(scenario, 0)
 }
 
-/// Runs `scenario` with a keep-alive policy of the caller's own (see [`policy::Policy`]),
+/// Runs `scenario` with a keep-alive policy of the caller's own (see [`core::policy::Policy`]),
 /// ignoring its `[keep_alive]` table.
-pub fn simulate_with_policy<P: policy::Policy>(
+pub fn simulate_with_policy<P: crate::core::policy::Policy>(
     scenario: &Scenario,
     run: u64,
     policy: P,
 ) -> Result<Report, InputError> {
-    let (model, resolved) = platform::model::prepare(scenario)?;
+    let (model, resolved) = input::model::prepare(scenario)?;
     let scenario = resolved.as_ref().unwrap_or(scenario);
-    let sim =
-        platform::sim::Simulation::with_policy(scenario, &model, run, platform::sim::Quiet, policy)
-            .map_err(|e| scenario.error_at(&e.path, &e.message))?;
+    let sim = crate::core::sim::Simulation::with_policy(
+        scenario,
+        &model,
+        run,
+        crate::core::sim::Quiet,
+        policy,
+    )
+    .map_err(|e| scenario.error_at(&e.path, &e.message))?;
     Ok(sim.run())
 }
 
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
-    let (model, resolved) = platform::model::prepare(scenario)?;
+    let (model, resolved) = input::model::prepare(scenario)?;
     let scenario = resolved.as_ref().unwrap_or(scenario);
-    let sim = platform::sim::Simulation::new(scenario, &model, run)
+    let sim = crate::core::sim::Simulation::new(scenario, &model, run)
         .map_err(|e| scenario.error_at(&e.path, &e.message))?;
     Ok(sim.run())
 }

@@ -26,7 +26,7 @@ fn run_point(exp: &Experiment, point: &str, extra: &[&str]) -> Report {
     faasim::simulate_run(&sc, 0).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn function<'a>(r: &'a Report, name: &str) -> &'a faasim::report::FunctionReport {
+fn function<'a>(r: &'a Report, name: &str) -> &'a faasim::core::report::FunctionReport {
     r.functions.iter().find(|f| f.name == name).unwrap()
 }
 

@@ -2,10 +2,10 @@
 //! checked to the cent (or finer) where the arithmetic is exact.
 
 use crate::util::run;
-use faasim::billing::{self, FunctionUsage, MONTH_NS};
-use faasim::comparator::VM_TYPES;
-use faasim::platform::function::Arch;
-use faasim::platform::model::{self, Pricing};
+use faasim::core::billing::always_on::VM_TYPES;
+use faasim::core::billing::{self, FunctionUsage, MONTH_NS};
+use faasim::core::platform::function::Arch;
+use faasim::input::model::{self, Pricing};
 
 const MS: u64 = 1_000_000;
 const SEC: u128 = 1_000_000_000;
@@ -193,7 +193,7 @@ fn cloudflare_bills_cpu_time_not_wall_time() {
     assert_eq!(idle.compute, 0.0);
 }
 
-fn one_function(cpu_bound: f64) -> faasim::scenario::FunctionSpec {
+fn one_function(cpu_bound: f64) -> faasim::input::scenario::FunctionSpec {
     let text = format!(
         "[run]\nhorizon = \"1h\"\n[platform]\nmodel = \"cloudflare-workers\"\n[[function]]\nname = \"w\"\nruntime = \"nodejs\"\ncpu_bound = {cpu_bound}\nduration = {{ kind = \"constant\", value = \"1ms\" }}\narrivals = {{ kind = \"poisson\", rate = \"1/s\" }}\n"
     );
@@ -392,7 +392,7 @@ fn front_door_adds_its_latency_to_every_request() {
             "#
         )
     };
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     let added = |name: &str| {
         model
             .front_door

@@ -2,7 +2,7 @@
 //! processes; outputs compared byte for byte across thread counts, shard splits and resumes.
 
 use crate::util::TempDir;
-use faasim::experiment::stats::Summary;
+use faasim::lab::stats::Summary;
 use faasim::Experiment;
 use std::path::Path;
 use std::process::{Command, Output};

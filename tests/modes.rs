@@ -3,8 +3,8 @@
 //! be worked out by hand and states it.
 
 use crate::util::{run, scenario};
-use faasim::platform::sim::{Happening, Simulation};
-use faasim::time::{SimTime, NS_PER_SEC};
+use faasim::core::sim::{Happening, Simulation};
+use faasim::core::time::{SimTime, NS_PER_SEC};
 use faasim::Report;
 
 const MS: SimTime = 1_000_000;
@@ -13,7 +13,7 @@ const S: SimTime = NS_PER_SEC;
 /// Runs an inline scenario, handing every happening to `see`.
 fn observe(text: &str, mut see: impl FnMut(SimTime, &Happening)) -> Report {
     let sc = scenario(text);
-    let model = faasim::platform::model::load(&sc.platform.model).unwrap();
+    let model = faasim::input::model::load(&sc.platform.model).unwrap();
     let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| see(now, h))
         .unwrap();
     sim.run_observed().0
@@ -770,7 +770,7 @@ mod random {
                 prop_assert!(peak <= db.cap as i64, "{} open, cap {}\n{}", peak, db.cap, text);
                 prop_assert!(db.peak_connections <= db.cap);
             }
-            let mut sum = faasim::metrics::Counts::default();
+            let mut sum = faasim::core::metrics::Counts::default();
             for f in r.functions.iter().map(|f| (&f.counts, f.in_flight_at_end)).chain([(&r.counts, r.in_flight_at_end)]) {
                 let (c, in_flight) = f;
                 prop_assert_eq!(c.arrivals, c.warm_starts + c.cold_starts + c.throttled, "{}", text);

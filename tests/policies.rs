@@ -1,9 +1,9 @@
 //! Keep-alive policies on hand-built histories, run end to end through the simulator.
 
 use crate::util::{run, scenario};
-use faasim::platform::sim::{Happening, Simulation};
-use faasim::policy::{IdleDecision, Policy};
-use faasim::time::SimTime;
+use faasim::core::policy::{IdleDecision, Policy};
+use faasim::core::sim::{Happening, Simulation};
+use faasim::core::time::SimTime;
 
 const MIN: f64 = 60.0;
 
@@ -32,7 +32,7 @@ fn hourly(keep_alive: &str) -> String {
 #[test]
 fn hybrid_prewarms_an_hourly_function() {
     let sc = scenario(&hourly("kind = \"hybrid-histogram\""));
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     let mut prewarms: Vec<(SimTime, SimTime)> = Vec::new(); // (when, since the last idle)
     let mut last_idle = 0;
     let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
@@ -95,7 +95,7 @@ fn six_hourly(keep_alive: &str) -> String {
 #[test]
 fn hybrid_forecasts_idle_times_beyond_the_range() {
     let sc = scenario(&six_hourly("kind = \"hybrid-histogram\""));
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     let warmup = 4 * 24 * 3600 * 1_000_000_000u64;
     // (pre-warm delay after the last idle, expiry after the last idle) for gaps after warm-up.
     let mut windows: Vec<(f64, f64)> = Vec::new();
@@ -216,7 +216,7 @@ fn crowded(keep_alive: &str, when_full: &str) -> String {
 
 #[test]
 fn cluster_memory_is_never_exceeded() {
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     for ka in [
         "kind = \"greedy-dual\"",
         "kind = \"lru\"",
@@ -579,7 +579,7 @@ fn scheduled(extra: &str, horizon: &str, warmup: &str) -> String {
 /// Live provisioned environments over a run, as (time, count) after every change.
 fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
     let sc = scenario(text);
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     let mut live = 0i64;
     let mut provisioned = std::collections::HashSet::new();
     let mut out = Vec::new();

@@ -5,11 +5,11 @@
 //! run and checks the simulation's bookkeeping against its own, independent account.
 
 use crate::util;
-use faasim::metrics::Counts;
-use faasim::platform::model;
-use faasim::platform::sim::{Happening, Simulation, ThrottleReason};
-use faasim::time::SimTime;
-use faasim::workload::arrivals::ArrivalSpec;
+use faasim::core::metrics::Counts;
+use faasim::core::sim::{Happening, Simulation, ThrottleReason};
+use faasim::core::time::SimTime;
+use faasim::core::workload::arrivals::ArrivalSpec;
+use faasim::input::model;
 use faasim::{Report, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -353,7 +353,7 @@ impl Watch {
                 .map(|f| f.timeout.map(|t| t.ns()))
                 .collect(),
             ttl: match sc.keep_alive {
-                faasim::policy::KeepAliveSpec::Fixed { ttl } => Some(ttl.ns()),
+                faasim::core::policy::KeepAliveSpec::Fixed { ttl } => Some(ttl.ns()),
                 // The generator only writes fixed and none.
                 _ => None,
             },

@@ -150,7 +150,7 @@ fn explain_counts_agree_with_the_report() {
         ),
     ] {
         let sc = Scenario::load(name, &sets).unwrap_or_else(|e| panic!("{e}"));
-        let told = faasim::explain::explain(&sc, usize::MAX).unwrap();
+        let told = faasim::views::explain::explain(&sc, usize::MAX).unwrap();
         assert!(!told.truncated, "{name}: everything fits");
         if sets.iter().any(|s| s.contains("ping")) {
             assert!(told
@@ -202,12 +202,12 @@ fn explain_counts_agree_with_the_report() {
 #[test]
 fn explain_stops_where_asked_and_the_chart_covers_that_stretch() {
     let sc = Scenario::load("scale-out-101", &[]).unwrap();
-    let told = faasim::explain::explain(&sc, 25).unwrap();
+    let told = faasim::views::explain::explain(&sc, 25).unwrap();
     assert_eq!(told.lines.len(), 25);
     assert!(told.truncated);
     assert!(told.until < sc.run.horizon.ns());
     assert_eq!(told.gantt.end, told.until);
-    let whole = faasim::explain::explain(&sc, usize::MAX).unwrap();
+    let whole = faasim::views::explain::explain(&sc, usize::MAX).unwrap();
     assert_eq!(&whole.lines[..25], &told.lines[..], "the same story, cut");
     assert_eq!(
         whole.report.to_json(),
@@ -599,7 +599,10 @@ fn every_tour_command_runs() {
 
 #[test]
 fn teaching_scenarios_are_built_in() {
-    let names: Vec<&str> = faasim::scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = faasim::input::scenario::BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     for n in ["cold-start-101", "scale-out-101"] {
         assert!(names.contains(&n), "{n} is built in");
         let sc = Scenario::load(n, &[]).unwrap();

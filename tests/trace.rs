@@ -3,9 +3,9 @@
 //! the real samples in ../shared/data run only when that folder exists.
 
 use crate::util::TempDir;
-use faasim::rng::{stream, StreamKind};
-use faasim::workload::synth::{self, SynthSpec};
-use faasim::workload::trace::{self, Workload, WorkloadSpec};
+use faasim::core::rng::{stream, StreamKind};
+use faasim::input::synth::{self, SynthSpec};
+use faasim::input::trace::{self, Workload, WorkloadSpec};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,9 @@
 //! reference itself is only known to a stated precision (SimFaaS's published figures).
 
 use crate::util::{ci, run};
-use faasim::billing::{self, FunctionUsage};
-use faasim::experiment::stats::t975;
-use faasim::metrics::Bucket;
+use faasim::core::billing::{self, FunctionUsage};
+use faasim::core::metrics::Bucket;
+use faasim::lab::stats::t975;
 
 fn series(r: &faasim::Report) -> &[Bucket] {
     r.timeseries
@@ -181,10 +181,10 @@ fn simfaas_published_example() {
 /// rounding; with the pre-2020 100 ms rounding, 6 million GB-s = $100.00.
 #[test]
 fn billing_worked_example_60m_invocations() {
-    let model = faasim::platform::model::load("aws-lambda").unwrap();
+    let model = faasim::input::model::load("aws-lambda").unwrap();
     let mut pricing = model.pricing.clone();
     let month = billing::MONTH_NS;
-    let usage = |p: &faasim::platform::model::Pricing| FunctionUsage {
+    let usage = |p: &faasim::input::model::Pricing| FunctionUsage {
         memory_mb: 1024,
         requests: 60_000_000,
         billed_ns: billing::billed_ns(p, 28_000_000) as u128 * 60_000_000,

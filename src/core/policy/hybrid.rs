@@ -1,0 +1,852 @@
+//! The hybrid histogram policy of Shahrad et al., "Serverless in the Wild: Characterizing and
+//! Optimizing the Serverless Workload at a Large Cloud Provider" (USENIX ATC 2020), §4.2.
+//!
+//! Per function, the idle times (from the moment the function has no request in flight to its
+//! next arrival) go into a histogram of 1-minute bins over a 4-hour range. From it:
+//! - the **pre-warm window** is the 5th percentile ("head") less 10%: after an execution the
+//!   environment is unloaded and a fresh one is pre-warmed that long after;
+//! - the **keep-alive window** ends at the 99th percentile ("tail") plus 10%: the environment
+//!   (or the pre-warmed one) expires then, counted from the end of the execution.
+//!   With a head of 0 the environment simply stays loaded until then.
+//!
+//! When the histogram is not representative — fewer than `min_samples` idle times, or a
+//! coefficient of variation of the bin counts below `cv_threshold` — the policy falls back to a
+//! fixed keep-alive of `fallback` (the paper's conservative choice: the whole range). When more
+//! than `oob_threshold` of the idle times fall beyond the range, the paper forecasts the next
+//! idle time with ARIMA and pre-warms at `(1 − arima_margin)` × the forecast, keeping the
+//! environment until `(1 + arima_margin)` × the forecast (±15% by default). faasim's ARIMA is
+//! an ARIMA(p, d, 0) model (see [`forecast`]) fitted by Yule–Walker on the last
+//! `arima_window` idle times of the function, kept in a fixed ring buffer, so memory does not
+//! grow with invocations.
+//!
+//! Cost: each percentile is tracked incrementally (the bin holding its rank and the count
+//! below it move by at most one occupied bin per new idle time; a bitmap of occupied bins finds
+//! the neighbour), and the bin counts' CV is kept as a running sum of squares, so a decision
+//! costs a few dozen operations, not a pass or a tree search over the histogram.
+
+use crate::core::policy::forecast::forecast;
+use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
+use crate::core::time::{Duration, SimTime, NS_PER_SEC};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the hybrid policy; every constant of the paper, with its default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HybridParams {
+    /// Histogram range (default 4 h).
+    #[serde(default = "default_range")]
+    pub range: Duration,
+    /// Bin width (default 1 min).
+    #[serde(default = "default_bin")]
+    pub bin: Duration,
+    /// Percentile of the idle times that sets the pre-warm window (default 5).
+    #[serde(default = "default_head")]
+    pub head_percentile: f64,
+    /// Percentile that sets the end of the keep-alive window (default 99).
+    #[serde(default = "default_tail")]
+    pub tail_percentile: f64,
+    /// Fraction the pre-warm window is shortened by (default 0.1).
+    #[serde(default = "default_margin")]
+    pub head_margin: f64,
+    /// Fraction the keep-alive window is lengthened by (default 0.1).
+    #[serde(default = "default_margin")]
+    pub tail_margin: f64,
+    /// Below this coefficient of variation of the bin counts the histogram is not
+    /// representative (default 2).
+    #[serde(default = "default_cv")]
+    pub cv_threshold: f64,
+    /// Fewer idle times than this and the histogram is not representative (default 10).
+    #[serde(default = "default_min_samples")]
+    pub min_samples: u32,
+    /// Share of idle times beyond the range above which the paper forecasts instead (default
+    /// 0.5).
+    #[serde(default = "default_oob")]
+    pub oob_threshold: f64,
+    /// Fixed keep-alive used when the histogram cannot be trusted (default: the range, 4 h).
+    #[serde(default)]
+    pub fallback: Option<Duration>,
+    /// Whose idle times fill the histogram (default `environment`).
+    #[serde(default)]
+    pub idle_times: IdleTimes,
+    /// How many of the function's most recent idle times the ARIMA forecast is fitted on
+    /// (default 32; 0 turns the forecast off, so out-of-range functions use `fallback`).
+    #[serde(default = "default_arima_window")]
+    pub arima_window: u32,
+    /// Autoregressive order p of the ARIMA(p, d, 0) forecast (default 2, at most 8).
+    #[serde(default = "default_arima_p")]
+    pub arima_p: u32,
+    /// Differencing order d of the forecast: 0 (stationary idle times, default) or 1 (idle
+    /// times that drift).
+    #[serde(default)]
+    pub arima_d: u32,
+    /// The forecast's margin: pre-warm at (1 − margin) × forecast, keep alive until
+    /// (1 + margin) × forecast (default 0.15, the paper's ±15%).
+    #[serde(default = "default_arima_margin")]
+    pub arima_margin: f64,
+}
+
+/// Whose idle times the hybrid policy learns from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdleTimes {
+    /// Each environment's: from when it turns idle to when it is used again (or, once
+    /// evicted, to when its function next needs a new environment). With one environment per
+    /// function this is the paper's application idle time; with several it also learns how
+    /// long the reserve environments of a busy function wait between peaks.
+    #[default]
+    Environment,
+    /// The function's, as in the paper: from when it has no request in flight to its next
+    /// arrival.
+    Function,
+}
+
+fn default_range() -> Duration {
+    Duration(4 * 3600 * NS_PER_SEC)
+}
+fn default_bin() -> Duration {
+    Duration(60 * NS_PER_SEC)
+}
+fn default_head() -> f64 {
+    5.0
+}
+fn default_tail() -> f64 {
+    99.0
+}
+fn default_margin() -> f64 {
+    0.1
+}
+fn default_cv() -> f64 {
+    2.0
+}
+fn default_min_samples() -> u32 {
+    10
+}
+fn default_oob() -> f64 {
+    0.5
+}
+fn default_arima_window() -> u32 {
+    32
+}
+fn default_arima_p() -> u32 {
+    2
+}
+fn default_arima_margin() -> f64 {
+    0.15
+}
+
+/// Largest autoregressive order the forecast accepts (its coefficients live on the stack).
+pub const MAX_ARIMA_P: u32 = 8;
+
+impl Default for HybridParams {
+    fn default() -> Self {
+        HybridParams {
+            range: default_range(),
+            bin: default_bin(),
+            head_percentile: default_head(),
+            tail_percentile: default_tail(),
+            head_margin: default_margin(),
+            tail_margin: default_margin(),
+            cv_threshold: default_cv(),
+            min_samples: default_min_samples(),
+            oob_threshold: default_oob(),
+            fallback: None,
+            idle_times: IdleTimes::default(),
+            arima_window: default_arima_window(),
+            arima_p: default_arima_p(),
+            arima_d: 0,
+            arima_margin: default_arima_margin(),
+        }
+    }
+}
+
+impl HybridParams {
+    /// Checks ranges; errors name the key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let e = |k: &str, m: &str| Err((k.to_string(), m.to_string()));
+        if self.bin.ns() == 0 {
+            return e("bin", "must be longer than 0");
+        }
+        if self.range.ns() < self.bin.ns() {
+            return e("range", "must be at least one bin wide");
+        }
+        if self.range.ns() / self.bin.ns() > 100_000 {
+            return e(
+                "bin",
+                "makes more than 100,000 bins over the range; widen it",
+            );
+        }
+        let pct = |v: f64| (0.0..=100.0).contains(&v);
+        if !pct(self.head_percentile) || !pct(self.tail_percentile) {
+            return e("head_percentile", "percentiles must be within 0 to 100");
+        }
+        if self.head_percentile > self.tail_percentile {
+            return e("head_percentile", "must not exceed tail_percentile");
+        }
+        // `contains` is false for NaN, so NaN is rejected too.
+        if !(0.0..1.0).contains(&self.head_margin) || !(0.0..=f64::MAX).contains(&self.tail_margin)
+        {
+            return e(
+                "head_margin",
+                "margins must be >= 0 (and the head's below 1)",
+            );
+        }
+        if !(0.0..=f64::MAX).contains(&self.cv_threshold)
+            || !(0.0..=1.0).contains(&self.oob_threshold)
+        {
+            return e("cv_threshold", "must be >= 0 (oob_threshold within 0 to 1)");
+        }
+        if self.arima_p > MAX_ARIMA_P {
+            return e("arima_p", "must be at most 8");
+        }
+        if self.arima_d > 1 {
+            return e("arima_d", "must be 0 or 1");
+        }
+        if self.arima_window > 4096 {
+            return e("arima_window", "must be at most 4096 idle times");
+        }
+        if self.arima_window != 0 && self.arima_window < self.arima_p + self.arima_d + 2 {
+            return e(
+                "arima_window",
+                "must be 0 (no forecast) or at least arima_p + arima_d + 2 idle times",
+            );
+        }
+        if !(0.0..1.0).contains(&self.arima_margin) {
+            return e("arima_margin", "must be within 0 and 1 (exclusive)");
+        }
+        Ok(())
+    }
+}
+
+/// A percentile of one histogram, tracked as idle times arrive: the bin holding the idle time of
+/// its rank, and how many idle times lie in the bins below it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Quantile {
+    bin: u32,
+    below: u64,
+}
+
+/// One function's idle-time histogram. Laid out in one cache line (the counts in one
+/// allocation behind it, occupied-bin bitmap first), because a decision touches it for a
+/// function picked at random among thousands.
+#[derive(Clone, Debug)]
+#[repr(C, align(64))]
+struct Histogram {
+    /// Idle times within the range.
+    n: u64,
+    /// Sum of squared bin counts, for the bin counts' coefficient of variation.
+    sum_sq: u64,
+    /// Idle times beyond the range.
+    oob: u64,
+    head_below: u64,
+    tail_below: u64,
+    head_bin: u32,
+    tail_bin: u32,
+    /// The number of bitmap words `w`, then `w` u32 words of bitmap (bit `b` set when bin `b`
+    /// holds an idle time; bins never empty again), then one count per bin.
+    cells: Box<[u32]>,
+}
+
+/// The smallest `k` with `k >= x`, for `0 <= x < 2^53` (what `f64::ceil` gives, without a libm
+/// call; through `i64`, whose conversions are single instructions).
+#[inline]
+fn ceil_u64(x: f64) -> u64 {
+    let t = x as i64;
+    (if (t as f64) < x { t + 1 } else { t }) as u64
+}
+
+impl Histogram {
+    fn new(bins: usize) -> Self {
+        let words = bins.div_ceil(32);
+        let mut cells = vec![0; 1 + words + bins].into_boxed_slice();
+        cells[0] = words as u32;
+        Histogram {
+            n: 0,
+            sum_sq: 0,
+            oob: 0,
+            head_below: 0,
+            tail_below: 0,
+            head_bin: 0,
+            tail_bin: 0,
+            cells,
+        }
+    }
+
+    /// Where the counts start in `cells`.
+    #[inline]
+    fn counts_at(&self) -> usize {
+        1 + self.cells[0] as usize
+    }
+
+    #[inline]
+    fn bins(&self) -> usize {
+        self.cells.len() - self.counts_at()
+    }
+
+    #[inline]
+    fn count(&self, bin: usize) -> u64 {
+        self.cells[self.counts_at() + bin] as u64
+    }
+
+    #[cfg(test)]
+    fn counts(&self) -> &[u32] {
+        &self.cells[self.counts_at()..]
+    }
+
+    fn head(&self) -> Quantile {
+        Quantile {
+            bin: self.head_bin,
+            below: self.head_below,
+        }
+    }
+
+    fn tail(&self) -> Quantile {
+        Quantile {
+            bin: self.tail_bin,
+            below: self.tail_below,
+        }
+    }
+
+    /// Rank (1-based) of percentile `frac` (a fraction) among the `n` idle times in range.
+    #[inline]
+    fn rank(&self, frac: f64) -> u64 {
+        ceil_u64(frac * self.n as i64 as f64).clamp(1, self.n)
+    }
+
+    /// Adds an idle time in bin `bin`, moving the two percentiles to their new bins.
+    #[inline]
+    fn add(&mut self, bin: usize, head: f64, tail: f64) {
+        let at = self.counts_at();
+        let c = self.cells[at + bin] as u64;
+        self.sum_sq += 2 * c + 1;
+        self.cells[at + bin] += 1;
+        self.cells[1 + bin / 32] |= 1 << (bin % 32);
+        self.n += 1;
+        let (rh, rt) = (self.rank(head), self.rank(tail));
+        let mut q = self.head();
+        self.follow(&mut q, bin, rh);
+        (self.head_bin, self.head_below) = (q.bin, q.below);
+        let mut q = self.tail();
+        self.follow(&mut q, bin, rt);
+        (self.tail_bin, self.tail_below) = (q.bin, q.below);
+    }
+
+    /// Restores `q` (the bin of rank `rank`) after an idle time was added to bin `added`. The
+    /// rank and the count below move by at most one, so `q` moves to a neighbouring occupied
+    /// bin at most (the loops run once or not at all).
+    #[inline]
+    fn follow(&self, q: &mut Quantile, added: usize, rank: u64) {
+        if self.n == 1 {
+            *q = Quantile {
+                bin: added as u32,
+                below: 0,
+            };
+            return;
+        }
+        if added < q.bin as usize {
+            q.below += 1;
+        }
+        while q.below >= rank {
+            let b = self.prev_occupied(q.bin as usize);
+            q.bin = b as u32;
+            q.below -= self.count(b);
+        }
+        while q.below + self.count(q.bin as usize) < rank {
+            q.below += self.count(q.bin as usize);
+            q.bin = self.next_occupied(q.bin as usize) as u32;
+        }
+    }
+
+    /// The nearest occupied bin below `b` (one exists when the loop above asks).
+    fn prev_occupied(&self, b: usize) -> usize {
+        let (mut w, bit) = (b / 32, b % 32);
+        let mut word = self.cells[1 + w] & ((1u32 << bit) - 1);
+        while word == 0 {
+            w -= 1;
+            word = self.cells[1 + w];
+        }
+        w * 32 + 31 - word.leading_zeros() as usize
+    }
+
+    /// The nearest occupied bin above `b` (one exists when the loop above asks).
+    fn next_occupied(&self, b: usize) -> usize {
+        let (mut w, bit) = ((b + 1) / 32, (b + 1) % 32);
+        let mut word = self.cells[1 + w] & (u32::MAX << bit);
+        while word == 0 {
+            w += 1;
+            word = self.cells[1 + w];
+        }
+        w * 32 + word.trailing_zeros() as usize
+    }
+
+    /// Coefficient of variation of the bin counts.
+    fn cv(&self) -> f64 {
+        // Counts convert through i64 (one instruction; exact below 2^53, like u64's).
+        let bins = self.bins() as f64;
+        let mean = self.n as i64 as f64 / bins;
+        if mean == 0.0 {
+            return 0.0;
+        }
+        let var = (self.sum_sq as i64 as f64 / bins - mean * mean).max(0.0);
+        var.sqrt() / mean
+    }
+}
+
+/// One function's most recent idle times, for the forecast: a ring buffer allocated
+/// (`arima_window` long) at the function's first idle time beyond the range, since only such
+/// functions forecast.
+#[derive(Clone, Debug, Default)]
+struct Recent {
+    ring: Vec<u64>,
+    /// Idle times ever pushed (the next slot is `pushed % len`).
+    pushed: u64,
+}
+
+impl Recent {
+    #[inline]
+    fn remember(&mut self, idle: SimTime, window: usize) {
+        if self.ring.is_empty() {
+            if window == 0 {
+                return;
+            }
+            self.ring = vec![0; window];
+        }
+        let len = self.ring.len() as u64;
+        self.ring[(self.pushed % len) as usize] = idle;
+        self.pushed += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.pushed.min(self.ring.len() as u64) as usize
+    }
+
+    /// The remembered idle times, oldest first, in seconds.
+    fn secs(&self) -> impl Iterator<Item = f64> + Clone + '_ {
+        let len = (self.ring.len() as u64).max(1);
+        let first = self.pushed - self.len() as u64;
+        (first..self.pushed).map(move |i| self.ring[(i % len) as usize] as f64 / 1e9)
+    }
+}
+
+/// The hybrid histogram policy.
+#[derive(Clone, Debug)]
+pub struct HybridHistogram {
+    params: HybridParams,
+    bins: usize,
+    /// Head and tail percentiles as fractions.
+    head_frac: f64,
+    tail_frac: f64,
+    /// Per bin: the pre-warm window if the head is in it, the keep-alive window if the tail
+    /// is (computed once, so a decision does no float arithmetic).
+    prewarm_of: Vec<SimTime>,
+    keep_alive_of: Vec<SimTime>,
+    /// `bins` × bin width: idle times from here on are beyond the range.
+    range_ns: SimTime,
+    hist: Vec<Histogram>,
+    /// Per function: recent idle times (empty until one is beyond the range).
+    recent: Vec<Recent>,
+    /// Per environment slot: when it turned idle (`SimTime::MAX`: not idle).
+    env_idle_since: Vec<SimTime>,
+    /// Per function: when its last evicted environment had turned idle (`SimTime::MAX`: none
+    /// pending), so the next new environment closes that idle time.
+    evicted_idle_since: Vec<SimTime>,
+}
+
+/// The windows the policy would use for a function now, for inspection and tests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Windows {
+    /// The histogram is trusted: unload and pre-warm after `prewarm`, expire at `keep_alive`
+    /// (both counted from the end of the execution).
+    Histogram {
+        /// Pre-warm window (0: stay loaded).
+        prewarm: SimTime,
+        /// End of the keep-alive window.
+        keep_alive: SimTime,
+    },
+    /// Too many idle times beyond the range: the ARIMA forecast of the next idle time sets
+    /// the windows (both counted from the end of the execution).
+    Forecast {
+        /// The forecast idle time.
+        predicted: SimTime,
+        /// Pre-warm window: (1 − margin) × forecast.
+        prewarm: SimTime,
+        /// End of the keep-alive window: (1 + margin) × forecast.
+        keep_alive: SimTime,
+    },
+    /// Not representative (or out of range with no forecast): fixed keep-alive.
+    Fallback(SimTime),
+}
+
+impl HybridHistogram {
+    /// A policy with these parameters (validate them first).
+    pub fn new(params: HybridParams) -> Self {
+        let bins = (params.range.ns().div_ceil(params.bin.ns().max(1))).max(1) as usize;
+        let bin = params.bin.ns();
+        // Head at its bin's lower edge, tail at its bin's upper edge: both err on the side of
+        // being warm.
+        let prewarm_of = (0..bins as u64)
+            .map(|b| ((b * bin) as f64 * (1.0 - params.head_margin)) as SimTime)
+            .collect();
+        let keep_alive_of = (0..bins as u64)
+            .map(|b| (((b + 1) * bin) as f64 * (1.0 + params.tail_margin)) as SimTime)
+            .collect();
+        HybridHistogram {
+            range_ns: bins as u64 * bin,
+            prewarm_of,
+            keep_alive_of,
+            head_frac: params.head_percentile / 100.0,
+            tail_frac: params.tail_percentile / 100.0,
+            params,
+            bins,
+            hist: Vec::new(),
+            recent: Vec::new(),
+            env_idle_since: Vec::new(),
+            evicted_idle_since: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn sample(&mut self, func: u32, it: SimTime) {
+        let Some(h) = self.hist.get_mut(func as usize) else {
+            return;
+        };
+        // Most idle times of busy functions fall in bin 0, and the rest are compared with the
+        // range before a (slow) 64-bit division.
+        let width = self.params.bin.ns();
+        let bin = if it < width {
+            0
+        } else if it >= self.range_ns {
+            u64::MAX
+        } else {
+            it / width
+        };
+        let beyond = bin >= self.bins as u64;
+        if beyond {
+            h.oob += 1;
+        } else {
+            h.add(bin as usize, self.head_frac, self.tail_frac);
+        }
+        // Once the function has an idle time beyond the range, it keeps its recent ones.
+        if h.oob > 0 {
+            if let Some(r) = self.recent.get_mut(func as usize) {
+                r.remember(it, self.params.arima_window as usize);
+            }
+        }
+    }
+
+    /// The windows for function `func` given what it has seen so far.
+    pub fn windows(&self, func: u32) -> Windows {
+        let p = &self.params;
+        let fallback = Windows::Fallback(p.fallback.unwrap_or(p.range).ns());
+        let Some(h) = self.hist.get(func as usize) else {
+            return fallback;
+        };
+        let total = h.n + h.oob;
+        if total < p.min_samples as u64 {
+            return fallback;
+        }
+        if h.oob > 0 && h.oob as f64 / total as f64 > p.oob_threshold {
+            return self.forecast_windows(func).unwrap_or(fallback);
+        }
+        if h.n == 0 || h.cv() < p.cv_threshold {
+            return fallback;
+        }
+        Windows::Histogram {
+            prewarm: self.prewarm_of[h.head_bin as usize],
+            keep_alive: self.keep_alive_of[h.tail_bin as usize],
+        }
+    }
+
+    fn forecast_windows(&self, func: u32) -> Option<Windows> {
+        let p = &self.params;
+        let r = self.recent.get(func as usize)?;
+        let secs = forecast(r.secs(), r.len(), p.arima_p as usize, p.arima_d as usize)?;
+        let ns = |s: f64| crate::core::time::secs_to_ns(s);
+        Some(Windows::Forecast {
+            predicted: ns(secs),
+            prewarm: ns(secs * (1.0 - p.arima_margin)),
+            keep_alive: ns(secs * (1.0 + p.arima_margin)),
+        })
+    }
+}
+
+impl Policy for HybridHistogram {
+    fn start(&mut self, functions: &[FunctionInfo]) {
+        self.hist = vec![Histogram::new(self.bins); functions.len()];
+        self.recent = vec![Recent::default(); functions.len()];
+        self.evicted_idle_since = vec![SimTime::MAX; functions.len()];
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, func: u32, _now: SimTime, idle_for: Option<SimTime>) {
+        if self.params.idle_times == IdleTimes::Function {
+            if let Some(it) = idle_for {
+                self.sample(func, it);
+            }
+        }
+    }
+
+    #[inline]
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        if self.params.idle_times != IdleTimes::Environment {
+            return;
+        }
+        let e = env as usize;
+        let since = match self.env_idle_since.get_mut(e) {
+            Some(t) if *t != SimTime::MAX => std::mem::replace(t, SimTime::MAX),
+            // A new environment: it closes the idle time of the function's last eviction.
+            _ => match self.evicted_idle_since.get_mut(func as usize) {
+                Some(t) => std::mem::replace(t, SimTime::MAX),
+                None => SimTime::MAX,
+            },
+        };
+        if since != SimTime::MAX {
+            self.sample(func, now.saturating_sub(since));
+        }
+    }
+
+    fn on_evict(&mut self, func: u32, env: u32, _now: SimTime) {
+        if let Some(t) = self.env_idle_since.get_mut(env as usize) {
+            let since = std::mem::replace(t, SimTime::MAX);
+            if since != SimTime::MAX {
+                if let Some(f) = self.evicted_idle_since.get_mut(func as usize) {
+                    *f = since;
+                }
+            }
+        }
+    }
+
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        if self.params.idle_times == IdleTimes::Environment {
+            let e = env as usize;
+            if e >= self.env_idle_since.len() {
+                self.env_idle_since.resize(e + 1, SimTime::MAX);
+            }
+            self.env_idle_since[e] = now;
+        }
+        let (prewarm, keep_alive) = match self.windows(func) {
+            Windows::Fallback(ttl) => return IdleDecision::ExpireAt(now.saturating_add(ttl)),
+            Windows::Histogram {
+                prewarm,
+                keep_alive,
+            }
+            | Windows::Forecast {
+                prewarm,
+                keep_alive,
+                ..
+            } => (prewarm, keep_alive),
+        };
+        if prewarm == 0 {
+            IdleDecision::ExpireAt(now.saturating_add(keep_alive))
+        } else {
+            IdleDecision::Unload {
+                prewarm_at: now.saturating_add(prewarm),
+                expire_at: now.saturating_add(keep_alive.max(prewarm)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: SimTime = 60 * NS_PER_SEC;
+
+    /// Learning the paper's way, from function idle times fed through `on_arrival`.
+    fn policy() -> HybridHistogram {
+        started(HybridParams {
+            idle_times: IdleTimes::Function,
+            ..HybridParams::default()
+        })
+    }
+
+    /// The policy with `params`, started for one function of 128 MB.
+    fn started(params: HybridParams) -> HybridHistogram {
+        let mut h = HybridHistogram::new(params);
+        h.start(&[FunctionInfo {
+            name: "f".into(),
+            memory_mb: 128,
+            mean_cold_start_s: 0.2,
+        }]);
+        h
+    }
+
+    #[test]
+    fn hourly_function_gets_head_and_tail_windows() {
+        // Idle times just under 60 minutes: all in bin 59 = [59, 60) min.
+        let mut h = policy();
+        for _ in 0..50 {
+            h.on_arrival(0, 0, Some(60 * MIN - NS_PER_SEC));
+        }
+        match h.windows(0) {
+            Windows::Histogram {
+                prewarm,
+                keep_alive,
+            } => {
+                // Head = 59 min (bin's lower edge) less 10%; tail = 60 min (upper edge) plus 10%.
+                assert_eq!(prewarm, (59.0 * 0.9 * MIN as f64) as SimTime);
+                assert_eq!(keep_alive, (60.0 * 1.1 * MIN as f64) as SimTime);
+            }
+            w => panic!("{w:?}"),
+        }
+        assert_eq!(
+            h.on_idle(0, 0, 1000),
+            IdleDecision::Unload {
+                prewarm_at: 1000 + (59.0 * 0.9 * MIN as f64) as SimTime,
+                expire_at: 1000 + (66.0 * MIN as f64) as SimTime,
+            }
+        );
+    }
+
+    #[test]
+    fn environment_idle_times_come_from_reuse_and_eviction() {
+        let mut h = started(HybridParams {
+            min_samples: 2,
+            ..HybridParams::default()
+        });
+        // Environment 3 idles 10 min then is reused: one sample in bin 10.
+        h.on_idle(0, 3, 0);
+        h.on_use(0, 3, 10 * MIN);
+        // It idles again from 11 min, is evicted, and the function's next new environment
+        // (id 7) starts at 31 min: the idle time is 20 min, bin 20.
+        h.on_idle(0, 3, 11 * MIN);
+        h.on_evict(0, 3, 15 * MIN);
+        h.on_use(0, 7, 31 * MIN);
+        // Arrivals' function idle times are ignored in this mode.
+        h.on_arrival(0, 0, Some(200 * MIN));
+        let hist = &h.hist[0];
+        assert_eq!((hist.n, hist.oob), (2, 0));
+        assert_eq!((hist.counts()[10], hist.counts()[20]), (1, 1));
+        // A reuse without a recorded idle start (a fresh environment, nothing evicted) adds
+        // nothing.
+        h.on_use(0, 8, 40 * MIN);
+        assert_eq!(h.hist[0].n, 2);
+    }
+
+    #[test]
+    fn few_samples_or_flat_histograms_fall_back() {
+        let mut h = policy();
+        for _ in 0..5 {
+            h.on_arrival(0, 0, Some(10 * MIN));
+        }
+        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        // Idle times spread evenly over the range: CV of the bin counts is 0.
+        let mut h = policy();
+        for b in 0..240 {
+            h.on_arrival(0, 0, Some(b * MIN + 1));
+        }
+        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        // Mostly beyond the range: forecast, not the histogram.
+        let mut h = policy();
+        for i in 0..20 {
+            h.on_arrival(0, 0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
+        }
+        assert!(
+            matches!(h.windows(0), Windows::Forecast { .. }),
+            "{:?}",
+            h.windows(0)
+        );
+    }
+
+    #[test]
+    fn tracked_percentiles_match_a_sorted_list_at_every_step() {
+        // 300 bins: the occupied-bin bitmap spans ten words, and skewed draws leave long runs
+        // of empty bins for the trackers to jump over.
+        for (head, tail) in [(0.05, 0.99), (0.0, 1.0), (0.5, 0.75)] {
+            let mut h = Histogram::new(300);
+            let mut all: Vec<usize> = Vec::new();
+            let mut x = 7u64;
+            for i in 0..3000 {
+                x = crate::core::rng::mix64(x);
+                let b = (x % 300) as usize;
+                let b = match x % 5 {
+                    0 => b / 16,
+                    1 => 299 - b / 32,
+                    2 if i % 2 == 0 => 150,
+                    _ => b,
+                };
+                h.add(b, head, tail);
+                all.push(b);
+                all.sort_unstable();
+                let n = all.len() as u64;
+                for (q, frac) in [(h.head(), head), (h.tail(), tail)] {
+                    let rank = ((frac * n as f64).ceil() as u64).clamp(1, n);
+                    assert_eq!(
+                        q.bin as usize,
+                        all[rank as usize - 1],
+                        "step {i} frac {frac}"
+                    );
+                    let below = all.iter().filter(|&&v| v < q.bin as usize).count() as u64;
+                    assert_eq!(q.below, below, "step {i}");
+                }
+            }
+            let mean = 3000.0 / 300.0;
+            let var = h
+                .counts()
+                .iter()
+                .map(|&c| (c as f64 - mean).powi(2))
+                .sum::<f64>()
+                / 300.0;
+            assert!((h.cv() - var.sqrt() / mean).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn ceil_without_libm_matches_ceil() {
+        for x in [0.0, 0.5, 1.0, 1.0000001, 2.9999, 3.0, 1e15 + 0.5, 123456.0] {
+            assert_eq!(ceil_u64(x), x.ceil() as u64, "{x}");
+        }
+    }
+
+    #[test]
+    fn idle_times_beyond_the_range_are_forecast() {
+        // Every 6 h ± 5 min (all beyond the 4 h range): the forecast sits within the spread,
+        // pre-warm at 0.85 of it, keep-alive to 1.15 of it.
+        let mut h = policy();
+        let mut x = 3u64;
+        for _ in 0..40 {
+            x = crate::core::rng::mix64(x);
+            let jitter = (x % (10 * MIN)) as SimTime;
+            h.on_arrival(0, 0, Some(6 * 60 * MIN - 5 * MIN + jitter));
+        }
+        match h.windows(0) {
+            Windows::Forecast {
+                predicted,
+                prewarm,
+                keep_alive,
+            } => {
+                let six_h = (6 * 60 * MIN) as f64;
+                assert!(
+                    (predicted as f64 - six_h).abs() < 5.0 * MIN as f64,
+                    "{predicted}"
+                );
+                assert!((prewarm as f64 / predicted as f64 - 0.85).abs() < 1e-9);
+                assert!((keep_alive as f64 / predicted as f64 - 1.15).abs() < 1e-9);
+            }
+            w => panic!("{w:?}"),
+        }
+        // With the forecast turned off, the same history falls back.
+        let mut h = started(HybridParams {
+            idle_times: IdleTimes::Function,
+            arima_window: 0,
+            ..HybridParams::default()
+        });
+        for _ in 0..40 {
+            h.on_arrival(0, 0, Some(6 * 60 * MIN));
+        }
+        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+    }
+
+    #[test]
+    fn short_idle_times_keep_loaded() {
+        // Head in bin 0: no pre-warm, just a keep-alive to the tail.
+        let mut h = policy();
+        for i in 0..100 {
+            h.on_arrival(0, 0, Some(if i < 98 { NS_PER_SEC } else { 3 * MIN }));
+        }
+        match h.on_idle(0, 0, 0) {
+            IdleDecision::ExpireAt(t) => assert_eq!(t, (4.0 * 1.1 * MIN as f64) as SimTime),
+            d => panic!("{d:?}"),
+        }
+    }
+}

@@ -1,0 +1,513 @@
+//! Keep-alive, pre-warm and eviction policies.
+//!
+//! One trait, [`Policy`], makes every decision about idle environments: when an idle
+//! environment expires, whether to unload it and pre-warm a fresh one later, and which idle
+//! environment to evict when a host runs out of memory. The simulation calls it at a few
+//! points of an environment's life and tells it about each function's arrivals and idle
+//! times, so a policy can learn from history.
+//!
+//! The scenario names a built-in policy with `[keep_alive] kind = "..."` ([`KeepAliveSpec`]);
+//! [`Builtin`] dispatches to it with a `match` (no virtual call in the hot loop). A researcher
+//! adds a policy by implementing [`Policy`] in their own crate and running it with
+//! [`crate::simulate_with_policy`]; `examples/custom_policy.rs` shows how.
+//!
+//! ```
+//! use faasim::core::policy::{IdleDecision, Policy};
+//! use faasim::core::time::SimTime;
+//! /// Keeps every environment 5 minutes, 15 for function 0.
+//! struct Favourite;
+//! impl Policy for Favourite {
+//!     fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
+//!         let min = 60_000_000_000;
+//!         IdleDecision::ExpireAt(now + if func == 0 { 15 * min } else { 5 * min })
+//!     }
+//! }
+//! ```
+
+mod forecast;
+mod greedy_dual;
+mod hybrid;
+mod oracle;
+
+pub use forecast::forecast;
+pub use greedy_dual::{GreedyDual, Lru};
+pub use hybrid::{HybridHistogram, HybridParams, IdleTimes};
+pub use oracle::Oracle;
+
+use crate::core::time::{Duration, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// What a policy knows about each function before the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionInfo {
+    /// Name as reported.
+    pub name: String,
+    /// Memory of one environment, MB.
+    pub memory_mb: u32,
+    /// Mean cold-start delay, seconds (the cost of a miss, for cost-aware policies).
+    pub mean_cold_start_s: f64,
+}
+
+/// An idle environment that could be evicted to free memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// Environment id.
+    pub env: u32,
+    /// Function index.
+    pub func: u32,
+    /// When it became idle.
+    pub idle_since: SimTime,
+    /// Memory it holds, MB.
+    pub memory_mb: u32,
+}
+
+/// What to do with an environment that has just become idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleDecision {
+    /// Evict it now (scale to zero).
+    EvictNow,
+    /// Evict it at this time unless it is used before.
+    ExpireAt(SimTime),
+    /// Keep it until memory pressure makes [`Policy::victim`] choose it.
+    KeepUntilEvicted,
+    /// Evict it now, and pre-warm a fresh environment of the function at `prewarm_at` that
+    /// expires at `expire_at` unless used (the hybrid policy's pre-warm window).
+    Unload {
+        /// When to start initializing the fresh environment.
+        prewarm_at: SimTime,
+        /// When the fresh environment expires if unused.
+        expire_at: SimTime,
+    },
+}
+
+/// Decides when idle environments expire, whether to pre-warm, and what to evict.
+///
+/// Ids: functions are indices into the run's function list (in the order of
+/// [`Policy::start`]'s slice); environment ids are slots that are reused after eviction, so a
+/// policy that keeps per-environment state must reset it in [`Policy::on_evict`].
+pub trait Policy: Send {
+    /// Once, before the run, with every function (copies expanded).
+    fn start(&mut self, _functions: &[FunctionInfo]) {}
+
+    /// A request of `func` arrived at `now`. `idle_for` is the function's idle time: how long
+    /// it had had no request in flight (`None` when a request was in flight, or for its first
+    /// request).
+    fn on_arrival(&mut self, _func: u32, _now: SimTime, _idle_for: Option<SimTime>) {}
+
+    /// A request started on `env` at `now` (warm, or when its cold start ended).
+    fn on_use(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+
+    /// `env` of `func` has no request left at `now`: decide its fate.
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision;
+
+    /// What the simulation actually calls when an environment turns idle: [`Policy::on_idle`]
+    /// plus the time of the function's next arrival, which is already known to the simulator.
+    /// Only offline bounds (the oracle) should look at it; the default ignores it.
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        _next_arrival: Option<SimTime>,
+    ) -> IdleDecision {
+        self.on_idle(func, env, now)
+    }
+
+    /// How far ahead of an idle time (nanoseconds) this policy wants to know each environment's
+    /// own next use, for environments of `func`. `0`, the default, asks for nothing, and the
+    /// simulation calls [`Policy::on_idle_knowing`]. Above 0 the simulation draws the
+    /// function's arrivals, and the work of each, that far ahead of the present (from the same
+    /// streams and in the same order, so every draw is unchanged) and calls
+    /// [`Policy::on_idle_foreseeing`] instead. Only offline bounds (the oracle) should ask.
+    fn foresight(&self, _func: u32) -> SimTime {
+        0
+    }
+
+    /// What the simulation calls instead of [`Policy::on_idle_knowing`] when
+    /// [`Policy::foresight`] is above 0: also `next_use`, the time this very environment is
+    /// next used if that falls within the foresight window (`None` when it is not used in it).
+    ///
+    /// Under `routing = "mru"` the idle environments form a stack: an arrival takes the one
+    /// on top, and an environment that turns idle goes on top. So an environment with `k`
+    /// others above it is taken by the first upcoming arrival that finds the function's
+    /// requests in flight `k + 1` above their present number; the simulation walks the known
+    /// ends of the requests in flight and the upcoming arrivals, each running for its own drawn
+    /// work, to find it. This is exact when every arrival before that use is served warm,
+    /// which holds for the environments the oracle keeps (the ones above it are used sooner, so
+    /// they are kept too). It does not foresee invocations from other functions, async events
+    /// or queue batches, requests waiting for a database connection or for their calls, nor
+    /// environments taking more than one request at a time. Under `"lru"` the environment
+    /// serves the `k + 1`-th upcoming arrival, with `k` the idle ones ahead of it; under other
+    /// routings its next use is taken to be the function's next arrival. When the look-ahead
+    /// (at most 32,768 arrivals per function) ends before the window does, `next_use` is its
+    /// last arrival: keeping the environment until then and judging again (see
+    /// [`Policy::reconsider_on_expiry`]) is the honest move. The default ignores `next_use`.
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        _next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        self.on_idle_knowing(func, env, now, next_arrival)
+    }
+
+    /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
+    fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+
+    /// A host lacks memory: return the index in `candidates` (idle environments on that host,
+    /// never empty) of the one to evict, or `None` to evict nothing. Default: the one idle the
+    /// longest.
+    fn victim(&mut self, candidates: &[Candidate], _now: SimTime) -> Option<usize> {
+        candidates
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| (c.idle_since, c.env))
+            .map(|(i, _)| i)
+    }
+
+    /// True when every `ExpireAt` is `now` plus one constant, so timers can use a FIFO lane.
+    fn fifo_expiry(&self) -> bool {
+        false
+    }
+
+    /// When an environment reaches its expiry still idle, ask [`Policy::on_idle_knowing`]
+    /// again instead of evicting it (the oracle keeps an environment gap by gap).
+    fn reconsider_on_expiry(&self) -> bool {
+        false
+    }
+}
+
+impl Policy for Box<dyn Policy> {
+    fn start(&mut self, f: &[FunctionInfo]) {
+        (**self).start(f)
+    }
+    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+        (**self).on_arrival(func, now, idle_for)
+    }
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        (**self).on_use(func, env, now)
+    }
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        (**self).on_idle(func, env, now)
+    }
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+    ) -> IdleDecision {
+        (**self).on_idle_knowing(func, env, now, next)
+    }
+    fn foresight(&self, func: u32) -> SimTime {
+        (**self).foresight(func)
+    }
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+        next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        (**self).on_idle_foreseeing(func, env, now, next, next_use)
+    }
+    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+        (**self).on_evict(func, env, now)
+    }
+    fn victim(&mut self, c: &[Candidate], now: SimTime) -> Option<usize> {
+        (**self).victim(c, now)
+    }
+    fn fifo_expiry(&self) -> bool {
+        (**self).fifo_expiry()
+    }
+    fn reconsider_on_expiry(&self) -> bool {
+        (**self).reconsider_on_expiry()
+    }
+}
+
+/// The `[keep_alive]` table of a scenario.
+///
+/// ```
+/// use faasim::core::policy::KeepAliveSpec;
+/// let k: KeepAliveSpec = toml::from_str("kind = \"fixed\"\nttl = \"10min\"").unwrap();
+/// assert_eq!(k, KeepAliveSpec::Fixed { ttl: "10min".parse().unwrap() });
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum KeepAliveSpec {
+    /// Scale to zero at once: an environment is evicted as soon as it is idle.
+    None {},
+    /// Keep an idle environment for `ttl`, restarting the clock on every use.
+    Fixed {
+        /// Idle time before eviction.
+        ttl: Duration,
+    },
+    /// Shahrad et al., "Serverless in the Wild" (USENIX ATC 2020): per-function idle-time
+    /// histograms choose a pre-warm and a keep-alive window.
+    HybridHistogram(HybridParams),
+    /// Fuerst and Sharma, "FaasCache" (ASPLOS 2021): keep everything, and under memory
+    /// pressure evict the lowest priority = clock + frequency × cold-start cost ÷ memory.
+    GreedyDual {},
+    /// Keep everything, and under memory pressure evict the least recently used.
+    Lru {},
+    /// An offline bound: knows each environment's next use (from the function's upcoming
+    /// arrivals and the routing order), and keeps an idle environment until then only when
+    /// idle gap × memory is at most `max_gb_s`; otherwise evicts at once.
+    /// Sweeping `max_gb_s` traces the best cold-start / idle-memory frontier of per-gap
+    /// policies.
+    Oracle {
+        /// Largest idle gap × memory (GB-seconds) worth keeping an environment for.
+        max_gb_s: f64,
+    },
+    /// Keep-warm pings, as people schedule them: every function without a `ping` of its own
+    /// gets a synthetic invocation every `every` (billed, occupying an environment), on top of
+    /// a fixed keep-alive of `ttl` (default 10 min). The same as a `ping` on each function;
+    /// as a kind it can be swept against the other strategies.
+    KeepWarmPing {
+        /// Time between pings.
+        every: Duration,
+        /// How long a ping runs (default 5 ms).
+        #[serde(default)]
+        duration: Option<Duration>,
+        /// Keep-alive of idle environments (default 10 min).
+        #[serde(default)]
+        ttl: Option<Duration>,
+    },
+    /// Provisioned concurrency: every function without its own gets `count` environments kept
+    /// ready (or a daily `schedule` of counts, as on a function), billed as provisioned;
+    /// on-demand environments above them are kept for `ttl` (default 10 min).
+    Provisioned {
+        /// Environments kept ready all the time.
+        #[serde(default)]
+        count: Option<u32>,
+        /// Or a count by time of day, as `provisioned_concurrency = { schedule = [...] }`.
+        #[serde(default)]
+        schedule: Option<Vec<crate::input::scenario::ProvisionedStep>>,
+        /// Keep-alive of on-demand environments (default 10 min).
+        #[serde(default)]
+        ttl: Option<Duration>,
+    },
+}
+
+impl Default for KeepAliveSpec {
+    /// Fixed 10 minutes: the window most studies use for Lambda-like platforms
+    /// (Shahrad et al. 2020 take 10 minutes as the baseline fixed policy).
+    fn default() -> Self {
+        KeepAliveSpec::Fixed {
+            ttl: Duration(600 * crate::core::time::NS_PER_SEC),
+        }
+    }
+}
+
+impl KeepAliveSpec {
+    /// Checks the parameters; errors name the key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        match self {
+            KeepAliveSpec::Fixed { ttl } if ttl.ns() == 0 => Err((
+                "ttl".into(),
+                "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
+            )),
+            KeepAliveSpec::HybridHistogram(p) => p.validate(),
+            KeepAliveSpec::Oracle { max_gb_s } if !(0.0..=f64::MAX).contains(max_gb_s) => Err((
+                "max_gb_s".into(),
+                format!("must be a number >= 0, got {max_gb_s}"),
+            )),
+            KeepAliveSpec::KeepWarmPing { every, .. } if every.ns() == 0 => {
+                Err(("every".into(), "must be longer than 0".into()))
+            }
+            KeepAliveSpec::KeepWarmPing { ttl: Some(t), .. }
+            | KeepAliveSpec::Provisioned { ttl: Some(t), .. }
+                if t.ns() == 0 =>
+            {
+                Err(("ttl".into(), "must be longer than 0".into()))
+            }
+            KeepAliveSpec::Provisioned {
+                count, schedule, ..
+            } => match (count, schedule) {
+                (Some(_), None) => Ok(()),
+                (None, Some(s)) => crate::input::scenario::Provisioned::Schedule {
+                    schedule: s.clone(),
+                }
+                .validate()
+                .map_err(|m| ("schedule".into(), m)),
+                _ => Err((
+                    "count".into(),
+                    "give either count (environments all the time) or schedule (counts by time of day)"
+                        .into(),
+                )),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// `spec` as this strategy changes it: keep-warm pings or provisioned environments on a
+    /// function that has none of its own; `None` when it stays as written.
+    pub fn apply_to(
+        &self,
+        spec: &crate::input::scenario::FunctionSpec,
+    ) -> Option<crate::input::scenario::FunctionSpec> {
+        match self {
+            KeepAliveSpec::KeepWarmPing {
+                every, duration, ..
+            } if spec.ping.is_none() => {
+                let mut s = spec.clone();
+                s.ping = Some(crate::input::scenario::PingSpec {
+                    every: *every,
+                    duration: *duration,
+                });
+                Some(s)
+            }
+            KeepAliveSpec::Provisioned {
+                count, schedule, ..
+            } if spec.provisioned_concurrency.is_none() => {
+                let mut s = spec.clone();
+                s.provisioned_concurrency = Some(match (count, schedule) {
+                    (Some(n), _) => crate::input::scenario::Provisioned::Count(*n),
+                    (None, Some(steps)) => crate::input::scenario::Provisioned::Schedule {
+                        schedule: steps.clone(),
+                    },
+                    (None, None) => return None,
+                });
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    /// The built-in policy this table names.
+    pub fn build(&self) -> Builtin {
+        match self {
+            KeepAliveSpec::None {} => Builtin::None,
+            KeepAliveSpec::Fixed { ttl } => Builtin::Fixed(ttl.ns()),
+            KeepAliveSpec::HybridHistogram(p) => {
+                Builtin::Hybrid(Box::new(HybridHistogram::new(p.clone())))
+            }
+            KeepAliveSpec::GreedyDual {} => Builtin::GreedyDual(GreedyDual::default()),
+            KeepAliveSpec::Lru {} => Builtin::Lru(Lru),
+            KeepAliveSpec::Oracle { max_gb_s } => Builtin::Oracle(Oracle::new(*max_gb_s)),
+            KeepAliveSpec::KeepWarmPing { ttl, .. } | KeepAliveSpec::Provisioned { ttl, .. } => {
+                Builtin::Fixed(ttl.map_or(600 * crate::core::time::NS_PER_SEC, |t| t.ns()))
+            }
+        }
+    }
+}
+
+/// The built-in policies, dispatched by `match`.
+#[derive(Debug)]
+pub enum Builtin {
+    /// Scale to zero.
+    None,
+    /// Fixed keep-alive of this many nanoseconds.
+    Fixed(SimTime),
+    /// Hybrid histogram.
+    Hybrid(Box<HybridHistogram>),
+    /// Greedy-Dual caching.
+    GreedyDual(GreedyDual),
+    /// LRU caching.
+    Lru(Lru),
+    /// The offline bound.
+    Oracle(Oracle),
+}
+
+impl Policy for Builtin {
+    fn start(&mut self, functions: &[FunctionInfo]) {
+        match self {
+            Builtin::Hybrid(h) => h.start(functions),
+            Builtin::GreedyDual(g) => g.start(functions),
+            Builtin::Oracle(o) => o.start(functions),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+        if let Builtin::Hybrid(h) = self {
+            h.on_arrival(func, now, idle_for)
+        }
+    }
+
+    #[inline]
+    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+        match self {
+            Builtin::GreedyDual(g) => g.on_use(func, env, now),
+            Builtin::Hybrid(h) => h.on_use(func, env, now),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+        match self {
+            Builtin::GreedyDual(g) => g.on_evict(func, env, now),
+            Builtin::Hybrid(h) => h.on_evict(func, env, now),
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+        match self {
+            Builtin::None => IdleDecision::EvictNow,
+            Builtin::Fixed(ttl) => IdleDecision::ExpireAt(now.saturating_add(*ttl)),
+            Builtin::Hybrid(h) => h.on_idle(func, env, now),
+            Builtin::GreedyDual(_) | Builtin::Lru(_) => IdleDecision::KeepUntilEvicted,
+            // Without the future the oracle cannot decide; the simulation always tells it.
+            Builtin::Oracle(_) => IdleDecision::EvictNow,
+        }
+    }
+
+    #[inline]
+    fn on_idle_knowing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+    ) -> IdleDecision {
+        match self {
+            Builtin::Oracle(o) => o.on_idle_knowing(func, env, now, next),
+            _ => self.on_idle(func, env, now),
+        }
+    }
+
+    fn foresight(&self, func: u32) -> SimTime {
+        match self {
+            Builtin::Oracle(o) => o.foresight(func),
+            _ => 0,
+        }
+    }
+
+    fn on_idle_foreseeing(
+        &mut self,
+        func: u32,
+        env: u32,
+        now: SimTime,
+        next: Option<SimTime>,
+        next_use: Option<SimTime>,
+    ) -> IdleDecision {
+        match self {
+            Builtin::Oracle(o) => o.on_idle_foreseeing(func, env, now, next, next_use),
+            _ => self.on_idle_knowing(func, env, now, next),
+        }
+    }
+
+    fn victim(&mut self, candidates: &[Candidate], now: SimTime) -> Option<usize> {
+        match self {
+            Builtin::GreedyDual(g) => g.victim(candidates, now),
+            Builtin::Lru(l) => l.victim(candidates, now),
+            // Fixed, none and hybrid have no eviction rule of their own: least recently idle.
+            _ => Lru.victim(candidates, now),
+        }
+    }
+
+    fn fifo_expiry(&self) -> bool {
+        matches!(self, Builtin::Fixed(_) | Builtin::None)
+    }
+
+    fn reconsider_on_expiry(&self) -> bool {
+        matches!(self, Builtin::Oracle(_))
+    }
+}

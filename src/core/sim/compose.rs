@@ -1,0 +1,251 @@
+//! Composition: synchronous calls (a chain, with retries and a compensating step) and
+//! fan-out/fan-in flows.
+//!
+//! A request whose own work succeeded runs its `calls` in order. For each it invokes the
+//! callee and waits, still occupying its environment and billed; the callee's outcome (or a
+//! throttle) decides: next step, retry, the compensating function, or failure. The caller's
+//! timeout keeps running while it waits, so a slow callee times the caller out (the callee
+//! runs on). A function with `fan_out` starts its workers when it finishes; nobody waits for
+//! them (an orchestrator does), and the join runs when the last has finished.
+
+use super::{Func, Observer, Origin, Phase, SetupError, Simulation, NO_WORK};
+use crate::core::metrics::Latency;
+use crate::core::platform::env::NIL;
+use crate::core::policy::Policy;
+use crate::core::time::SimTime;
+use crate::input::scenario::Scenario;
+use serde::Serialize;
+
+/// One resolved step of a function's `calls`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Call {
+    target: u32,
+    wait: bool,
+    retries: u32,
+    /// Compensating function, NIL for none.
+    on_error: u32,
+}
+
+/// A resolved `fan_out`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FanOut {
+    worker: u32,
+    count: u32,
+    /// Aggregator, NIL for none.
+    join: u32,
+}
+
+/// Fills in each function's calls and fan-out, by name. `first_of_spec[g]` is the function
+/// index of `[[function]]` table `g`.
+pub(super) fn resolve(
+    scenario: &Scenario,
+    first_of_spec: &[u32],
+    funcs: &mut [Func],
+) -> Result<(), SetupError> {
+    let index = |path: String, name: &str| -> Result<u32, SetupError> {
+        scenario
+            .functions
+            .iter()
+            .position(|s| s.name == name && s.copies == 1)
+            .map(|g| first_of_spec[g])
+            .ok_or_else(|| SetupError {
+                path,
+                message: format!("no [[function]] named '{name}' with copies = 1"),
+            })
+    };
+    for (g, spec) in scenario.functions.iter().enumerate() {
+        let mut calls = Vec::with_capacity(spec.calls.len());
+        for (j, c) in spec.calls.iter().enumerate() {
+            calls.push(Call {
+                target: index(format!("function.{g}.calls.{j}.function"), &c.function)?,
+                wait: c.wait,
+                retries: c.retries,
+                on_error: match &c.on_error {
+                    Some(n) => index(format!("function.{g}.calls.{j}.on_error"), n)?,
+                    None => NIL,
+                },
+            });
+        }
+        let fan_out = match &spec.fan_out {
+            Some(fo) => Some(FanOut {
+                worker: index(format!("function.{g}.fan_out.function"), &fo.function)?,
+                count: fo.count,
+                join: match &fo.join {
+                    Some(n) => index(format!("function.{g}.fan_out.join"), n)?,
+                    None => NIL,
+                },
+            }),
+            None => None,
+        };
+        let first = first_of_spec[g] as usize;
+        for f in &mut funcs[first..first + spec.copies.max(1) as usize] {
+            f.calls = calls.clone();
+            f.fan_out = fan_out;
+        }
+    }
+    Ok(())
+}
+
+/// What the report says about fan-out flows started in the measured window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FlowReport {
+    /// Flows started.
+    pub started: u64,
+    /// Flows whose workers and join all succeeded.
+    pub succeeded: u64,
+    /// Flows with a failed (or throttled) worker or join.
+    pub failed: u64,
+    /// From the triggering request's arrival to the end of the join (or the last worker).
+    pub latency_ms: crate::core::metrics::LatencySummary,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Flow {
+    arrival: SimTime,
+    remaining: u32,
+    failed: bool,
+    join: u32,
+}
+
+/// Fan-out flows in progress, in a slab.
+#[derive(Clone, Debug)]
+pub(super) struct Flows {
+    slots: Vec<Flow>,
+    free: Vec<u32>,
+    report: FlowReport,
+    latency: Latency,
+    any: bool,
+}
+
+impl Default for Flows {
+    fn default() -> Self {
+        Flows {
+            slots: Vec::new(),
+            free: Vec::new(),
+            report: FlowReport::default(),
+            latency: Latency::new(Latency::COARSE),
+            any: false,
+        }
+    }
+}
+
+impl Flows {
+    /// The report, if the scenario has fan-outs.
+    pub(super) fn report(&self) -> Option<FlowReport> {
+        self.any.then(|| FlowReport {
+            latency_ms: self.latency.summary(),
+            ..self.report.clone()
+        })
+    }
+}
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// Runs request `r`'s calls from its current step: calls nobody waits for are sent at
+    /// once; at the first one it waits for, it invokes the callee and returns.
+    pub(super) fn next_call(&mut self, r: u32, now: SimTime) {
+        loop {
+            let req = self.reqs[r as usize];
+            let Some(&call) = self.funcs[req.func as usize].calls.get(req.step as usize) else {
+                return self.finish_req(r, now);
+            };
+            if !call.wait {
+                self.reqs[r as usize].step += 1;
+                self.send(call.target, now, Origin::Direct, NO_WORK);
+                continue;
+            }
+            self.reqs[r as usize].phase = Phase::Calling;
+            self.arm_deadline(r);
+            return self.admit(call.target, now, false, Origin::Call(r, req.gen), NO_WORK);
+        }
+    }
+
+    /// The callee of request `p` (generation `g`) ended, well or not.
+    pub(super) fn call_done(&mut self, p: u32, g: u32, ok: bool, now: SimTime) {
+        let req = self.reqs[p as usize];
+        if req.gen != g || !matches!(req.phase, Phase::Calling | Phase::Compensating) {
+            return; // the caller timed out and is gone
+        }
+        if req.phase == Phase::Compensating {
+            // The compensation ran (or could not): the caller fails either way.
+            self.reqs[p as usize].failed = true;
+            return self.finish_req(p, now);
+        }
+        let call = self.funcs[req.func as usize].calls[req.step as usize];
+        if ok {
+            let q = &mut self.reqs[p as usize];
+            q.step += 1;
+            q.tries = 0;
+            return self.next_call(p, now);
+        }
+        if req.tries < call.retries {
+            self.reqs[p as usize].tries += 1;
+            return self.admit(call.target, now, false, Origin::Call(p, g), NO_WORK);
+        }
+        if call.on_error != NIL {
+            self.reqs[p as usize].phase = Phase::Compensating;
+            return self.admit(call.on_error, now, false, Origin::Call(p, g), NO_WORK);
+        }
+        self.reqs[p as usize].failed = true;
+        self.finish_req(p, now);
+    }
+
+    /// Starts the workers of a fan-out whose trigger arrived at `arrival`.
+    pub(super) fn start_flow(&mut self, fo: FanOut, arrival: SimTime, now: SimTime) {
+        let flow = Flow {
+            arrival,
+            remaining: fo.count,
+            failed: false,
+            join: fo.join,
+        };
+        let flows = &mut self.flows;
+        flows.any = true;
+        let id = match flows.free.pop() {
+            Some(i) => {
+                flows.slots[i as usize] = flow;
+                i
+            }
+            None => {
+                flows.slots.push(flow);
+                (flows.slots.len() - 1) as u32
+            }
+        };
+        if arrival >= self.warmup {
+            flows.report.started += 1;
+        }
+        // Each worker's outcome comes at most once and only after its own admission, so the
+        // flow cannot end before the last worker has been started.
+        for _ in 0..fo.count {
+            self.admit(fo.worker, now, false, Origin::Worker(id), NO_WORK);
+        }
+    }
+
+    /// A worker of flow `id` ended.
+    pub(super) fn worker_done(&mut self, id: u32, ok: bool, now: SimTime) {
+        let flow = &mut self.flows.slots[id as usize];
+        flow.remaining -= 1;
+        flow.failed |= !ok;
+        if flow.remaining > 0 {
+            return;
+        }
+        if flow.join != NIL {
+            let join = flow.join;
+            return self.admit(join, now, false, Origin::Join(id), NO_WORK);
+        }
+        self.flow_done(id, true, now);
+    }
+
+    /// Flow `id` ended (its join ended with `ok`, or it had none).
+    pub(super) fn flow_done(&mut self, id: u32, ok: bool, now: SimTime) {
+        let flow = self.flows.slots[id as usize];
+        self.flows.free.push(id);
+        if flow.arrival >= self.warmup {
+            let r = &mut self.flows.report;
+            if ok && !flow.failed {
+                r.succeeded += 1;
+            } else {
+                r.failed += 1;
+            }
+            self.flows.latency.record(now - flow.arrival);
+        }
+    }
+}

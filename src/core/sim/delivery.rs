@@ -1,0 +1,552 @@
+//! Asynchronous events and queue-polled messages: retries, backoff, batches, pollers and
+//! dead letters.
+//!
+//! **Async** (Lambda's event invocation): an accepted event is tried at once. A function error
+//! or timeout is retried up to `retries` times, `retry_delay` after the failure and twice that
+//! after the next; a throttle is retried with a backoff from `throttle_backoff` doubling up to
+//! `max_throttle_backoff`. A retry that would come after `max_event_age` is not made: the event
+//! goes to the dead-letter destination. So every event ends exactly once, succeeded or
+//! dead-lettered, unless it is still pending at the horizon.
+//!
+//! **Queue** (SQS with a Lambda event source mapping): messages wait in the queue; each
+//! poller takes a batch (up to `batch_size`, waiting up to `batch_window` to fill it) and
+//! invokes the function once with it, its duration the sum of the messages' durations. A
+//! failed batch (function error, timeout, throttle, or a poison message without partial batch
+//! responses) reappears `visibility_timeout` after it was received; a message received
+//! `max_receive_count` times goes to the dead-letter queue instead, and one older than
+//! `retention` is dropped by the queue (counted as expired). The pollers start at
+//! `initial_pollers`; every second in which messages wait and every poller is busy they grow by
+//! `pollers_per_minute / 60` (carried exactly), up to `max_concurrency`; with the queue empty
+//! they fall back to the busy ones (at least `initial_pollers`).
+//!
+//! The backlog is what waits outside a function: async events waiting to be retried, visible
+//! messages, and failed messages waiting to reappear.
+
+use super::{Event, Observer, Origin, Simulation, NO_WORK};
+use crate::core::metrics::{Latency, LatencySummary};
+use crate::core::platform::env::NIL;
+use crate::core::platform::modes::{AsyncSpec, Invocation, QueueSpec};
+use crate::core::policy::Policy;
+use crate::core::time::{SimTime, NS_PER_SEC};
+use rand::RngExt;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// How a function is invoked, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    Sync,
+    /// Options at this index of `Delivery::asyncs`.
+    Async(u32),
+    /// The queue at this index of `Delivery::queues`.
+    Queue(u32),
+}
+
+/// Counts of async events and queue messages accepted in the measured window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct DeliveryCounts {
+    /// Events and messages accepted.
+    pub events: u64,
+    /// Processed successfully.
+    pub succeeded: u64,
+    /// Sent to the dead-letter destination (retries or receives exhausted, or too old).
+    pub dead_lettered: u64,
+    /// Messages the queue dropped after its retention period.
+    pub expired: u64,
+    /// Accepted but not finished at the horizon: queued, waiting to be retried, or in flight.
+    pub pending_at_end: u64,
+    /// Async retries after a function error or timeout.
+    pub retries: u64,
+    /// Async retries after a throttle.
+    pub throttle_retries: u64,
+    /// Queue messages that reappeared after a failed batch.
+    pub redeliveries: u64,
+    /// Batches invoked.
+    pub batches: u64,
+}
+
+/// What the report says about async and queue delivery.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeliveryReport {
+    /// The counts; `events = succeeded + dead_lettered + expired + pending_at_end`.
+    pub counts: DeliveryCounts,
+    /// Most events and messages waiting at once (see the module doc for what waits).
+    pub peak_backlog: u64,
+    /// Time-weighted mean of the backlog.
+    pub mean_backlog: f64,
+    /// Age of each event or message when it was processed successfully: from acceptance to
+    /// the end of the invocation that succeeded.
+    pub age_ms: LatencySummary,
+    /// Events and messages processed successfully per second.
+    pub throughput_per_s: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct AsyncEvent {
+    func: u32,
+    spec: u32,
+    arrival: SimTime,
+    tries: u32,
+    backoff: SimTime,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Msg {
+    sent: SimTime,
+    receives: u32,
+    poison: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Queue {
+    func: u32,
+    spec: QueueSpec,
+    visible: VecDeque<Msg>,
+    pollers: u32,
+    busy: u32,
+    /// Poller growth not yet granted, in pollers × 1/60.
+    carry: u32,
+    ticking: bool,
+    /// End of the batching window in progress, `SimTime::MAX` when none.
+    window_at: SimTime,
+}
+
+/// A batch in flight, or failed and waiting to reappear. Slots keep their message vector, so
+/// batches allocate nothing once the slab has grown.
+#[derive(Clone, Debug)]
+struct Batch {
+    queue: u32,
+    msgs: Vec<Msg>,
+    received: SimTime,
+}
+
+/// All async and queue state of a run.
+#[derive(Clone, Debug)]
+pub(super) struct Delivery {
+    asyncs: Vec<AsyncSpec>,
+    events: Vec<AsyncEvent>,
+    free_events: Vec<u32>,
+    queues: Vec<Queue>,
+    batches: Vec<Batch>,
+    free_batches: Vec<u32>,
+    counts: DeliveryCounts,
+    age: Latency,
+    backlog: u64,
+    backlog_since: SimTime,
+    backlog_area: u128,
+    backlog_peak: u64,
+    warmup: SimTime,
+}
+
+impl Delivery {
+    pub(super) fn new(warmup: SimTime) -> Self {
+        Delivery {
+            asyncs: Vec::new(),
+            events: Vec::new(),
+            free_events: Vec::new(),
+            queues: Vec::new(),
+            batches: Vec::new(),
+            free_batches: Vec::new(),
+            counts: DeliveryCounts::default(),
+            age: Latency::new(Latency::COARSE),
+            backlog: 0,
+            backlog_since: warmup,
+            backlog_area: 0,
+            backlog_peak: 0,
+            warmup,
+        }
+    }
+
+    /// The mode of function `func` invoked as `inv`, creating its queue if it has one.
+    pub(super) fn register(&mut self, inv: &Invocation, func: u32) -> Mode {
+        match inv {
+            Invocation::Sync => Mode::Sync,
+            Invocation::Async(a) => {
+                self.asyncs.push(a.clone());
+                Mode::Async(self.asyncs.len() as u32 - 1)
+            }
+            Invocation::Queue(q) => {
+                self.queues.push(Queue {
+                    func,
+                    spec: q.clone(),
+                    visible: VecDeque::new(),
+                    pollers: q.initial_pollers,
+                    busy: 0,
+                    carry: 0,
+                    ticking: false,
+                    window_at: SimTime::MAX,
+                });
+                Mode::Queue(self.queues.len() as u32 - 1)
+            }
+        }
+    }
+
+    /// Messages in batch `b`.
+    #[inline]
+    pub(super) fn batch_len(&self, b: u32) -> usize {
+        self.batches[b as usize].msgs.len()
+    }
+
+    /// Whether batch `b` makes its handler fail: it holds a poison message and the mapping
+    /// does not report item failures.
+    pub(super) fn batch_fails(&self, b: u32) -> bool {
+        let batch = &self.batches[b as usize];
+        !self.queues[batch.queue as usize]
+            .spec
+            .partial_batch_response
+            && batch.msgs.iter().any(|m| m.poison)
+    }
+
+    fn alloc_batch(&mut self, queue: u32, received: SimTime) -> u32 {
+        match self.free_batches.pop() {
+            Some(b) => {
+                let batch = &mut self.batches[b as usize];
+                batch.queue = queue;
+                batch.received = received;
+                batch.msgs.clear();
+                b
+            }
+            None => {
+                self.batches.push(Batch {
+                    queue,
+                    msgs: Vec::new(),
+                    received,
+                });
+                self.batches.len() as u32 - 1
+            }
+        }
+    }
+
+    /// Moves the backlog by `delta` at `now`, integrating its level over the measured window.
+    fn backlog_add(&mut self, delta: i64, now: SimTime) -> (SimTime, u64) {
+        let from = self.backlog_since.max(self.warmup);
+        let level = self.backlog;
+        if now > from {
+            self.backlog_area += level as u128 * (now - from) as u128;
+        }
+        self.backlog_since = now.max(self.backlog_since);
+        self.backlog = self.backlog.saturating_add_signed(delta);
+        if now >= self.warmup {
+            self.backlog_peak = self.backlog_peak.max(self.backlog);
+        }
+        (from, level)
+    }
+
+    /// The report at `end` over a window of `span` ns, if the run had async or queue functions.
+    pub(super) fn report(&mut self, end: SimTime, span: SimTime) -> Option<DeliveryReport> {
+        if self.asyncs.is_empty() && self.queues.is_empty() {
+            return None;
+        }
+        self.backlog_add(0, end);
+        let mut c = self.counts;
+        // Counted from what is still alive, not as a difference, so that the reconciliation
+        // `events = succeeded + dead_lettered + expired + pending_at_end` is a real check that
+        // every event ended exactly once.
+        let w = self.warmup;
+        let events = self
+            .events
+            .iter()
+            .filter(|e| e.func != NIL && e.arrival >= w);
+        let visible = self.queues.iter().flat_map(|q| q.visible.iter());
+        let held = self
+            .batches
+            .iter()
+            .filter(|b| b.queue != NIL)
+            .flat_map(|b| b.msgs.iter());
+        c.pending_at_end =
+            events.count() as u64 + visible.chain(held).filter(|m| m.sent >= w).count() as u64;
+        Some(DeliveryReport {
+            counts: c,
+            peak_backlog: self.backlog_peak,
+            mean_backlog: self.backlog_area as f64 / span.max(1) as f64,
+            age_ms: self.age.summary(),
+            throughput_per_s: c.succeeded as f64 / (span.max(1) as f64 / 1e9),
+        })
+    }
+}
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// The backlog moves by `delta` at `now` (into the time series too).
+    fn backlog(&mut self, delta: i64, now: SimTime) {
+        let (from, level) = self.delivery.backlog_add(delta, now);
+        if let Some(s) = self.levels.series_mut() {
+            s.integrate_backlog(from, now, level);
+        }
+    }
+
+    /// An event for async function `f` is accepted at `now` and tried at once.
+    pub(super) fn new_event(&mut self, f: u32, now: SimTime) {
+        let super::Mode::Async(spec) = self.funcs[f as usize].mode else {
+            unreachable!("only async functions get events")
+        };
+        let ev = AsyncEvent {
+            func: f,
+            spec,
+            arrival: now,
+            tries: 0,
+            backoff: 0,
+        };
+        let d = &mut self.delivery;
+        let id = match d.free_events.pop() {
+            Some(i) => {
+                d.events[i as usize] = ev;
+                i
+            }
+            None => {
+                d.events.push(ev);
+                d.events.len() as u32 - 1
+            }
+        };
+        if now >= self.warmup {
+            d.counts.events += 1;
+        }
+        self.admit(f, now, false, Origin::Event(id), NO_WORK);
+    }
+
+    /// A retry of event `ev` is due.
+    pub(super) fn retry_event(&mut self, ev: u32, now: SimTime) {
+        self.backlog(-1, now);
+        let f = self.delivery.events[ev as usize].func;
+        self.admit(f, now, false, Origin::Event(ev), NO_WORK);
+    }
+
+    /// An attempt of event `ev` ended: done, retried later, or dead-lettered.
+    pub(super) fn event_outcome(&mut self, ev: u32, ok: bool, throttled: bool, now: SimTime) {
+        let e = self.delivery.events[ev as usize];
+        let measured = e.arrival >= self.warmup;
+        let spec = &self.delivery.asyncs[e.spec as usize];
+        let retry_at = if ok {
+            None
+        } else if throttled {
+            let b = if e.backoff == 0 {
+                spec.throttle_backoff.ns()
+            } else {
+                e.backoff
+                    .saturating_mul(2)
+                    .min(spec.max_throttle_backoff.ns())
+            };
+            self.delivery.events[ev as usize].backoff = b;
+            Some(now.saturating_add(b))
+        } else if e.tries < spec.retries {
+            // 1 min after the first failure, 2 min after the second (with the default delay).
+            let wait = spec.retry_delay.ns().saturating_mul(1 << e.tries.min(30));
+            Some(now.saturating_add(wait))
+        } else {
+            None
+        };
+        let max_age = spec.max_event_age.ns();
+        let d = &mut self.delivery;
+        match retry_at {
+            Some(t) if t - e.arrival <= max_age => {
+                if throttled {
+                    d.counts.throttle_retries += measured as u64;
+                } else {
+                    d.events[ev as usize].tries += 1;
+                    d.counts.retries += measured as u64;
+                }
+                self.backlog(1, now);
+                self.queue.schedule(t, Event::Retry(ev));
+                return;
+            }
+            _ => {}
+        }
+        if measured {
+            if ok {
+                d.counts.succeeded += 1;
+                d.age.record(now - e.arrival);
+            } else {
+                d.counts.dead_lettered += 1;
+            }
+        }
+        d.events[ev as usize].func = NIL;
+        d.free_events.push(ev);
+    }
+
+    /// A message for queue `q` is sent at `now`.
+    pub(super) fn send_message(&mut self, q: u32, now: SimTime) {
+        let qu = &self.delivery.queues[q as usize];
+        let f = qu.func as usize;
+        let rate = qu.spec.poison_rate;
+        let poison = rate > 0.0 && self.funcs[f].rng_errors.random::<f64>() < rate;
+        let d = &mut self.delivery;
+        d.queues[q as usize].visible.push_back(Msg {
+            sent: now,
+            receives: 0,
+            poison,
+        });
+        if now >= self.warmup {
+            d.counts.events += 1;
+        }
+        self.backlog(1, now);
+        self.ensure_tick(q, now);
+        self.poll(q, now);
+    }
+
+    fn ensure_tick(&mut self, q: u32, now: SimTime) {
+        let qu = &mut self.delivery.queues[q as usize];
+        if !qu.ticking {
+            qu.ticking = true;
+            self.queue
+                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick(q));
+        }
+    }
+
+    /// Free pollers of queue `q` take batches while there are messages.
+    fn poll(&mut self, q: u32, now: SimTime) {
+        loop {
+            let warmup = self.warmup;
+            let d = &mut self.delivery;
+            let qu = &mut d.queues[q as usize];
+            let mut dropped = 0;
+            while let Some(m) = qu.visible.front() {
+                if now - m.sent < qu.spec.retention.ns() {
+                    break;
+                }
+                dropped += 1;
+                d.counts.expired += (m.sent >= warmup) as u64;
+                qu.visible.pop_front();
+            }
+            if dropped > 0 {
+                self.backlog(-dropped, now);
+            }
+            let qu = &mut self.delivery.queues[q as usize];
+            if qu.busy >= qu.pollers || qu.visible.is_empty() {
+                return;
+            }
+            let want = qu.spec.batch_size as usize;
+            let window = qu.spec.batch_window.map_or(0, |w| w.ns());
+            if qu.visible.len() < want && window > 0 {
+                if qu.window_at == SimTime::MAX {
+                    qu.window_at = now.saturating_add(window);
+                    let t = qu.window_at;
+                    self.queue.schedule(t, Event::PollWindow(q));
+                }
+                if now < qu.window_at {
+                    return;
+                }
+            }
+            qu.window_at = SimTime::MAX;
+            qu.busy += 1;
+            let n = want.min(qu.visible.len());
+            let f = qu.func;
+            let b = self.delivery.alloc_batch(q, now);
+            let d = &mut self.delivery;
+            let (queues, batches) = (&mut d.queues, &mut d.batches);
+            let batch = &mut batches[b as usize];
+            for m in queues[q as usize].visible.drain(..n) {
+                batch.msgs.push(Msg {
+                    receives: m.receives + 1,
+                    ..m
+                });
+            }
+            if now >= self.warmup {
+                d.counts.batches += 1;
+            }
+            self.backlog(-(n as i64), now);
+            self.admit(f, now, false, Origin::Batch(b), NO_WORK);
+        }
+    }
+
+    /// The batching window of queue `q` ended at `now`.
+    pub(super) fn poll_window(&mut self, q: u32, now: SimTime) {
+        if self.delivery.queues[q as usize].window_at == now {
+            self.poll(q, now);
+        }
+    }
+
+    /// Every second while queue `q` has work: pollers grow when all are busy and messages
+    /// wait, and fall back when the queue is empty.
+    pub(super) fn poll_tick(&mut self, q: u32, now: SimTime) {
+        let qu = &mut self.delivery.queues[q as usize];
+        if !qu.visible.is_empty() {
+            if qu.busy >= qu.pollers && qu.pollers < qu.spec.max_concurrency {
+                qu.carry += qu.spec.pollers_per_minute;
+                let add = qu.carry / 60;
+                qu.carry %= 60;
+                qu.pollers = (qu.pollers + add).min(qu.spec.max_concurrency);
+            }
+        } else {
+            qu.pollers = qu.busy.max(qu.spec.initial_pollers);
+            qu.carry = 0;
+        }
+        self.poll(q, now);
+        let qu = &mut self.delivery.queues[q as usize];
+        if !qu.visible.is_empty() || qu.busy > 0 || qu.pollers > qu.spec.initial_pollers {
+            self.queue
+                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick(q));
+        } else {
+            qu.ticking = false;
+        }
+    }
+
+    /// Batch `b`'s invocation ended (or was throttled): its messages are deleted, or wait to
+    /// reappear.
+    pub(super) fn batch_outcome(&mut self, b: u32, ok: bool, throttled: bool, now: SimTime) {
+        let warmup = self.warmup;
+        let d = &mut self.delivery;
+        let (queues, batches) = (&mut d.queues, &mut d.batches);
+        let batch = &mut batches[b as usize];
+        let q = batch.queue;
+        let qu = &mut queues[q as usize];
+        qu.busy -= 1;
+        if ok {
+            // With partial batch responses the poison messages alone fail (and without, `ok`
+            // is false for a batch holding one).
+            let (age, counts) = (&mut d.age, &mut d.counts);
+            batch.msgs.retain(|m| {
+                if m.poison {
+                    return true;
+                }
+                if m.sent >= warmup {
+                    counts.succeeded += 1;
+                    age.record(now - m.sent);
+                }
+                false
+            });
+        }
+        let left = batch.msgs.len() as i64;
+        if left > 0 {
+            let visible_at = batch
+                .received
+                .saturating_add(qu.spec.visibility_timeout.ns());
+            self.backlog(left, now);
+            self.queue.schedule(visible_at.max(now), Event::Visible(b));
+        } else {
+            batch.queue = NIL;
+            d.free_batches.push(b);
+        }
+        if !throttled {
+            // A throttled batch is inside `poll`, whose loop goes on by itself.
+            self.poll(q, now);
+        }
+    }
+
+    /// The messages of failed batch `b` reappear, or go to the dead-letter queue.
+    pub(super) fn batch_visible(&mut self, b: u32, now: SimTime) {
+        let warmup = self.warmup;
+        let d = &mut self.delivery;
+        let (queues, batches) = (&mut d.queues, &mut d.batches);
+        let batch = &mut batches[b as usize];
+        let q = batch.queue;
+        let qu = &mut queues[q as usize];
+        let mut gone = 0;
+        for m in batch.msgs.drain(..) {
+            let measured = m.sent >= warmup;
+            if qu.spec.max_receive_count.is_some_and(|c| m.receives >= c) {
+                d.counts.dead_lettered += measured as u64;
+                gone += 1;
+            } else if now - m.sent >= qu.spec.retention.ns() {
+                d.counts.expired += measured as u64;
+                gone += 1;
+            } else {
+                d.counts.redeliveries += measured as u64;
+                qu.visible.push_back(m);
+            }
+        }
+        batch.queue = NIL;
+        d.free_batches.push(b);
+        self.backlog(-gone, now);
+        self.ensure_tick(q, now);
+        self.poll(q, now);
+    }
+}

@@ -1,0 +1,283 @@
+//! Foresight for offline bounds: a function's arrivals drawn ahead of the present, and from
+//! them the time each idle environment is next used.
+//!
+//! Only a policy that asks for it ([`Policy::foresight`], the oracle) pays for any of this.
+//! The arrivals and their work come from the function's own streams in the order a run
+//! without foresight draws them, so the oracle sees the very requests every other policy
+//! serves. The buffer holds at most [`Ahead::CAP`] arrivals per function: memory stays bound
+//! by the window, not by the run's length.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use super::{Func, IdleDecision, Mode, Observer, Routing, Simulation, NIL, NO_WORK};
+use crate::core::platform::env::AvailList;
+use crate::core::policy::Policy;
+use crate::core::time::SimTime;
+
+/// One function's arrivals drawn ahead, and its users' requests in flight.
+///
+/// Finding an environment's next use means walking the upcoming arrivals while counting the
+/// requests that end meanwhile. So that the walk is a plain pass over the buffer, each
+/// upcoming arrival carries `level`: how many of the function's arrivals so far (itself
+/// included) have not ended by its time, had each run from its arrival for its work. The
+/// arrivals that came before the present are then taken out of that count with two sorted
+/// lists, their ends in that picture and their ends as known now.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ahead {
+    /// How far past the present the policy wants to see (0: no foresight for this function).
+    window: SimTime,
+    /// The arrivals to come, in order; the front one is in the queue.
+    upcoming: VecDeque<Upcoming>,
+    /// No arrival is left before the horizon.
+    ended: bool,
+    /// Arrivals drawn so far that had not ended (arrival + run time) by the last one drawn:
+    /// the last one's `level`. Their ends are in `pending`.
+    open: i64,
+    pending: BinaryHeap<Reverse<SimTime>>,
+    /// Arrival + run time of the arrivals already come, sorted, those in the past dropped.
+    arrived_ends: VecDeque<SimTime>,
+    /// When its users' requests in flight will end, where that is known (they run, or wait
+    /// for their environment's initialization), with their request slots: sorted by end.
+    live: Vec<(SimTime, u32)>,
+}
+
+/// An arrival drawn ahead.
+#[derive(Clone, Copy, Debug)]
+struct Upcoming {
+    at: SimTime,
+    /// Its raw work (see `Req::work`).
+    work: SimTime,
+    /// Arrivals up to this one, less those ended by `at`, each counted from its arrival for
+    /// its run time.
+    level: i64,
+}
+
+impl Ahead {
+    /// At most this many upcoming arrivals are held per function.
+    pub(super) const CAP: usize = 1 << 15;
+
+    /// One per function when `policy` asks for foresight on any of them, else none at all.
+    /// Functions invoked asynchronously or through a queue get none: their user arrivals are
+    /// events whose attempts the look-ahead cannot place.
+    pub(super) fn for_policy<P: Policy>(policy: &P, funcs: &[Func]) -> Vec<Ahead> {
+        let windows: Vec<SimTime> = funcs
+            .iter()
+            .enumerate()
+            .map(|(f, func)| match func.mode {
+                Mode::Sync => policy.foresight(f as u32),
+                _ => 0,
+            })
+            .collect();
+        if windows.iter().all(|&w| w == 0) {
+            return Vec::new();
+        }
+        windows
+            .into_iter()
+            .map(|window| Ahead {
+                window,
+                ..Ahead::default()
+            })
+            .collect()
+    }
+
+    /// Whether this function's arrivals come through the look-ahead.
+    #[inline]
+    pub(super) fn on(&self) -> bool {
+        self.window > 0
+    }
+
+    /// Draws arrivals, each with its work, until one lies beyond the window past `now` (or the
+    /// buffer is full, or the arrivals end).
+    fn fill(&mut self, func: &mut Func, now: SimTime, horizon: SimTime) {
+        let until = now.saturating_add(self.window);
+        while !self.ended
+            && self.upcoming.len() < Self::CAP
+            && self.upcoming.back().is_none_or(|u| u.at <= until)
+        {
+            match func
+                .arrivals
+                .next(&mut func.rng_arrivals)
+                .filter(|&t| t < horizon)
+            {
+                Some(at) => {
+                    let work = func.duration.sample_ns(&mut func.rng_durations);
+                    while self.pending.peek().is_some_and(|x| x.0 <= at) {
+                        self.pending.pop();
+                        self.open -= 1;
+                    }
+                    self.open += 1;
+                    self.upcoming.push_back(Upcoming {
+                        at,
+                        work,
+                        level: self.open,
+                    });
+                    self.pending
+                        .push(Reverse(at.saturating_add(run_time(func, work))));
+                }
+                None => self.ended = true,
+            }
+        }
+    }
+
+    /// Request `r` is no longer counted among those in flight.
+    fn forget(&mut self, r: u32) {
+        if let Some(i) = self.live.iter().position(|x| x.1 == r) {
+            self.live.remove(i);
+        }
+    }
+
+    /// The function's first arrival.
+    pub(super) fn first(&mut self, func: &mut Func, horizon: SimTime) -> Option<SimTime> {
+        self.fill(func, 0, horizon);
+        self.upcoming.front().map(|u| u.at)
+    }
+
+    /// The arrival at the front happened at `now`: returns the next arrival and this one's
+    /// work.
+    pub(super) fn arrived(
+        &mut self,
+        func: &mut Func,
+        now: SimTime,
+        horizon: SimTime,
+    ) -> (Option<SimTime>, SimTime) {
+        let work = match self.upcoming.pop_front() {
+            Some(u) => {
+                let end = u.at.saturating_add(run_time(func, u.work));
+                while self.arrived_ends.front().is_some_and(|&d| d <= now) {
+                    self.arrived_ends.pop_front();
+                }
+                let at = self.arrived_ends.partition_point(|&d| d <= end);
+                self.arrived_ends.insert(at, end);
+                u.work
+            }
+            None => NO_WORK,
+        };
+        self.fill(func, now, horizon);
+        (self.upcoming.front().map(|u| u.at), work)
+    }
+}
+
+/// How long a request of `func` with raw work `work` runs once started: scaled to its CPU
+/// share and cut at the function's timeout, as `run_exec` does.
+pub(super) fn run_time(func: &Func, work: SimTime) -> SimTime {
+    func.plan.scale_exec(work).min(func.timeout)
+}
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// User request `r` of `f`, whose work is known, will end at `end`: it has just started
+    /// running, or its cold start has begun. `replace`: what was known of it before (at its
+    /// cold start) is replaced.
+    pub(super) fn foresee_end(&mut self, f: u32, r: u32, end: SimTime, replace: bool) {
+        if let Some(a) = self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+            if replace {
+                a.forget(r);
+            }
+            // Requests mostly end in the order they start: inserted near the back, and
+            // removed near the front.
+            let at = a.live.partition_point(|x| x.0 <= end);
+            a.live.insert(at, (end, r));
+        }
+    }
+
+    /// User request `r` of `f` is over.
+    pub(super) fn foresee_ended(&mut self, f: u32, r: u32) {
+        if let Some(a) = self.ahead.get_mut(f as usize) {
+            a.forget(r);
+        }
+    }
+
+    /// Asks the policy about idle environment `e` of `f` at `now`: with the function's next
+    /// arrival, and with `e`'s own next use when the policy looks ahead.
+    #[inline]
+    pub(super) fn decide_idle(&mut self, f: u32, e: u32, now: SimTime) -> IdleDecision {
+        let next = self.funcs[f as usize].next_arrival;
+        let next = (next != SimTime::MAX).then_some(next);
+        if self.ahead.get(f as usize).is_some_and(Ahead::on) {
+            let next_use = self.next_use(f, e, now);
+            self.policy.on_idle_foreseeing(f, e, now, next, next_use)
+        } else {
+            self.policy.on_idle_knowing(f, e, now, next)
+        }
+    }
+
+    /// When idle environment `e` of `f` is next used, if within the foresight window past
+    /// `now` (see [`Policy::on_idle_foreseeing`] for the rule and what it leaves out).
+    fn next_use(&mut self, f: u32, e: u32, now: SimTime) -> Option<SimTime> {
+        let horizon = self.horizon;
+        {
+            let (ahead, funcs) = (&mut self.ahead, &mut self.funcs);
+            ahead[f as usize].fill(&mut funcs[f as usize], now, horizon);
+        }
+        let a = &self.ahead[f as usize];
+        let limit = now.saturating_add(a.window);
+        let within = |t: SimTime| (t <= limit).then_some(t);
+        // Past the last buffered arrival nothing is known: judge again there.
+        let unknown = if a.ended {
+            None
+        } else {
+            a.upcoming.back().and_then(|u| within(u.at))
+        };
+        let func = &self.funcs[f as usize];
+        let listed = AvailList::contains(&self.envs, e);
+        // The idle environments taken before `e`: any idle provisioned one, then those after
+        // `e` in its list (MRU takes from the back, LRU from the front).
+        let mut before = func.avail_provisioned.len() as usize;
+        match self.routing {
+            Routing::Mru => {
+                if listed {
+                    let mut i = func.avail.next(&self.envs, e);
+                    while i != NIL {
+                        before += 1;
+                        i = func.avail.next(&self.envs, i);
+                    }
+                }
+                // `e` is taken by the arrival that finds `before + 1` more arrivals than ends
+                // since now: every ending request puts its environment above `e`, every
+                // arrival takes the top one. Walking the upcoming arrivals, that surplus is
+                // the arrival's `level` less the arrivals already come that have not ended
+                // by then in the picture (they are counted in `level`), less the requests in
+                // flight that have truly ended by then. An end already past belongs to a
+                // request held up by something unknown; it is left out.
+                let (ends, live) = (&a.arrived_ends, &a.live);
+                let (mut ended_before, mut live_ended) = (0usize, 0usize);
+                let live_from = live.partition_point(|x| x.0 < now);
+                let mut found = unknown;
+                for u in &a.upcoming {
+                    if u.at > limit {
+                        found = None;
+                        break;
+                    }
+                    while ended_before < ends.len() && ends[ended_before] <= u.at {
+                        ended_before += 1;
+                    }
+                    while live_from + live_ended < live.len()
+                        && live[live_from + live_ended].0 <= u.at
+                    {
+                        live_ended += 1;
+                    }
+                    let surplus = u.level - (ends.len() - ended_before) as i64 - live_ended as i64;
+                    if surplus > before as i64 {
+                        found = Some(u.at);
+                        break;
+                    }
+                }
+                found
+            }
+            Routing::Lru => {
+                if listed {
+                    let mut i = func.avail.front();
+                    while i != NIL && i != e {
+                        before += 1;
+                        i = func.avail.next(&self.envs, i);
+                    }
+                }
+                match a.upcoming.get(before) {
+                    Some(u) => within(u.at),
+                    None => unknown,
+                }
+            }
+            Routing::Newest | Routing::Random => a.upcoming.front().and_then(|u| within(u.at)),
+        }
+    }
+}

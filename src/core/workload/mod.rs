@@ -1,0 +1,6 @@
+//! The workload's runtime side: duration distributions, arrival processes and trace replay.
+
+pub mod arrivals;
+pub mod dist;
+pub mod replay;
+pub mod spill;

@@ -1,0 +1,976 @@
+//! The whole input of one run, read from TOML and validated with errors that say where.
+//!
+//! A scenario names the platform model, the keep-alive policy and the functions with their
+//! durations and arrivals. Every table rejects unknown keys, every `kind` lists the accepted
+//! names, and every value that is out of range is reported with its file and line.
+//!
+//! ```
+//! use faasim::input::scenario::Scenario;
+//! let s = Scenario::from_str_named(r#"
+//!     [run]
+//!     horizon = "1h"
+//!     [[function]]
+//!     name = "api"
+//!     duration = { kind = "constant", value = "100ms" }
+//!     arrivals = { kind = "poisson", rate = "2/s" }
+//! "#, "inline.toml", &[]).unwrap();
+//! assert_eq!(s.functions[0].memory_mb, 128);
+//! ```
+
+use crate::core::platform::cdn::CdnSpec;
+use crate::core::platform::database::DatabaseSpec;
+use crate::core::platform::function::{Arch, Runtime};
+use crate::core::platform::modes::{CallSpec, FanOutSpec, Invocation};
+use crate::core::policy::KeepAliveSpec;
+use crate::core::time::Duration;
+use crate::core::workload::arrivals::ArrivalSpec;
+use crate::core::workload::dist::DistSpec;
+use crate::input::model::Scaling;
+use crate::input::{self, InputError};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Scenarios built into the binary, runnable by name from any directory.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "hello",
+        include_str!("../../experiments/scenarios/hello.toml"),
+    ),
+    (
+        "spike",
+        include_str!("../../experiments/scenarios/spike.toml"),
+    ),
+    (
+        "simfaas",
+        include_str!("../../experiments/scenarios/simfaas.toml"),
+    ),
+    (
+        "bench-standard",
+        include_str!("../../experiments/bench-standard.toml"),
+    ),
+    (
+        "cold-start-101",
+        include_str!("../../experiments/scenarios/cold-start-101.toml"),
+    ),
+    (
+        "scale-out-101",
+        include_str!("../../experiments/scenarios/scale-out-101.toml"),
+    ),
+];
+
+/// One run's complete input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name shown in reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Horizon, seed, warm-up.
+    pub run: RunSpec,
+    /// Platform model and its overrides.
+    #[serde(default)]
+    pub platform: PlatformSpec,
+    /// Keep-alive policy (default: fixed 10 minutes).
+    #[serde(default)]
+    pub keep_alive: KeepAliveSpec,
+    /// Billing switches that override the model.
+    #[serde(default)]
+    pub billing: BillingSpec,
+    /// Hosts with memory (default: unlimited memory).
+    #[serde(default)]
+    pub cluster: Option<crate::core::platform::cluster::ClusterSpec>,
+    /// Optional outputs.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+    /// The functions (`[[function]]` tables).
+    #[serde(rename = "function", default)]
+    pub functions: Vec<FunctionSpec>,
+    /// A trace to replay or a synthetic population (`[workload]`); its functions join the
+    /// `[[function]]` ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::input::trace::WorkloadSpec>,
+    /// Databases that functions connect to (`[[database]]`).
+    #[serde(default, rename = "database", skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<DatabaseSpec>,
+    /// Where the scenario was read from, its text and the overrides applied, so that errors
+    /// found later (on the platform model) can still point at a file and line.
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// Where a scenario came from (not part of the file format).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Source {
+    /// File path or built-in name.
+    pub origin: String,
+    /// The text as read.
+    pub text: String,
+    /// `--set` overrides applied on top, as `key=value`.
+    pub overrides: Vec<String>,
+}
+
+/// `[run]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [run] table with horizon, seed, warmup"
+)]
+pub struct RunSpec {
+    /// Simulated time; arrivals stop here and requests still running are reported in flight.
+    pub horizon: Duration,
+    /// Master seed (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Statistics ignore everything that happens before this time.
+    #[serde(default)]
+    pub warmup: Option<Duration>,
+}
+
+/// Which idle environment takes a request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Routing {
+    /// Most recently used: the oldest idle environments are left to expire.
+    #[default]
+    Mru,
+    /// Least recently used: spreads use, keeping more environments alive.
+    Lru,
+    /// The youngest by creation time (SimFaaS's rule).
+    Newest,
+    /// Uniformly at random among the idle ones.
+    Random,
+}
+
+/// `[platform]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [platform] table with model, account_concurrency, routing, scaling, scaling_rule, front_door"
+)]
+pub struct PlatformSpec {
+    /// A built-in model name (`aws-lambda`) or a path to a model file.
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Account-wide concurrent requests (default: the model's).
+    #[serde(default)]
+    pub account_concurrency: Option<u32>,
+    /// Routing rule (default `mru`).
+    #[serde(default)]
+    pub routing: Routing,
+    /// Scaling-rate token bucket (default: the model's).
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    /// Which of the model's scaling rules applies when `scaling` is not given.
+    #[serde(default)]
+    pub scaling_rule: ScalingRule,
+    /// An HTTP front door named in the model (e.g. `api-gateway-rest`), or `none` (default).
+    #[serde(default)]
+    pub front_door: Option<String>,
+}
+
+/// Which of a model's scaling rules a scenario uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScalingRule {
+    /// The model's `[scaling]` (Lambda: the 2023 per-function rule).
+    #[default]
+    Current,
+    /// The model's `[scaling_legacy]` (Lambda: the account-wide burst before November 2023).
+    Legacy,
+}
+
+fn default_model() -> String {
+    "aws-lambda".to_string()
+}
+
+impl Default for PlatformSpec {
+    fn default() -> Self {
+        PlatformSpec {
+            model: default_model(),
+            account_concurrency: None,
+            routing: Routing::default(),
+            scaling: None,
+            scaling_rule: ScalingRule::default(),
+            front_door: None,
+        }
+    }
+}
+
+/// `[billing]`: switches over the model's prices.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [billing] table with rounding, bill_init, free_tier"
+)]
+pub struct BillingSpec {
+    /// Per-invocation rounding of billed duration (Lambda: "1ms"; before Dec 2020 "100ms").
+    #[serde(default)]
+    pub rounding: Option<Duration>,
+    /// Whether cold-start (init) time is billed.
+    #[serde(default)]
+    pub bill_init: Option<bool>,
+    /// Whether the monthly free tier is subtracted.
+    #[serde(default)]
+    pub free_tier: Option<bool>,
+}
+
+/// `[metrics]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [metrics] table with timeseries")]
+pub struct MetricsSpec {
+    /// Width of time-series buckets; no time series when absent.
+    #[serde(default)]
+    pub timeseries: Option<Duration>,
+}
+
+/// How a group's total rate is split over its copies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a table with kind = \"uniform\" or kind = \"zipf\" (with s)"
+)]
+pub enum Popularity {
+    /// Every copy gets the same share.
+    Uniform {},
+    /// Copy i (from 1) gets a share proportional to 1 / i^s.
+    Zipf {
+        /// The exponent (1 for the classic Zipf law).
+        s: f64,
+    },
+}
+
+/// One `[[function]]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [[function]] table with name, duration, arrivals and optional settings"
+)]
+pub struct FunctionSpec {
+    /// Name shown in reports (copies get `-1`, `-2`, ... appended).
+    pub name: String,
+    /// Memory size (default 128 MB, Lambda's default).
+    #[serde(default = "default_memory")]
+    pub memory_mb: u32,
+    /// Runtime (default python); chooses the model's cold-start figures.
+    #[serde(default = "default_runtime")]
+    pub runtime: Runtime,
+    /// Architecture (default x86); arm is priced lower.
+    #[serde(default)]
+    pub arch: Arch,
+    /// Warm execution time.
+    pub duration: DistSpec,
+    /// Cold-start delay; when absent, the model's figure for the runtime and memory.
+    #[serde(default)]
+    pub cold_start: Option<DistSpec>,
+    /// Arrival process (for a group of copies: the group's total).
+    pub arrivals: ArrivalSpec,
+    /// Requests running longer are cut here and counted as timeouts (default: the model's
+    /// maximum, so nothing is cut unless asked).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Cap on this function's concurrent requests, reserved out of the account's.
+    #[serde(default)]
+    pub reserved_concurrency: Option<u32>,
+    /// Environments kept initialized and billed as provisioned: a number for the whole run,
+    /// or `{ schedule = [{ from = "08:00", count = 10 }, ...] }` by time of day.
+    #[serde(default)]
+    pub provisioned_concurrency: Option<Provisioned>,
+    /// Requests one environment serves at once (1 on Lambda).
+    #[serde(default = "one")]
+    pub concurrency_per_instance: u32,
+    /// Number of identical functions this table stands for (default 1).
+    #[serde(default = "one")]
+    pub copies: u32,
+    /// How the arrival rate is split over copies (default uniform).
+    #[serde(default)]
+    pub popularity: Option<Popularity>,
+    /// Keep-warm pings: a synthetic invocation every `every`, as people schedule to dodge
+    /// cold starts (billed, and occupying an environment while it runs).
+    #[serde(default)]
+    pub ping: Option<PingSpec>,
+    /// Share (0 to 1) of the warm duration that is CPU work at one full vCPU: it stretches
+    /// below one vCPU's worth of memory and is what CPU-time billing charges (default 0).
+    #[serde(default)]
+    pub cpu_bound: Option<f64>,
+    /// Restore from a snapshot instead of running init (Lambda SnapStart), where the model
+    /// supports it for the runtime.
+    #[serde(default)]
+    pub snapstart: bool,
+    /// Deployment package or container image size, MB, fetched on a cold start.
+    #[serde(default)]
+    pub package_mb: Option<f64>,
+    /// How callers invoke it: `"sync"` (default), `"async"`, `"queue"`, or a table with `mode`
+    /// and the mode's options (see [`crate::core::platform::modes`]).
+    #[serde(
+        default,
+        deserialize_with = "crate::core::platform::modes::invocation",
+        skip_serializing_if = "is_sync"
+    )]
+    pub invocation: Invocation,
+    /// Probability (0 to 1) that an invocation ends in a function error (default 0).
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Functions it calls after its own work, in order, each waited for unless `wait = false`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallSpec>,
+    /// Workers started when its work is done, and the aggregator run when they all finish.
+    #[serde(default)]
+    pub fan_out: Option<FanOutSpec>,
+    /// The `[[database]]` it connects to.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// A CDN cache in front of it.
+    #[serde(default)]
+    pub cdn: Option<CdnSpec>,
+}
+
+fn is_sync(i: &Invocation) -> bool {
+    *i == Invocation::Sync
+}
+
+/// Provisioned concurrency: a constant number of environments, or a daily schedule.
+///
+/// ```
+/// use faasim::input::scenario::Provisioned;
+/// let p: Provisioned = toml::from_str::<toml::Table>(
+///     "p = { schedule = [{ from = \"08:00\", count = 10 }, { from = \"20:00\", count = 2 }] }",
+/// )
+/// .unwrap()["p"]
+///     .clone()
+///     .try_into()
+///     .unwrap();
+/// let h = 3_600_000_000_000u64;
+/// assert_eq!((p.count_at(7 * h), p.count_at(8 * h), p.count_at(21 * h)), (2, 10, 2));
+/// assert_eq!(p.max(), 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Provisioned {
+    /// The same number of environments all run.
+    Count(u32),
+    /// A count by time of day, repeating every day (time 0 of the run is 00:00).
+    Schedule {
+        /// Steps in increasing `from` order; each holds until the next one (the last until
+        /// the first of the next day).
+        schedule: Vec<ProvisionedStep>,
+    },
+}
+
+/// One step of a provisioned-concurrency schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionedStep {
+    /// Time of day the step starts, `"HH:MM"` or `"HH:MM:SS"`.
+    pub from: TimeOfDay,
+    /// Environments from then on.
+    pub count: u32,
+}
+
+/// A time of day, stored as nanoseconds after midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay(pub u64);
+
+const DAY_NS: u64 = 24 * 3600 * crate::core::time::NS_PER_SEC;
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || {
+            serde::de::Error::custom(format!(
+                "'{s}' is not a time of day: expected \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59"
+            ))
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        let n: Vec<u64> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+        let sec = n.get(2).copied().unwrap_or(0);
+        if n[0] > 23 || n[1] > 59 || sec > 59 {
+            return Err(bad());
+        }
+        Ok(TimeOfDay(
+            (n[0] * 3600 + n[1] * 60 + sec) * crate::core::time::NS_PER_SEC,
+        ))
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let secs = self.0 / crate::core::time::NS_PER_SEC;
+        let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if sec == 0 {
+            s.serialize_str(&format!("{h:02}:{m:02}"))
+        } else {
+            s.serialize_str(&format!("{h:02}:{m:02}:{sec:02}"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Provisioned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            schedule: Vec<ProvisionedStep>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Provisioned;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of environments, or { schedule = [{ from = \"HH:MM\", count = N }, ...] }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Provisioned, E> {
+                u32::try_from(v).map(Provisioned::Count).map_err(|_| {
+                    E::custom(format!(
+                        "{v} is not a number of environments (0 to 4294967295)"
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Provisioned, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Provisioned, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Provisioned::Schedule {
+                    schedule: t.schedule,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Provisioned {
+    /// Checks the schedule: at least one step, times strictly increasing.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Provisioned::Schedule { schedule } = self {
+            if schedule.is_empty() {
+                return Err("schedule needs at least one step".into());
+            }
+            if let Some(w) = schedule.windows(2).find(|w| w[1].from <= w[0].from) {
+                return Err(format!(
+                    "schedule steps must be in increasing time order (\"{}\" after \"{}\")",
+                    crate::core::time::format_duration(w[1].from.0),
+                    crate::core::time::format_duration(w[0].from.0)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest count at any time.
+    pub fn max(&self) -> u32 {
+        match self {
+            Provisioned::Count(n) => *n,
+            Provisioned::Schedule { schedule } => {
+                schedule.iter().map(|s| s.count).max().unwrap_or(0)
+            }
+        }
+    }
+
+    /// The count at run time `t` (time 0 is 00:00 of the first day).
+    pub fn count_at(&self, t: u64) -> u32 {
+        match self {
+            Provisioned::Count(n) => *n,
+            Provisioned::Schedule { schedule } => {
+                let tod = t % DAY_NS;
+                // The last step that has started today, else yesterday's last one.
+                schedule
+                    .iter()
+                    .rev()
+                    .find(|s| s.from.0 <= tod)
+                    .or(schedule.last())
+                    .map_or(0, |s| s.count)
+            }
+        }
+    }
+
+    /// The first time after `t` at which the count may change (`None` for a constant).
+    pub fn next_change(&self, t: u64) -> Option<u64> {
+        let Provisioned::Schedule { schedule } = self else {
+            return None;
+        };
+        let day = t - t % DAY_NS;
+        let tod = t % DAY_NS;
+        let next = schedule.iter().find(|s| s.from.0 > tod);
+        Some(match next {
+            Some(s) => day + s.from.0,
+            None => day
+                .saturating_add(DAY_NS)
+                .saturating_add(schedule.first()?.from.0),
+        })
+    }
+
+    /// Environment-nanoseconds the schedule provisions over `[from, to)`: its integral.
+    pub fn env_ns(&self, from: u64, to: u64) -> u128 {
+        let mut total = 0u128;
+        let mut t = from;
+        while t < to {
+            let end = self.next_change(t).unwrap_or(to).min(to);
+            total += self.count_at(t) as u128 * (end - t) as u128;
+            t = end;
+        }
+        total
+    }
+}
+
+/// `ping = { every = "5min", duration = "5ms" }` on a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PingSpec {
+    /// Time between pings; the first is at time 0.
+    pub every: Duration,
+    /// How long a ping runs (default 5 ms: a handler that returns at once).
+    #[serde(default)]
+    pub duration: Option<Duration>,
+}
+
+impl PingSpec {
+    /// The ping's run time, ns.
+    pub fn duration_ns(&self) -> crate::core::time::SimTime {
+        self.duration.map_or(5_000_000, |d| d.ns())
+    }
+}
+
+fn default_memory() -> u32 {
+    128
+}
+fn default_runtime() -> Runtime {
+    Runtime::Python
+}
+fn one() -> u32 {
+    1
+}
+
+impl Scenario {
+    /// Loads a scenario from a path, or a built-in name when no such file exists, and applies
+    /// `--set` overrides (`key.path=value`).
+    pub fn load(name_or_path: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError::new(name_or_path, format!("cannot read: {e}")))?;
+            return Self::from_str_named(&text, name_or_path, overrides);
+        }
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::from_str_named(text, &format!("built-in scenario '{name}'"), overrides);
+        }
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        Err(InputError::new(
+            name_or_path,
+            format!(
+                "no such file, and not a built-in scenario (built-in: {})",
+                names.join(", ")
+            ),
+        ))
+    }
+
+    /// Parses scenario `text` whose origin (for messages) is `origin`, then applies overrides
+    /// and validates.
+    pub fn from_str_named(
+        text: &str,
+        origin: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, InputError> {
+        // Parse the file as written first, so its own mistakes point at its lines.
+        let mut scenario: Scenario = input::from_toml_str(text, origin)?;
+        if !overrides.is_empty() {
+            let table: toml::Table =
+                toml::from_str(text).map_err(|e| input::toml_error(origin, text, &e))?;
+            let mut root = toml::Value::Table(table);
+            for o in overrides {
+                apply_override(&mut root, o).map_err(|m| InputError::new("--set", m))?;
+            }
+            scenario = Scenario::deserialize(root).map_err(|e| {
+                let mut m = format!(
+                    "{} (after applying {})",
+                    e.message().trim(),
+                    overrides.join(" ")
+                );
+                if m.contains("unknown field") && overrides.iter().any(|o| o.contains(".kind=")) {
+                    // Changing a kind leaves the old kind's keys behind.
+                    m.push_str(
+                        "; to replace a whole table, set it at once, e.g. keep_alive={kind=\"none\"}",
+                    );
+                }
+                InputError::new("--set", m)
+            })?;
+        }
+        scenario.source = Source {
+            origin: origin.to_string(),
+            text: text.to_string(),
+            overrides: overrides.to_vec(),
+        };
+        if scenario.name.is_none() {
+            // A file's stem is a better label than a generic word.
+            let stem = Path::new(origin).file_stem().and_then(|s| s.to_str());
+            scenario.name = stem.map(str::to_string);
+        }
+        if let Err((path, msg)) = scenario.validate() {
+            return Err(scenario.error_at(&path, &msg));
+        }
+        Ok(scenario)
+    }
+
+    /// An error about field `path` (dotted), pointing at the `--set` override that wrote it, or
+    /// else at its line in the file (or the nearest written parent when it was left out).
+    pub fn error_at(&self, path: &str, message: &str) -> InputError {
+        let message = format!("{path}: {message}");
+        let set_by = self.source.overrides.iter().find(|o| {
+            let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
+            path == key
+                || path.starts_with(&format!("{key}."))
+                || key.starts_with(&format!("{path}."))
+        });
+        if let Some(o) = set_by {
+            return InputError::new(format!("--set {o}"), message);
+        }
+        let (line, column) = input::locate(&self.source.text, path).unzip();
+        InputError {
+            origin: self.source.origin.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// Places a failure to load the platform model: a model that cannot be found is the
+    /// scenario's `platform.model` line; an error inside a model file stays where it is.
+    pub fn wrap_model_error(&self, e: InputError) -> InputError {
+        if e.line.is_some() {
+            e
+        } else {
+            self.error_at("platform.model", &e.message)
+        }
+    }
+
+    /// Checks values serde cannot: ranges and consistency. Errors carry the dotted path.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |p: &str, m: String| Err((p.to_string(), m));
+        if self.run.horizon.ns() == 0 {
+            return err("run.horizon", "must be longer than 0".into());
+        }
+        if let Some(w) = self.run.warmup {
+            if w >= self.run.horizon {
+                return err(
+                    "run.warmup",
+                    format!(
+                        "{w} must be shorter than the horizon ({})",
+                        self.run.horizon
+                    ),
+                );
+            }
+        }
+        if let Err((k, m)) = self.keep_alive.validate() {
+            return err(&format!("keep_alive.{k}"), m);
+        }
+        if let Some(Err((k, m))) = self.cluster.as_ref().map(|c| c.validate()) {
+            return err(&format!("cluster.{k}"), m);
+        }
+        if self.platform.account_concurrency == Some(0) {
+            return err("platform.account_concurrency", "must be at least 1".into());
+        }
+        if let Some(s) = &self.platform.scaling {
+            if s.interval.ns() == 0 {
+                return err("platform.scaling.interval", "must be longer than 0".into());
+            }
+            if self.platform.scaling_rule != ScalingRule::Current {
+                return err(
+                    "platform.scaling_rule",
+                    "give either scaling (a bucket of your own) or scaling_rule, not both".into(),
+                );
+            }
+        }
+        if let Some(w) = self.metrics.timeseries {
+            if w.ns() == 0 {
+                return err("metrics.timeseries", "must be longer than 0".into());
+            }
+            let span = self.run.horizon.ns() - self.run.warmup.map_or(0, |w| w.ns());
+            if span / w.ns() > crate::core::metrics::TimeSeries::MAX_BUCKETS {
+                return err(
+                    "metrics.timeseries",
+                    format!(
+                        "{w} makes more than {} buckets over the run; choose a wider bucket",
+                        crate::core::metrics::TimeSeries::MAX_BUCKETS
+                    ),
+                );
+            }
+        }
+        if let Some(Err((k, m))) = self.workload.as_ref().map(|w| w.validate()) {
+            return err(&format!("workload.{k}"), m);
+        }
+        if self.functions.is_empty() && self.workload.is_none() {
+            return err(
+                "function",
+                "a scenario needs at least one [[function]] or a [workload]".into(),
+            );
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, f) in self.functions.iter().enumerate() {
+            let p = |k: &str| format!("function.{i}.{k}");
+            if !names.insert(f.name.as_str()) {
+                return err(&p("name"), format!("'{}' is used by two functions", f.name));
+            }
+            if f.memory_mb == 0 {
+                return err(&p("memory_mb"), "must be at least 1".into());
+            }
+            if f.concurrency_per_instance == 0 {
+                return err(&p("concurrency_per_instance"), "must be at least 1".into());
+            }
+            if f.copies == 0 {
+                return err(&p("copies"), "must be at least 1".into());
+            }
+            if let Some(Err(m)) = f
+                .provisioned_concurrency
+                .as_ref()
+                .map(Provisioned::validate)
+            {
+                return err(&p("provisioned_concurrency.schedule"), m);
+            }
+            if f.ping.as_ref().is_some_and(|p| p.every.ns() == 0) {
+                return err(&p("ping.every"), "must be longer than 0".into());
+            }
+            if f.timeout.is_some_and(|t| t.ns() == 0) {
+                return err(&p("timeout"), "must be longer than 0".into());
+            }
+            if let Some(c) = f.cpu_bound.filter(|c| !(0.0..=1.0).contains(c)) {
+                return err(&p("cpu_bound"), format!("must be between 0 and 1, got {c}"));
+            }
+            if let Some(m) = f.package_mb.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+                return err(&p("package_mb"), format!("must be a number >= 0, got {m}"));
+            }
+            if let Some(Popularity::Zipf { s }) = f.popularity {
+                if !(s.is_finite() && s >= 0.0) {
+                    return err(
+                        &p("popularity.s"),
+                        format!("must be a number >= 0, got {s}"),
+                    );
+                }
+            }
+            if let Err(m) = f.duration.build() {
+                return err(&p("duration"), m);
+            }
+            if let Some(c) = &f.cold_start {
+                if let Err(m) = c.build() {
+                    return err(&p("cold_start"), m);
+                }
+            }
+            if let Err(m) = f.arrivals.build(1.0) {
+                return err(&p("arrivals"), m);
+            }
+            if let Err((k, m)) = f.invocation.validate(f.timeout) {
+                return err(&p(&format!("invocation.{k}")), m);
+            }
+            if !(0.0..=1.0).contains(&f.error_rate) {
+                return err(
+                    &p("error_rate"),
+                    format!("must be between 0 and 1, got {}", f.error_rate),
+                );
+            }
+            if let Some(Err((k, m))) = f.cdn.as_ref().map(|c| c.validate()) {
+                return err(&p(&format!("cdn.{k}")), m);
+            }
+        }
+        self.validate_composition()
+    }
+
+    /// Names in `calls`, `fan_out` and `database` must exist, and calls may not loop.
+    fn validate_composition(&self) -> Result<(), (String, String)> {
+        let err = |p: String, m: String| Err((p, m));
+        let mut names = std::collections::BTreeSet::new();
+        for (i, d) in self.databases.iter().enumerate() {
+            if !names.insert(d.name.as_str()) {
+                return err(
+                    format!("database.{i}.name"),
+                    format!("'{}' is used by two databases", d.name),
+                );
+            }
+            if let Err((k, m)) = d.validate() {
+                return err(format!("database.{i}.{k}"), m);
+            }
+        }
+        let callable: Vec<&str> = self
+            .functions
+            .iter()
+            .filter(|f| f.copies == 1)
+            .map(|f| f.name.as_str())
+            .collect();
+        let target = |path: String, name: &str| -> Result<usize, (String, String)> {
+            self.functions
+                .iter()
+                .position(|f| f.name == name && f.copies == 1)
+                .ok_or_else(|| {
+                    (
+                        path,
+                        format!(
+                            "no [[function]] named '{name}' with copies = 1; accepted: {}",
+                            callable.join(", ")
+                        ),
+                    )
+                })
+        };
+        // Edges of the call graph, to refuse loops (a call that calls itself never ends).
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); self.functions.len()];
+        for (i, f) in self.functions.iter().enumerate() {
+            let p = |k: String| format!("function.{i}.{k}");
+            if let Some(db) = &f.database {
+                if !self.databases.iter().any(|d| &d.name == db) {
+                    let known: Vec<&str> = self.databases.iter().map(|d| d.name.as_str()).collect();
+                    return err(
+                        p("database".into()),
+                        format!(
+                            "no [[database]] named '{db}'; accepted: {}",
+                            if known.is_empty() {
+                                "none declared".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+            }
+            for (j, c) in f.calls.iter().enumerate() {
+                edges[i].push(target(p(format!("calls.{j}.function")), &c.function)?);
+                if let Some(on_error) = &c.on_error {
+                    edges[i].push(target(p(format!("calls.{j}.on_error")), on_error)?);
+                }
+                if c.retries > 10 {
+                    return err(
+                        p(format!("calls.{j}.retries")),
+                        format!("must be 0 to 10, got {}", c.retries),
+                    );
+                }
+            }
+            if let Some(fo) = &f.fan_out {
+                edges[i].push(target(p("fan_out.function".into()), &fo.function)?);
+                if let Some(j) = &fo.join {
+                    edges[i].push(target(p("fan_out.join".into()), j)?);
+                }
+                if !(1..=10_000).contains(&fo.count) {
+                    return err(
+                        p("fan_out.count".into()),
+                        format!("must be 1 to 10000, got {}", fo.count),
+                    );
+                }
+            }
+        }
+        // Depth-first search for a cycle: 0 = unseen, 1 = on the path, 2 = done.
+        fn visit(v: usize, edges: &[Vec<usize>], mark: &mut [u8]) -> Option<usize> {
+            mark[v] = 1;
+            for &w in &edges[v] {
+                if mark[w] == 1 {
+                    return Some(w);
+                }
+                if mark[w] == 0 {
+                    if let Some(c) = visit(w, edges, mark) {
+                        return Some(c);
+                    }
+                }
+            }
+            mark[v] = 2;
+            None
+        }
+        let mut mark = vec![0u8; self.functions.len()];
+        for v in 0..self.functions.len() {
+            if mark[v] == 0 {
+                if let Some(c) = visit(v, &edges, &mut mark) {
+                    return err(
+                        format!("function.{c}.calls"),
+                        format!(
+                            "'{}' takes part in a loop of calls or fan-outs, which would never end",
+                            self.functions[c].name
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A display name: the `name` key, else "scenario".
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("scenario")
+    }
+}
+
+fn parse_override_value(raw: &str) -> toml::Value {
+    // Parse as the right-hand side of a TOML assignment; anything else is a plain string.
+    let doc = format!("v = {raw}");
+    match toml::from_str::<toml::Table>(&doc) {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+/// Sets `key.path=value` in a parsed TOML table. Numeric segments index arrays
+/// (`function.0.memory_mb`). The value is read as TOML (`5`, `true`, `"x"`, `[1, 2]`,
+/// `{ kind = "none" }`) and otherwise taken as a string (`60s`, `5/s`).
+pub fn apply_override(root: &mut toml::Value, spec: &str) -> Result<(), String> {
+    let (key, raw) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("'{spec}': expected KEY=VALUE, e.g. keep_alive.ttl=60s"))?;
+    let key = key.trim();
+    let raw = raw.trim();
+    let value = parse_override_value(raw);
+    let segs: Vec<&str> = key.split('.').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err(format!("'{key}': empty segment in the key path"));
+    }
+    let mut cur = root;
+    // Walk the path, creating tables as needed, and set the value at the last segment.
+    for (n, seg) in segs.iter().enumerate() {
+        let last = n + 1 == segs.len();
+        cur = match cur {
+            toml::Value::Table(t) => {
+                if last {
+                    t.insert(seg.to_string(), value);
+                    return Ok(());
+                }
+                t.entry(seg.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            }
+            toml::Value::Array(a) => {
+                let i: usize = seg.parse().map_err(|_| {
+                    format!(
+                        "'{key}': '{}' is a list, so the next part must be an index, not '{seg}'",
+                        segs[..n].join(".")
+                    )
+                })?;
+                let len = a.len();
+                let slot = a.get_mut(i).ok_or_else(|| {
+                    format!(
+                        "'{key}': index {i} is out of range ('{}' has {len} entries)",
+                        segs[..n].join(".")
+                    )
+                })?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => {
+                return Err(format!(
+                    "'{key}': '{}' is a single value, not a table or list",
+                    segs[..n].join(".")
+                ))
+            }
+        };
+    }
+    Ok(())
+}

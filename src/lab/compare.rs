@@ -1,0 +1,186 @@
+//! One scenario on several platform models: the figures a planner compares (p99 latency,
+//! cold-start share, monthly cost, and the always-on alternative), as a table, CSV or chart.
+//!
+//! Each model runs the scenario as written, with `[platform] model` replaced; a function that
+//! leaves `concurrency_per_instance` out gets each model's default (see
+//! [`crate::input::model::PlatformModel::with_defaults`]). A model on which the scenario
+//! cannot run (memory beyond its limit, say) gets a row that says why, and the others still run.
+
+use crate::core::billing::MONTH_NS;
+use crate::views::plot::{Chart, PlotError, Series};
+use crate::{InputError, Scenario};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One model's figures for the scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Model name as given.
+    pub model: String,
+    /// The figures, or why the scenario cannot run on this model.
+    pub outcome: Result<Figures, String>,
+}
+
+/// What a planner compares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figures {
+    /// 99th-percentile latency, ms.
+    pub p99_ms: f64,
+    /// Cold starts ÷ arrivals, percent.
+    pub cold_start_pct: f64,
+    /// Throttled ÷ arrivals, percent.
+    pub throttled_pct: f64,
+    /// The run's serverless cost scaled to a 730-hour month, USD.
+    pub monthly_usd: f64,
+    /// An EC2 fleet sized for the run's peak, per month, USD.
+    pub vm_monthly_usd: f64,
+    /// Fargate with the same vCPUs and memory, per month, USD.
+    pub fargate_monthly_usd: f64,
+}
+
+/// Runs `scenario` on each of `models` (built-in names or model file paths). A model that does
+/// not exist is an input error; a scenario that does not fit a model is that model's row.
+pub fn compare(scenario: &Scenario, models: &[String]) -> Result<Vec<Row>, InputError> {
+    let mut rows = Vec::new();
+    for name in models {
+        crate::input::model::load(name).map_err(|e| match e.line {
+            Some(_) => e,
+            None => InputError::new("--models", format!("{name}: {}", e.message)),
+        })?;
+        let mut sc = scenario.clone();
+        sc.platform.model = name.clone();
+        let outcome = crate::simulate(&sc)
+            .map(|r| {
+                let span = (r.horizon_s - r.warmup_s).max(f64::MIN_POSITIVE);
+                let month = MONTH_NS as f64 / 1e9;
+                let always = r.cost_usd.always_on.unwrap_or_default();
+                Figures {
+                    p99_ms: r.latency_ms.p99,
+                    cold_start_pct: 100.0 * r.cold_start_probability,
+                    throttled_pct: 100.0 * r.throttle_probability,
+                    monthly_usd: r.cost_usd.total * month / span,
+                    vm_monthly_usd: always.vm_monthly_usd,
+                    fargate_monthly_usd: always.fargate_monthly_usd,
+                }
+            })
+            .map_err(|e| e.message);
+        rows.push(Row {
+            model: name.clone(),
+            outcome,
+        });
+    }
+    Ok(rows)
+}
+
+/// The rows as an aligned table for a terminal.
+pub fn table(rows: &[Row]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<26} {:>10} {:>8} {:>8} {:>14} {:>14} {:>14}",
+        "model", "p99 ms", "cold %", "thr %", "$/month", "EC2 $/month", "Fargate $/mo"
+    );
+    for r in rows {
+        match &r.outcome {
+            Ok(f) => {
+                let _ = writeln!(
+                    s,
+                    "{:<26} {:>10.1} {:>8.3} {:>8.3} {:>14.2} {:>14.2} {:>14.2}",
+                    r.model,
+                    f.p99_ms,
+                    f.cold_start_pct,
+                    f.throttled_pct,
+                    f.monthly_usd,
+                    f.vm_monthly_usd,
+                    f.fargate_monthly_usd
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(s, "{:<26} cannot run: {e}", r.model);
+            }
+        }
+    }
+    s
+}
+
+/// The rows as CSV (one header line; empty figures and an `error` column for a model the
+/// scenario cannot run on).
+pub fn csv(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "model,p99_ms,cold_start_pct,throttled_pct,monthly_usd,always_on_vm_monthly_usd,always_on_fargate_monthly_usd,error\n",
+    );
+    for r in rows {
+        match &r.outcome {
+            Ok(f) => {
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{},{},{},",
+                    quote(&r.model),
+                    f.p99_ms,
+                    f.cold_start_pct,
+                    f.throttled_pct,
+                    f.monthly_usd,
+                    f.vm_monthly_usd,
+                    f.fargate_monthly_usd
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(s, "{},,,,,,,{}", quote(&r.model), quote(e));
+            }
+        }
+    }
+    s
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// Draws monthly cost against p99 latency, one labelled point per model, with the always-on
+/// EC2 fleet of the first model that ran as a reference line (.png or .svg).
+pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), PlotError> {
+    let mut series: Vec<Series> = rows
+        .iter()
+        .filter_map(|r| {
+            let f = r.outcome.as_ref().ok()?;
+            Some(Series {
+                label: r.model.clone(),
+                points: vec![(f.p99_ms, f.monthly_usd)],
+                markers: true,
+                point_labels: vec![r.model.clone()],
+                ..Series::default()
+            })
+        })
+        .collect();
+    let runs: Vec<Figures> = rows
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok().copied())
+        .collect();
+    if let Some(first) = runs.first() {
+        let xs = runs.iter().map(|f| f.p99_ms);
+        let lo = xs.clone().fold(f64::INFINITY, f64::min);
+        let hi = xs.fold(f64::NEG_INFINITY, f64::max);
+        series.push(Series::line(
+            format!(
+                "always-on EC2 fleet ({})",
+                crate::views::plot::tick(first.vm_monthly_usd)
+            ),
+            vec![(lo, first.vm_monthly_usd), (hi, first.vm_monthly_usd)],
+        ));
+    }
+    let chart = Chart {
+        title: title.to_string(),
+        note: Some("cost of the run scaled to a 730-hour month; lower left is better".into()),
+        x_label: "p99 latency (ms)".into(),
+        y_label: "cost per month (USD)".into(),
+        y_from_zero: true,
+        series,
+        ..Chart::default()
+    };
+    crate::views::plot::lines(&chart, path)
+}

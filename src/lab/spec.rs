@@ -1,0 +1,945 @@
+//! The experiment file: a base scenario, the axes to sweep, replications, a master seed, an
+//! optional baseline and the plots to draw; and its expansion into numbered runs.
+//!
+//! Loading checks everything a sweep could trip over later — every point's scenario is built
+//! and validated, every plot names an axis and a metric that exist — so a mistake is reported
+//! once, at the start, with the file, line and column, never after an hour of simulation.
+//!
+//! ```
+//! use faasim::lab::Experiment;
+//! let exp = Experiment::from_str_named(r#"
+//!     name = "demo"
+//!     base = "hello"
+//!     replications = 3
+//!     seed = 7
+//!     [[axis]]
+//!     path = "keep_alive.ttl"
+//!     values = ["1min", "10min"]
+//! "#, "demo.toml", std::path::Path::new(".")).unwrap();
+//! assert_eq!(exp.points.len(), 2);
+//! assert_eq!(exp.run_count(), 6);
+//! // Run id = point × replications + replication.
+//! assert_eq!(exp.run_of(5), (1, 2));
+//! ```
+
+use crate::input::scenario::{self, Scenario};
+use crate::input::{self, locate, InputError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// The most runs one experiment may expand into; beyond it the file is surely a mistake.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// How the axes combine into points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Every combination of values (the first axis varies slowest).
+    #[default]
+    Grid,
+    /// The axes move together: point i takes value i of every axis (all axes equally long).
+    Zip,
+}
+
+/// One `[[axis]]` table as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AxisSpec {
+    path: String,
+    values: Vec<toml::Value>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    numeric: Option<Vec<f64>>,
+    /// Short names for the values in legends and point labels (e.g. when values are whole
+    /// tables).
+    #[serde(default)]
+    labels: Option<Vec<String>>,
+}
+
+/// A plot to draw after the sweep (`[[plot]]`, chosen by `kind`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PlotSpec {
+    /// Latency CDF, one curve per point (histograms merged over replications).
+    LatencyCdf {
+        /// File name stem under `plots/` (default `latency-cdf`).
+        #[serde(default)]
+        name: Option<String>,
+        /// Title (default: the experiment's name and description).
+        #[serde(default)]
+        title: Option<String>,
+    },
+    /// A metric's mean against a swept parameter, with its 95% confidence band.
+    Metric {
+        /// File name stem (default `<y>-vs-<x>`).
+        #[serde(default)]
+        name: Option<String>,
+        /// Title.
+        #[serde(default)]
+        title: Option<String>,
+        /// The axis (name or path) on the horizontal axis.
+        x: String,
+        /// The metric (a runs.csv column) on the vertical axis. One line is drawn per
+        /// combination of the other axes' values.
+        y: String,
+        /// Multiply the metric by this before plotting (e.g. 100 for a percentage).
+        #[serde(default)]
+        y_scale: Option<f64>,
+        /// Vertical axis label (default: the metric's name).
+        #[serde(default)]
+        y_label: Option<String>,
+        /// Logarithmic horizontal axis.
+        #[serde(default)]
+        log_x: bool,
+        /// Logarithmic vertical axis.
+        #[serde(default)]
+        log_y: bool,
+    },
+    /// The keep-alive trade-off: one metric against another (default cold-start % against
+    /// idle GB-s), each point's means with the vertical 95% band, in swept order.
+    Tradeoff {
+        /// File name stem (default `tradeoff`).
+        #[serde(default)]
+        name: Option<String>,
+        /// Title.
+        #[serde(default)]
+        title: Option<String>,
+        /// Horizontal metric (default `idle_memory_gb_s`).
+        #[serde(default)]
+        x: Option<String>,
+        /// Vertical metric (default `cold_start_probability`, shown as a percentage).
+        #[serde(default)]
+        y: Option<String>,
+        /// The axis the curve follows, its values labelling the dots (default: the first);
+        /// the other axes' combinations make separate curves.
+        #[serde(default)]
+        along: Option<String>,
+        /// Logarithmic vertical axis (cold-start percentages often span decades).
+        #[serde(default)]
+        log_y: bool,
+        /// Split the curve by this key of the along axis's table values (e.g. `"kind"`: one
+        /// curve per policy family, as Shahrad et al. plot fixed and hybrid apart).
+        #[serde(default)]
+        curve_by: Option<String>,
+        /// Show x as a percentage of the baseline point's x (the paper's "normalised to the
+        /// 10-minute fixed policy = 100%"); needs `baseline`.
+        #[serde(default)]
+        x_relative: bool,
+    },
+    /// Cost against load, log-log, to find where lines cross.
+    CostVsLoad {
+        /// File name stem (default `cost-vs-load`).
+        #[serde(default)]
+        name: Option<String>,
+        /// Title.
+        #[serde(default)]
+        title: Option<String>,
+        /// The load axis (name or path).
+        x: String,
+        /// Cost metric (default `cost_usd.total`).
+        #[serde(default)]
+        y: Option<String>,
+        /// Multiply the cost by this (e.g. to scale a 1-hour run to a 30-day month: 720).
+        #[serde(default)]
+        y_scale: Option<f64>,
+        /// Vertical axis label.
+        #[serde(default)]
+        y_label: Option<String>,
+        /// More cost metrics drawn as their own lines on the same axes, e.g. the always-on
+        /// comparator's `cost_usd.always_on.vm_monthly_usd`: where the lines cross is the
+        /// crossover.
+        #[serde(default)]
+        also: Vec<String>,
+    },
+    /// Environments (busy, idle, initializing) over time for one run, throttles marked. The
+    /// scenario needs `[metrics] timeseries`.
+    Timeline {
+        /// File name stem (default `timeline-<point>`).
+        #[serde(default)]
+        name: Option<String>,
+        /// Title.
+        #[serde(default)]
+        title: Option<String>,
+        /// The point, as axis → value (default: the first point).
+        #[serde(default)]
+        point: Option<toml::Table>,
+        /// Which replication (default 0).
+        #[serde(default)]
+        replication: u32,
+    },
+}
+
+/// The experiment file as written; `B` is the base (a raw value first, then, when it is an
+/// inline table, a [`Scenario`] so that its mistakes get exact positions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile<B> {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    base: B,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default = "one")]
+    replications: u64,
+    #[serde(default)]
+    mode: Mode,
+    #[serde(default, rename = "axis")]
+    axes: Vec<AxisSpec>,
+    #[serde(default)]
+    baseline: Option<toml::Table>,
+    #[serde(default, rename = "plot")]
+    plots: Vec<PlotSpec>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// A swept parameter, resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    /// Column name in runs.csv and legend label (default: the path).
+    pub name: String,
+    /// Dotted path in the scenario (`keep_alive.ttl`, `function.0.arrivals.rate`).
+    pub path: String,
+    /// Unit for plot labels (given, or inferred: `s` for durations, `1/s` for rates).
+    pub unit: Option<String>,
+    /// The values, as inline TOML (`"60s"`, `5`, `{ kind = "none" }`).
+    pub values: Vec<String>,
+    /// The numbers plots put on an axis for each value, when there are any.
+    pub numeric: Option<Vec<f64>>,
+    /// Short text for each value in legends and point labels: the number and unit when
+    /// `numeric` was given (a table value such as `{ kind = "fixed", ttl = "10min" }` reads
+    /// "10 min"), else the value itself.
+    pub labels: Vec<String>,
+}
+
+impl Axis {
+    /// Value `i` as a table cell: strings without their quotes, anything else as TOML.
+    pub fn cell(&self, i: usize) -> String {
+        match parse_value(&self.values[i]) {
+            Some(toml::Value::String(s)) => s,
+            _ => self.values[i].clone(),
+        }
+    }
+
+    /// The axis label for plots: name and unit.
+    pub fn label(&self) -> String {
+        match &self.unit {
+            Some(u) => format!("{} ({u})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A loaded experiment: everything a sweep, a merge and the plots need. Serialised as
+/// `plan.json` in the output directory, so `merge` and `plot` work without the original files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Name (default: the file's stem); the default output is `out/<name>`.
+    pub name: String,
+    /// What it shows.
+    pub description: Option<String>,
+    /// The experiment file's name (without its directory, so shards agree byte for byte).
+    pub file_name: String,
+    /// SHA-256 of the experiment file's text.
+    pub file_sha256: String,
+    /// Where the base scenario came from.
+    pub base_origin: String,
+    /// The base scenario's TOML text.
+    pub base_text: String,
+    /// SHA-256 of the base scenario's text.
+    pub base_sha256: String,
+    /// Master seed: every run's `run.seed`.
+    pub seed: u64,
+    /// Replications per point.
+    pub replications: u64,
+    /// Grid or zip.
+    pub mode: Mode,
+    /// The swept parameters.
+    pub axes: Vec<Axis>,
+    /// Per point, the index of its value on each axis.
+    pub points: Vec<Vec<usize>>,
+    /// Per point, the point it is compared with (paired differences), when a baseline is set.
+    pub baseline: Option<Vec<usize>>,
+    /// Plots to draw.
+    pub plots: Vec<PlotSpec>,
+    /// A hash of everything that decides the runs' results (faasim version, base, seed,
+    /// axes, points): run files carry it, so a resume or merge never mixes experiments.
+    pub runs_sha256: String,
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Experiment {
+    /// Reads an experiment file.
+    pub fn load(path: &Path) -> Result<Experiment, InputError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(&shown, format!("cannot read: {e}")))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Self::from_str_named(&text, &shown, dir)
+    }
+
+    /// Parses experiment `text` (from `origin`, for messages); a base given as a path is
+    /// resolved relative to `dir`.
+    pub fn from_str_named(text: &str, origin: &str, dir: &Path) -> Result<Experiment, InputError> {
+        let file: ExperimentFile<toml::Value> = input::from_toml_str(text, origin)?;
+        let at = |path: &str, msg: String| -> InputError {
+            let (line, column) = locate(text, path).unzip();
+            InputError {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: format!("{path}: {msg}"),
+            }
+        };
+
+        // The base scenario: a file next to the experiment, a built-in name, or inline.
+        let (base_origin, base_text, base) =
+            match &file.base {
+                toml::Value::String(s) => {
+                    let p = dir.join(s);
+                    if p.is_file() {
+                        let shown = p.display().to_string();
+                        let t = std::fs::read_to_string(&p)
+                            .map_err(|e| at("base", format!("cannot read {shown}: {e}")))?;
+                        let sc = Scenario::from_str_named(&t, &shown, &[])?;
+                        (shown, t, sc)
+                    } else if let Some((n, t)) = scenario::BUILTIN.iter().find(|(n, _)| n == s) {
+                        let shown = format!("built-in scenario '{n}'");
+                        let sc = Scenario::from_str_named(t, &shown, &[])?;
+                        (shown, t.to_string(), sc)
+                    } else {
+                        let names: Vec<&str> = scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
+                        return Err(at(
+                            "base",
+                            format!(
+                                "'{s}' is neither a file (looked for {}) nor a built-in scenario \
+                             (built-in: {}); or write the scenario inline as a [base] table",
+                                p.display(),
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                toml::Value::Table(t) => {
+                    // Deserialise again with the base typed, so its mistakes point at its lines.
+                    let typed: ExperimentFile<Scenario> = input::from_toml_str(text, origin)?;
+                    if let Err((p, m)) = typed.base.validate() {
+                        return Err(at(&format!("base.{p}"), m));
+                    }
+                    let t = toml::to_string(t).map_err(|e| at("base", e.to_string()))?;
+                    (format!("{origin} [base]"), t, typed.base)
+                }
+                _ => return Err(at(
+                    "base",
+                    "expected a scenario file path, a built-in scenario name, or a [base] table"
+                        .into(),
+                )),
+            };
+
+        let name = match &file.name {
+            Some(n) => n.clone(),
+            None => Path::new(origin)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("experiment")
+                .to_string(),
+        };
+        let name_ok = !name.is_empty()
+            && name != "."
+            && name != ".."
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !name_ok {
+            return Err(at(
+                "name",
+                format!("'{name}': use letters, digits, '-', '_' and '.' only (it names the output directory)"),
+            ));
+        }
+        if file.replications == 0 {
+            return Err(at("replications", "must be at least 1".into()));
+        }
+
+        let mut axes = Vec::with_capacity(file.axes.len());
+        for (a, spec) in file.axes.iter().enumerate() {
+            axes.push(resolve_axis(a, spec, &axes).map_err(|(p, m)| at(&p, m))?);
+        }
+        let points = expand(file.mode, &axes).map_err(|(p, m)| at(&p, m))?;
+        let runs = (points.len() as u64).checked_mul(file.replications);
+        if runs.is_none_or(|r| r > MAX_RUNS) {
+            return Err(at(
+                "replications",
+                format!(
+                    "{} points × {} replications is more than {MAX_RUNS} runs",
+                    points.len(),
+                    file.replications
+                ),
+            ));
+        }
+
+        let baseline = match &file.baseline {
+            None => None,
+            Some(b) => {
+                Some(baseline_points(file.mode, &axes, &points, b).map_err(|(p, m)| at(&p, m))?)
+            }
+        };
+
+        let seed = file.seed.unwrap_or(base.run.seed);
+        let runs_sha256 = {
+            let key = serde_json::json!({
+                "faasim": env!("CARGO_PKG_VERSION"),
+                "base": base_text,
+                "seed": seed,
+                "replications": file.replications,
+                "axes": axes.iter().map(|a| (&a.path, &a.values)).collect::<Vec<_>>(),
+                "points": points,
+            });
+            sha256_hex(key.to_string().as_bytes())
+        };
+        let exp = Experiment {
+            name,
+            description: file.description.clone(),
+            file_name: Path::new(origin)
+                .file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or(origin)
+                .to_string(),
+            file_sha256: sha256_hex(text.as_bytes()),
+            base_origin,
+            base_sha256: sha256_hex(base_text.as_bytes()),
+            base_text,
+            seed,
+            replications: file.replications,
+            mode: file.mode,
+            axes,
+            points,
+            baseline,
+            plots: file.plots.clone(),
+            runs_sha256,
+        };
+
+        // Every point must make a valid scenario; report the first that does not at the
+        // position of its first value.
+        for p in 0..exp.points.len() {
+            exp.scenario(p).map_err(|e| {
+                let where_ = match exp.points[p].first() {
+                    Some(&v) => format!("axis.0.values.{v}"),
+                    None => "base".to_string(),
+                };
+                let mut err = at(&where_, String::new());
+                err.message = format!("point {p} ({}): {e}", exp.point_label(p));
+                err
+            })?;
+        }
+        let metrics = super::record::metric_names();
+        for (i, plot) in exp.plots.iter().enumerate() {
+            exp.check_plot(plot, &metrics)
+                .map_err(|(field, m)| at(&format!("plot.{i}.{field}"), m))?;
+        }
+        Ok(exp)
+    }
+
+    /// Number of runs: points × replications.
+    pub fn run_count(&self) -> u64 {
+        self.points.len() as u64 * self.replications
+    }
+
+    /// (point, replication) of run `id`: id = point × replications + replication.
+    pub fn run_of(&self, id: u64) -> (usize, u64) {
+        ((id / self.replications) as usize, id % self.replications)
+    }
+
+    /// The `--set`-style overrides that turn the base into point `p`'s scenario: the axes'
+    /// values, and the master seed as `run.seed` (common random numbers across points).
+    pub fn overrides(&self, p: usize) -> Vec<String> {
+        let mut o: Vec<String> = self
+            .axes
+            .iter()
+            .zip(&self.points[p])
+            .map(|(a, &v)| format!("{}={}", a.path, a.values[v]))
+            .collect();
+        o.push(format!("run.seed={}", self.seed));
+        o
+    }
+
+    /// Point `p`'s scenario, validated.
+    pub fn scenario(&self, p: usize) -> Result<Scenario, InputError> {
+        Scenario::from_str_named(&self.base_text, &self.base_origin, &self.overrides(p))
+    }
+
+    /// A short label for point `p`: `name=value, ...` (or `base` when nothing is swept).
+    pub fn point_label(&self, p: usize) -> String {
+        if self.axes.is_empty() {
+            return "base".to_string();
+        }
+        self.axes
+            .iter()
+            .zip(&self.points[p])
+            .map(|(a, &v)| format!("{}={}", a.name, a.labels[v]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The axis called `key` (by name or by path).
+    pub fn axis_index(&self, key: &str) -> Option<usize> {
+        find_axis(&self.axes, key)
+    }
+
+    /// Finds the point whose values match `table` (axis name or path → value); axes not named
+    /// take their first value.
+    pub fn find_point(&self, table: &toml::Table) -> Result<usize, (String, String)> {
+        let mut want: Vec<Option<usize>> = vec![None; self.axes.len()];
+        for (k, v) in table {
+            let a = find_axis(&self.axes, k).ok_or_else(|| {
+                (
+                    k.clone(),
+                    format!("'{k}' is not an axis ({})", self.axis_names()),
+                )
+            })?;
+            want[a] = Some(value_index(&self.axes[a], v).ok_or_else(|| {
+                (
+                    k.clone(),
+                    format!(
+                        "{v} is not one of the axis's values ({})",
+                        self.axes[a].values.join(", ")
+                    ),
+                )
+            })?);
+        }
+        self.points
+            .iter()
+            .position(|pt| pt.iter().zip(&want).all(|(v, w)| w.is_none_or(|w| w == *v)))
+            .ok_or_else(|| (String::new(), "no point has these values".to_string()))
+    }
+
+    fn axis_names(&self) -> String {
+        let names: Vec<&str> = self.axes.iter().map(|a| a.name.as_str()).collect();
+        if names.is_empty() {
+            "the experiment has no axes".to_string()
+        } else {
+            format!("axes: {}", names.join(", "))
+        }
+    }
+
+    fn check_plot(&self, plot: &PlotSpec, metrics: &[String]) -> Result<(), (String, String)> {
+        let axis = |field: &str, key: &str, numeric: bool| -> Result<(), (String, String)> {
+            let a = self.axis_index(key).ok_or_else(|| {
+                (
+                    field.to_string(),
+                    format!("'{key}' is not an axis ({})", self.axis_names()),
+                )
+            })?;
+            if numeric && self.axes[a].numeric.is_none() {
+                return Err((
+                    field.to_string(),
+                    format!(
+                        "axis '{key}' has values that are not numbers, durations or rates; \
+                         give it numeric = [...] to place them on a plot"
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let metric = |field: &str, m: &str| -> Result<(), (String, String)> {
+            if metrics.iter().any(|n| super::record::same_metric(n, m)) {
+                Ok(())
+            } else {
+                Err((
+                    field.to_string(),
+                    format!("'{m}' is not a metric; accepted: {}", metrics.join(", ")),
+                ))
+            }
+        };
+        match plot {
+            PlotSpec::LatencyCdf { .. } => Ok(()),
+            PlotSpec::Metric { x, y, .. } => {
+                axis("x", x, true)?;
+                metric("y", y)
+            }
+            PlotSpec::Tradeoff {
+                x,
+                y,
+                along,
+                x_relative,
+                ..
+            } => {
+                metric("x", x.as_deref().unwrap_or("idle_memory_gb_s"))?;
+                metric("y", y.as_deref().unwrap_or("cold_start_probability"))?;
+                if *x_relative && self.baseline.is_none() {
+                    return Err((
+                        "x_relative".into(),
+                        "needs a baseline point (baseline = { ... }) to be relative to".into(),
+                    ));
+                }
+                along.as_deref().map_or(Ok(()), |s| axis("along", s, false))
+            }
+            PlotSpec::CostVsLoad { x, y, also, .. } => {
+                axis("x", x, true)?;
+                for (i, m) in also.iter().enumerate() {
+                    metric(&format!("also.{i}"), m)?;
+                }
+                metric("y", y.as_deref().unwrap_or("cost_usd.total"))
+            }
+            PlotSpec::Timeline {
+                point, replication, ..
+            } => {
+                let p = match point {
+                    Some(t) => self.find_point(t).map_err(|(k, m)| {
+                        (
+                            if k.is_empty() {
+                                "point".into()
+                            } else {
+                                format!("point.{k}")
+                            },
+                            m,
+                        )
+                    })?,
+                    None => 0,
+                };
+                if u64::from(*replication) >= self.replications {
+                    return Err((
+                        "replication".into(),
+                        format!(
+                            "{replication} is not below the {} replications",
+                            self.replications
+                        ),
+                    ));
+                }
+                let has_series = self
+                    .scenario(p)
+                    .map(|s| s.metrics.timeseries.is_some())
+                    .unwrap_or(false);
+                if !has_series {
+                    return Err((
+                        "kind".into(),
+                        "a timeline needs the point's scenario to record a time series: set [metrics] timeseries = \"10s\" in the base (or sweep metrics.timeseries)".into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn find_axis(axes: &[Axis], key: &str) -> Option<usize> {
+    axes.iter()
+        .position(|a| a.name == key)
+        .or_else(|| axes.iter().position(|a| a.path == key))
+}
+
+/// The index of `v` among the axis's values (compared as TOML values, so `"10min"` matches
+/// `"10min"` and `{kind="none"}` matches `{ kind = "none" }`). A number also matches the value
+/// whose `numeric` entry it equals, so `baseline = { ttl = 10 }` can name
+/// `{ kind = "fixed", ttl = "10min" }` on an axis with `numeric = [0, 1, 10]`.
+fn value_index(axis: &Axis, v: &toml::Value) -> Option<usize> {
+    axis.values
+        .iter()
+        .position(|raw| parse_value(raw).as_ref() == Some(v))
+        .or_else(|| {
+            let x = match v {
+                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Float(f) => *f,
+                _ => return None,
+            };
+            axis.numeric.as_ref()?.iter().position(|n| *n == x)
+        })
+}
+
+pub(crate) fn parse_value(raw: &str) -> Option<toml::Value> {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+}
+
+/// Numbers for a plot axis: given ones, else the values themselves when they are numbers,
+/// durations (seconds) or rates (per second).
+fn numeric_values(values: &[toml::Value]) -> Option<(Vec<f64>, Option<&'static str>)> {
+    let mut unit = None;
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        let (x, u) = match v {
+            toml::Value::Integer(i) => (*i as f64, None),
+            toml::Value::Float(f) => (*f, None),
+            toml::Value::String(s) if s.contains('/') => {
+                (crate::core::time::parse_rate(s).ok()?, Some("1/s"))
+            }
+            toml::Value::String(s) => (
+                crate::core::time::parse_duration(s).ok()? as f64 / 1e9,
+                Some("s"),
+            ),
+            _ => return None,
+        };
+        if !x.is_finite() || (unit.is_some() && u != unit) {
+            return None;
+        }
+        unit = u;
+        out.push(x);
+    }
+    Some((out, unit))
+}
+
+fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (String, String)> {
+    let p = |k: &str| format!("axis.{a}.{k}");
+    if spec.path.is_empty() || spec.path.split('.').any(|s| s.is_empty()) {
+        return Err((p("path"), format!("'{}': expected a dotted scenario path such as keep_alive.ttl or function.0.memory_mb", spec.path)));
+    }
+    if spec.values.is_empty() {
+        return Err((p("values"), "give at least one value".into()));
+    }
+    let name = spec.name.clone().unwrap_or_else(|| spec.path.clone());
+    if name.is_empty() || name.contains([',', '"', '\n']) {
+        return Err((
+            p("name"),
+            format!("'{name}': a column name may not be empty or hold commas, quotes or newlines"),
+        ));
+    }
+    let reserved = ["run", "point", "replication", "seed", "metric"];
+    if reserved.contains(&name.as_str()) {
+        return Err((
+            p("name"),
+            format!(
+                "'{name}' is a column faasim writes itself ({}); choose another name",
+                reserved.join(", ")
+            ),
+        ));
+    }
+    if before.iter().any(|b| b.name == name || b.path == spec.path) {
+        return Err((p("path"), format!("'{name}' is swept twice")));
+    }
+    let values: Vec<String> = spec.values.iter().map(|v| v.to_string()).collect();
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return Err((
+                format!("axis.{a}.values.{i}"),
+                format!("{v} is listed twice"),
+            ));
+        }
+    }
+    let (numeric, inferred_unit) = match &spec.numeric {
+        Some(n) => {
+            if n.len() != spec.values.len() {
+                return Err((
+                    p("numeric"),
+                    format!("has {} numbers for {} values", n.len(), spec.values.len()),
+                ));
+            }
+            if n.iter().any(|x| !x.is_finite()) {
+                return Err((p("numeric"), "numbers must be finite".into()));
+            }
+            (Some(n.clone()), None)
+        }
+        None => match numeric_values(&spec.values) {
+            Some((n, u)) => (Some(n), u),
+            None => (None, None),
+        },
+    };
+    let mut axis = Axis {
+        name,
+        path: spec.path.clone(),
+        unit: spec.unit.clone().or(inferred_unit.map(String::from)),
+        values,
+        numeric,
+        labels: Vec::new(),
+    };
+    axis.labels = match &spec.numeric {
+        Some(n) => n
+            .iter()
+            .map(|x| match &axis.unit {
+                Some(u) => format!("{} {u}", crate::views::plot::tick(*x)),
+                None => crate::views::plot::tick(*x),
+            })
+            .collect(),
+        None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),
+    };
+    if let Some(l) = &spec.labels {
+        if l.len() != axis.values.len() {
+            return Err((
+                p("labels"),
+                format!("has {} labels for {} values", l.len(), axis.values.len()),
+            ));
+        }
+        axis.labels = l.clone();
+    }
+    Ok(axis)
+}
+
+/// The points in run order: grid is row-major (first axis slowest), zip walks all together.
+fn expand(mode: Mode, axes: &[Axis]) -> Result<Vec<Vec<usize>>, (String, String)> {
+    if axes.is_empty() {
+        return Ok(vec![Vec::new()]);
+    }
+    match mode {
+        Mode::Zip => {
+            let n = axes[0].values.len();
+            if let Some((a, ax)) = axes.iter().enumerate().find(|(_, ax)| ax.values.len() != n) {
+                return Err((
+                    format!("axis.{a}.values"),
+                    format!("mode = \"zip\" moves the axes together, so all need the same number of values: axis 0 has {n}, this one {}", ax.values.len()),
+                ));
+            }
+            Ok((0..n).map(|i| vec![i; axes.len()]).collect())
+        }
+        Mode::Grid => {
+            let mut total: u64 = 1;
+            for a in axes {
+                total = total.saturating_mul(a.values.len() as u64);
+            }
+            if total > MAX_RUNS {
+                return Err((
+                    "axis".into(),
+                    format!("the grid has {total} points, more than {MAX_RUNS}"),
+                ));
+            }
+            let mut points = vec![Vec::new()];
+            for a in axes {
+                points = points
+                    .into_iter()
+                    .flat_map(|p| {
+                        (0..a.values.len()).map(move |v| {
+                            let mut q = p.clone();
+                            q.push(v);
+                            q
+                        })
+                    })
+                    .collect();
+            }
+            Ok(points)
+        }
+    }
+}
+
+/// Each point's baseline. Grid: the point with the baseline's values on the axes it names and
+/// the point's own values on the others (so each series is compared within itself). Zip: the one
+/// point that matches every value named.
+fn baseline_points(
+    mode: Mode,
+    axes: &[Axis],
+    points: &[Vec<usize>],
+    table: &toml::Table,
+) -> Result<Vec<usize>, (String, String)> {
+    if table.is_empty() {
+        return Err(("baseline".into(), "name at least one axis and its value, e.g. baseline = { \"keep_alive.ttl\" = \"10min\" }".into()));
+    }
+    let mut fixed: Vec<Option<usize>> = vec![None; axes.len()];
+    for (k, v) in table {
+        let a = find_axis(axes, k).ok_or_else(|| {
+            let names: Vec<&str> = axes.iter().map(|a| a.name.as_str()).collect();
+            (
+                format!("baseline.{k}"),
+                format!("'{k}' is not an axis (axes: {})", names.join(", ")),
+            )
+        })?;
+        fixed[a] = Some(value_index(&axes[a], v).ok_or_else(|| {
+            (
+                format!("baseline.{k}"),
+                format!(
+                    "{v} is not one of the axis's values ({})",
+                    axes[a].values.join(", ")
+                ),
+            )
+        })?);
+    }
+    let find = |want: &dyn Fn(usize, usize) -> bool| {
+        points
+            .iter()
+            .position(|q| q.iter().enumerate().all(|(a, &v)| want(a, v)))
+    };
+    match mode {
+        Mode::Zip => {
+            let b = find(&|a, v| fixed[a].is_none_or(|f| f == v)).ok_or_else(|| {
+                (
+                    "baseline".to_string(),
+                    "no point has all these values".to_string(),
+                )
+            })?;
+            Ok(vec![b; points.len()])
+        }
+        Mode::Grid => points
+            .iter()
+            .map(|p| {
+                find(&|a, v| v == fixed[a].unwrap_or(p[a])).ok_or_else(|| {
+                    (
+                        "baseline".to_string(),
+                        "no point has these values".to_string(),
+                    )
+                })
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Experiment, InputError> {
+        Experiment::from_str_named(text, "t.toml", Path::new("."))
+    }
+
+    #[test]
+    fn grid_is_row_major_and_zip_moves_together() {
+        let base = "base = \"hello\"\n";
+        let g = load(&format!("{base}[[axis]]\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"2min\"]\n[[axis]]\npath = \"function.0.memory_mb\"\nvalues = [128, 256, 512]\n")).unwrap();
+        assert_eq!(g.points.len(), 6);
+        assert_eq!(g.points[1], vec![0, 1]);
+        assert_eq!(g.points[3], vec![1, 0]);
+        let z = load(&format!("{base}mode = \"zip\"\n[[axis]]\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"2min\"]\n[[axis]]\npath = \"function.0.memory_mb\"\nvalues = [128, 256]\n")).unwrap();
+        assert_eq!(z.points, vec![vec![0, 0], vec![1, 1]]);
+    }
+
+    #[test]
+    fn baseline_within_each_series() {
+        let e = load("base = \"hello\"\nbaseline = { ttl = \"2min\" }\n[[axis]]\nname = \"mem\"\npath = \"function.0.memory_mb\"\nvalues = [128, 256]\n[[axis]]\nname = \"ttl\"\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"2min\"]\n").unwrap();
+        assert_eq!(e.baseline, Some(vec![1, 1, 3, 3]));
+    }
+
+    #[test]
+    fn axis_values_reach_the_scenario() {
+        let e = load("base = \"hello\"\nseed = 99\n[[axis]]\npath = \"keep_alive\"\nvalues = [{ kind = \"none\" }, { kind = \"fixed\", ttl = \"1min\" }]\n").unwrap();
+        let s0 = e.scenario(0).unwrap();
+        assert_eq!(s0.keep_alive, crate::core::policy::KeepAliveSpec::None {});
+        assert_eq!(s0.run.seed, 99);
+        assert_eq!(e.axes[0].cell(0), "{ kind = \"none\" }");
+        assert_eq!(e.axes[0].labels[0], "{ kind = \"none\" }");
+        assert!(e.axes[0].numeric.is_none());
+    }
+
+    #[test]
+    fn errors_point_at_the_field() {
+        let e = load(
+            "base = \"hello\"\n[[axis]]\npath = \"keep_alive.ttl\"\nvalues = [\"1min\", \"0s\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("point 1"), "{e}");
+        let e = load("base = \"hello\"\nreplications = 0\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(1)));
+        let e = load("base = \"nope\"\n").unwrap_err();
+        assert!(e.message.contains("built-in: hello"), "{e}");
+        let e = load("base = \"hello\"\nmode = \"cross\"\n").unwrap_err();
+        assert!(
+            e.message.contains("grid") && e.message.contains("zip"),
+            "{e}"
+        );
+        let e = load("base = \"hello\"\n[[plot]]\nkind = \"metric\"\nx = \"ttl\"\ny = \"p99\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        let e = load("[base]\n[base.run]\nhorizon = \"1h\"\nbogus = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+    }
+}

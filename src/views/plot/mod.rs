@@ -1,0 +1,216 @@
+//! Charts with plotters, as PNG or SVG (chosen by the file's extension), rendered with a font
+//! embedded in the binary (DejaVu Sans), so they work on a machine with no fonts and no
+//! fontconfig.
+//!
+//! The charts take plain data ([`Chart`], time-series buckets), not reports or experiments:
+//! [`crate::lab::output`] decides what to draw, this module how.
+//!
+//! ```no_run
+//! use faasim::views::plot::{Chart, Series};
+//! let chart = Chart {
+//!     title: "p99 against arrival rate".into(),
+//!     x_label: "arrival rate (1/s)".into(),
+//!     y_label: "p99 latency (ms)".into(),
+//!     series: vec![Series::line("python", vec![(1.0, 300.0), (10.0, 280.0)])],
+//!     ..Chart::default()
+//! };
+//! faasim::views::plot::lines(&chart, std::path::Path::new("p99.png")).unwrap();
+//! ```
+
+pub mod gantt;
+mod lines;
+mod timeline;
+
+pub use lines::lines;
+pub use timeline::timeline;
+
+use plotters::style::{FontStyle, RGBColor};
+use std::fmt;
+use std::path::Path;
+use std::sync::Once;
+
+/// Width and height of line charts, pixels.
+pub const CHART_SIZE: (u32, u32) = (1000, 620);
+/// Width and height of timelines, pixels.
+pub const TIMELINE_SIZE: (u32, u32) = (1000, 760);
+
+/// A chart could not be drawn or written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotError(pub String);
+
+impl fmt::Display for PlotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+/// Wraps any plotters error with the file it was drawing.
+pub(crate) fn err(path: &Path, e: impl fmt::Display) -> PlotError {
+    PlotError(format!("{}: cannot draw the plot: {e}", path.display()))
+}
+
+/// The output format, from the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// PNG bitmap.
+    Png,
+    /// SVG vector image.
+    Svg,
+}
+
+impl Format {
+    /// `.png` or `.svg` (any case); anything else is an error naming what is accepted.
+    pub fn of(path: &Path) -> Result<Format, PlotError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => Ok(Format::Png),
+            Some("svg") => Ok(Format::Svg),
+            _ => Err(PlotError(format!(
+                "{}: unknown plot format; accepted extensions: .png, .svg",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// One line of a chart, optionally with a band (e.g. a 95% confidence interval).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// The line's points, in drawing order.
+    pub points: Vec<(f64, f64)>,
+    /// A shaded band: (x, low, high), in order of x.
+    pub band: Vec<(f64, f64, f64)>,
+    /// Mark each point with a dot.
+    pub markers: bool,
+    /// Text beside each point (same length as `points`, or empty).
+    pub point_labels: Vec<String>,
+    /// Palette index of the colour (default: the series' position).
+    pub color: Option<usize>,
+}
+
+impl Series {
+    /// A plain line.
+    pub fn line(label: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            label: label.into(),
+            points,
+            ..Series::default()
+        }
+    }
+}
+
+/// A line chart.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// Title: what was simulated.
+    pub title: String,
+    /// A smaller line under the chart (a note, a caveat).
+    pub note: Option<String>,
+    /// Horizontal axis label, with its unit.
+    pub x_label: String,
+    /// Vertical axis label, with its unit.
+    pub y_label: String,
+    /// Logarithmic horizontal axis (values ≤ 0 are left out).
+    pub log_x: bool,
+    /// Logarithmic vertical axis (values ≤ 0 are left out).
+    pub log_y: bool,
+    /// Start the vertical axis at 0 (for counts, costs, probabilities) when not logarithmic.
+    pub y_from_zero: bool,
+    /// Put the legend in the lower right corner instead of the upper right.
+    pub legend_bottom: bool,
+    /// The lines.
+    pub series: Vec<Series>,
+}
+
+/// Colours for successive series (Tableau 10: distinct, and readable by most colour-blind
+/// viewers).
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The font family every chart uses; registered from the embedded DejaVu Sans.
+pub(crate) const FONT: &str = "sans-serif";
+
+/// Registers the embedded font with plotters (once per process). Text drawn before this would
+/// fail, as ab_glyph loads no system fonts.
+pub(crate) fn ensure_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// A tick label: at most three significant digits, with k / M / G for large values.
+pub fn tick(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let a = x.abs();
+    let (v, suffix) = if a >= 1e9 {
+        (x / 1e9, "G")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e4 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let av = v.abs();
+    let decimals = if av == 0.0 || av >= 100.0 {
+        0
+    } else {
+        (2 - av.log10().floor() as i32).clamp(0, 8) as usize
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    let s = if s == "-0" { "0".to_string() } else { s };
+    format!("{s}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(1234.0), "1234");
+        assert_eq!(tick(25000.0), "25k");
+        assert_eq!(tick(1e9), "1G");
+        assert_eq!(tick(0.0123), "0.0123");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(-0.0), "0");
+    }
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(Format::of(Path::new("a.PNG")), Ok(Format::Png));
+        assert_eq!(Format::of(Path::new("a.svg")), Ok(Format::Svg));
+        assert!(Format::of(Path::new("a.jpg"))
+            .unwrap_err()
+            .0
+            .contains(".png, .svg"));
+    }
+}
