@@ -20,8 +20,8 @@ fn child(scenario: &str, sets: &[String]) {
         eprintln!("error: {e}");
         std::process::exit(2)
     });
-    let model = faasim::input::model::load(&sc.platform.model).expect("model loads");
-    let sim = faasim::core::sim::Simulation::new(&sc, &model, 0).expect("scenario builds");
+    let plan = faasim::compile(&sc).expect("scenario compiles");
+    let sim = faasim::core::sim::Simulation::new(&plan, 0);
     let start = Instant::now();
     let report = sim.run();
     let secs = start.elapsed().as_secs_f64();

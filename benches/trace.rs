@@ -155,11 +155,11 @@ fn child(path: &str, horizon: &str) {
     );
     let start = Instant::now();
     let sc = faasim::Scenario::from_str_named(&text, "bench", &[]).unwrap();
-    let model = faasim::input::model::load(&sc.platform.model).unwrap();
-    let sim = faasim::core::sim::Simulation::new(&sc, &model, 0).unwrap_or_else(|e| {
-        eprintln!("error: {}: {}", e.path, e.message);
+    let plan = faasim::compile(&sc).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
         std::process::exit(2)
     });
+    let sim = faasim::core::sim::Simulation::new(&plan, 0);
     let loaded = start.elapsed().as_secs_f64();
     let report = sim.run();
     let secs = start.elapsed().as_secs_f64();

@@ -35,6 +35,8 @@ pub use input::scenario::Scenario;
 pub use input::InputError;
 pub use lab::Experiment;
 
+pub use input::{compile, compile_on};
+
 /// Runs `scenario` once (run index 0) on the platform model it names.
 pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
     simulate_run(scenario, 0)
@@ -47,25 +49,16 @@ pub fn simulate_with_policy<P: crate::core::policy::Policy>(
     run: u64,
     policy: P,
 ) -> Result<Report, InputError> {
-    let (model, resolved) = input::model::prepare(scenario)?;
-    let scenario = resolved.as_ref().unwrap_or(scenario);
-    let sim = crate::core::sim::Simulation::with_policy(
-        scenario,
-        &model,
-        run,
-        crate::core::sim::Quiet,
-        policy,
+    let plan = compile(scenario)?;
+    Ok(
+        crate::core::sim::Simulation::with_policy(&plan, run, crate::core::sim::Quiet, policy)
+            .run(),
     )
-    .map_err(|e| scenario.error_at(&e.path, &e.message))?;
-    Ok(sim.run())
 }
 
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
-    let (model, resolved) = input::model::prepare(scenario)?;
-    let scenario = resolved.as_ref().unwrap_or(scenario);
-    let sim = crate::core::sim::Simulation::new(scenario, &model, run)
-        .map_err(|e| scenario.error_at(&e.path, &e.message))?;
-    Ok(sim.run())
+    let plan = compile(scenario)?;
+    Ok(crate::core::sim::Simulation::new(&plan, run).run())
 }

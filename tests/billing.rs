@@ -178,7 +178,9 @@ fn cloudflare_bills_cpu_time_not_wall_time() {
     let m = model::load("cloudflare-workers").unwrap();
     let usage = |wall_ms: u64, cpu_bound: f64| {
         let mut u = invocations(&p, 128, Arch::X86, 15_000_000, wall_ms);
-        u.plan = m.plan(&one_function(cpu_bound), 0, None).unwrap();
+        u.plan = m
+            .terms(&one_function(cpu_bound), 1, "function.0", None)
+            .unwrap();
         u
     };
     let (c, _) = billing::bill(&p, &[usage(70, 0.1)], MONTH_NS);
@@ -234,14 +236,16 @@ fn front_doors_charge_per_request_with_tiers() {
     let with = |door: &str, n: u64| {
         let mut u = invocations(&m.pricing, 128, Arch::X86, n, 1);
         u.front_door_requests = n;
-        u.plan = m.plan(&spec, 0, Some(door)).unwrap();
+        u.plan = m.terms(&spec, 1, "function.0", Some(door)).unwrap();
         billing::bill(&m.pricing, &[u], MONTH_NS).0
     };
     cent(with("api-gateway-rest", 1_000_000).front_door, 3.50);
     cent(with("api-gateway-http", 1_000_000).front_door, 1.00);
     cent(with("api-gateway-http", 400_000_000).front_door, 390.00);
     cent(with("none", 1_000_000).front_door, 0.0);
-    let err = m.plan(&spec, 0, Some("api-gateway-soap")).unwrap_err();
+    let err = m
+        .terms(&spec, 1, "function.0", Some("api-gateway-soap"))
+        .unwrap_err();
     assert_eq!(err.0, "platform.front_door");
     assert!(err.1.contains("api-gateway-http"), "{}", err.1);
 }

@@ -13,9 +13,8 @@ const S: SimTime = NS_PER_SEC;
 /// Runs an inline scenario, handing every happening to `see`.
 fn observe(text: &str, mut see: impl FnMut(SimTime, &Happening)) -> Report {
     let sc = scenario(text);
-    let model = faasim::input::model::load(&sc.platform.model).unwrap();
-    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| see(now, h))
-        .unwrap();
+    let plan = faasim::compile(&sc).unwrap_or_else(|e| panic!("{e}"));
+    let sim = Simulation::with_observer(&plan, 0, |now: SimTime, h: &Happening| see(now, h));
     sim.run_observed().0
 }
 

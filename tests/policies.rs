@@ -32,15 +32,17 @@ fn hourly(keep_alive: &str) -> String {
 #[test]
 fn hybrid_prewarms_an_hourly_function() {
     let sc = scenario(&hourly("kind = \"hybrid-histogram\""));
-    let model = faasim::input::model::load("aws-lambda").unwrap();
     let mut prewarms: Vec<(SimTime, SimTime)> = Vec::new(); // (when, since the last idle)
     let mut last_idle = 0;
-    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
-        Happening::Idle { .. } => last_idle = now,
-        Happening::Prewarm { .. } => prewarms.push((now, now - last_idle)),
-        _ => {}
-    })
-    .unwrap();
+    let sim = Simulation::with_observer(
+        &faasim::compile(&sc).unwrap(),
+        0,
+        |now: SimTime, h: &Happening| match h {
+            Happening::Idle { .. } => last_idle = now,
+            Happening::Prewarm { .. } => prewarms.push((now, now - last_idle)),
+            _ => {}
+        },
+    );
     let (r, _) = sim.run_observed();
     assert_eq!(r.counts.arrivals, 48);
     // Only the very first request is cold: the fallback (4 h) covers the learning phase.
@@ -95,27 +97,29 @@ fn six_hourly(keep_alive: &str) -> String {
 #[test]
 fn hybrid_forecasts_idle_times_beyond_the_range() {
     let sc = scenario(&six_hourly("kind = \"hybrid-histogram\""));
-    let model = faasim::input::model::load("aws-lambda").unwrap();
     let warmup = 4 * 24 * 3600 * 1_000_000_000u64;
     // (pre-warm delay after the last idle, expiry after the last idle) for gaps after warm-up.
     let mut windows: Vec<(f64, f64)> = Vec::new();
     let (mut last_idle, mut prewarm_after) = (0, 0);
-    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
-        // A pre-warmed environment ready and idle: its expiry closes the window. (An unloaded
-        // environment's idle expires at once, `now`: that one starts the gap.)
-        Happening::Idle {
-            expires: Some(t), ..
-        } if *t > now && now > warmup && prewarm_after > 0 => {
-            windows.push((prewarm_after as f64, (*t - last_idle) as f64))
-        }
-        Happening::Idle {
-            expires: Some(t), ..
-        } if *t > now => {}
-        Happening::Idle { .. } => last_idle = now,
-        Happening::Prewarm { .. } => prewarm_after = now - last_idle,
-        _ => {}
-    })
-    .unwrap();
+    let sim = Simulation::with_observer(
+        &faasim::compile(&sc).unwrap(),
+        0,
+        |now: SimTime, h: &Happening| match h {
+            // A pre-warmed environment ready and idle: its expiry closes the window. (An unloaded
+            // environment's idle expires at once, `now`: that one starts the gap.)
+            Happening::Idle {
+                expires: Some(t), ..
+            } if *t > now && now > warmup && prewarm_after > 0 => {
+                windows.push((prewarm_after as f64, (*t - last_idle) as f64))
+            }
+            Happening::Idle {
+                expires: Some(t), ..
+            } if *t > now => {}
+            Happening::Idle { .. } => last_idle = now,
+            Happening::Prewarm { .. } => prewarm_after = now - last_idle,
+            _ => {}
+        },
+    );
     let (r, _) = sim.run_observed();
     // 20 days at 4 a day, 16 inside the 4-day warm-up.
     assert_eq!(r.counts.arrivals, 64);
@@ -216,7 +220,6 @@ fn crowded(keep_alive: &str, when_full: &str) -> String {
 
 #[test]
 fn cluster_memory_is_never_exceeded() {
-    let model = faasim::input::model::load("aws-lambda").unwrap();
     for ka in [
         "kind = \"greedy-dual\"",
         "kind = \"lru\"",
@@ -226,16 +229,19 @@ fn cluster_memory_is_never_exceeded() {
         for full in ["throttle", "queue"] {
             let sc = scenario(&crowded(ka, full));
             let (mut live, mut peak) = (0i64, 0i64);
-            let sim = Simulation::with_observer(&sc, &model, 0, |_: SimTime, h: &Happening| {
-                match h {
-                    Happening::ColdStart { init_ns, .. } if *init_ns > 0 => live += 1,
-                    Happening::Prewarm { .. } => live += 1,
-                    Happening::Evicted { .. } => live -= 1,
-                    _ => {}
-                }
-                peak = peak.max(live);
-            })
-            .unwrap();
+            let sim = Simulation::with_observer(
+                &faasim::compile(&sc).unwrap(),
+                0,
+                |_: SimTime, h: &Happening| {
+                    match h {
+                        Happening::ColdStart { init_ns, .. } if *init_ns > 0 => live += 1,
+                        Happening::Prewarm { .. } => live += 1,
+                        Happening::Evicted { .. } => live -= 1,
+                        _ => {}
+                    }
+                    peak = peak.max(live);
+                },
+            );
             let (r, _) = sim.run_observed();
             assert!(
                 peak <= 8,
@@ -579,23 +585,25 @@ fn scheduled(extra: &str, horizon: &str, warmup: &str) -> String {
 /// Live provisioned environments over a run, as (time, count) after every change.
 fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
     let sc = scenario(text);
-    let model = faasim::input::model::load("aws-lambda").unwrap();
     let mut live = 0i64;
     let mut provisioned = std::collections::HashSet::new();
     let mut out = Vec::new();
-    let sim = Simulation::with_observer(&sc, &model, 0, |now: SimTime, h: &Happening| match h {
-        Happening::Provisioned { env, .. } => {
-            provisioned.insert(*env);
-            live += 1;
-            out.push((now, live));
-        }
-        Happening::Evicted { env, .. } if provisioned.remove(env) => {
-            live -= 1;
-            out.push((now, live));
-        }
-        _ => {}
-    })
-    .unwrap();
+    let sim = Simulation::with_observer(
+        &faasim::compile(&sc).unwrap(),
+        0,
+        |now: SimTime, h: &Happening| match h {
+            Happening::Provisioned { env, .. } => {
+                provisioned.insert(*env);
+                live += 1;
+                out.push((now, live));
+            }
+            Happening::Evicted { env, .. } if provisioned.remove(env) => {
+                live -= 1;
+                out.push((now, live));
+            }
+            _ => {}
+        },
+    );
     let _ = sim.run_observed();
     out
 }

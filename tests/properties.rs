@@ -9,7 +9,6 @@ use faasim::core::metrics::Counts;
 use faasim::core::sim::{Happening, Simulation, ThrottleReason};
 use faasim::core::time::SimTime;
 use faasim::core::workload::arrivals::ArrivalSpec;
-use faasim::input::model;
 use faasim::{Report, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -342,18 +341,20 @@ impl Watch {
             warmup: sc.run.warmup.map_or(0, |w| w.ns()),
             horizon: sc.run.horizon.ns(),
             account,
-            per_instance: sc
-                .functions
-                .iter()
-                .map(|f| f.concurrency_per_instance)
-                .collect(),
+            // What each function runs with, the model's default applied where left out.
+            per_instance: {
+                let plan = faasim::compile(sc).unwrap();
+                (0..plan.function_count())
+                    .map(|i| plan.per_instance(i))
+                    .collect()
+            },
             timeout: sc
                 .functions
                 .iter()
                 .map(|f| f.timeout.map(|t| t.ns()))
                 .collect(),
             ttl: match sc.keep_alive {
-                faasim::core::policy::KeepAliveSpec::Fixed { ttl } => Some(ttl.ns()),
+                faasim::input::keep_alive::KeepAliveSpec::Fixed { ttl } => Some(ttl.ns()),
                 // The generator only writes fixed and none.
                 _ => None,
             },
@@ -638,11 +639,10 @@ fn add(t: &mut Counts, c: &Counts) {
 
 /// Runs `sc` with a closure observer feeding a [`Watch`].
 fn watched(sc: &Scenario) -> (Report, Watch) {
-    let model = model::load(&sc.platform.model).unwrap();
     let mut watch = Watch::new(sc);
     let report = {
         let observer = |now: SimTime, what: &Happening| watch.on(now, what);
-        let sim = Simulation::with_observer(sc, &model, 0, observer).unwrap();
+        let sim = Simulation::with_observer(&faasim::compile(sc).unwrap(), 0, observer);
         sim.run_observed().0
     };
     // Environments alive at the end count towards the window's peak.

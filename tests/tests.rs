@@ -6,6 +6,7 @@ mod util;
 mod architectures;
 mod billing;
 mod cli;
+mod doors;
 mod experiment;
 mod golden;
 mod modes;

@@ -6,6 +6,7 @@
 pub mod billing;
 pub mod engine;
 pub mod metrics;
+pub mod plan;
 pub mod platform;
 pub mod policy;
 pub mod report;

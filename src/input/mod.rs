@@ -1,10 +1,13 @@
 //! Input: the scenario and platform-model file formats, `--set` overrides, trace readers and
 //! synthetic populations, with errors that name file, line and column.
 
+pub mod compile;
 mod format;
+pub mod keep_alive;
 pub mod model;
 pub mod scenario;
 pub mod synth;
 pub mod trace;
 
+pub use compile::{compile, compile_on};
 pub use format::{from_toml_str, line_col, locate, toml_error, InputError};

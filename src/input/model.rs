@@ -15,10 +15,13 @@
 //! assert_eq!(m.cold_start_scale(4096, java), 1.0);
 //! ```
 
-use crate::core::platform::function::{Arch, Runtime};
-use crate::core::time::{secs_to_ns, Duration, SimTime, NS_PER_SEC};
+pub use crate::core::billing::prices::{ArchPrices, FrontDoor, Meter, Pricing, RequestTier, Tier};
+use crate::core::plan::ModelTerms;
+use crate::core::platform::function::Runtime;
+pub use crate::core::platform::limits::{Scaling, ScalingScope};
+use crate::core::time::{secs_to_ns, Duration, SimTime};
 use crate::core::workload::dist::DistSpec;
-use crate::input::scenario::{FunctionSpec, ScalingRule, Scenario};
+use crate::input::scenario::{FunctionSpec, ScalingRule};
 use crate::input::{from_toml_str, locate, InputError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -121,29 +124,6 @@ fn one() -> u32 {
     1
 }
 
-/// An HTTP front door: a managed gateway that receives each request before the function does.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrontDoor {
-    /// One line saying what it is.
-    pub description: String,
-    /// Price tiers per million requests, by monthly request count.
-    pub tiers: Vec<RequestTier>,
-    /// Latency it adds to every request (the median overhead of a warm gateway).
-    pub added_latency: Duration,
-}
-
-/// One request-price tier of a front door.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestTier {
-    /// Cumulative monthly requests up to which this tier applies; `None` for the last tier.
-    #[serde(default)]
-    pub up_to_requests: Option<f64>,
-    /// Price of one million requests within the tier.
-    pub per_million: f64,
-}
-
 /// Quotas and bounds on function configuration.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -166,59 +146,19 @@ pub struct Limits {
     pub payload_mb: Option<f64>,
 }
 
-/// Whether a scaling limit applies to each function alone or to the account as a whole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScalingScope {
-    /// Each function has its own bucket.
-    Function,
-    /// All functions share one bucket.
-    Account,
-}
-
-/// A token bucket limiting how many new execution environments may be created: it holds at most
-/// `burst` tokens, gains `refill` tokens every `interval` (continuously, pro rata), and each new
-/// environment takes one token. Scenarios reuse this struct to override a model's scaling.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scaling {
-    /// Whom the bucket belongs to.
-    pub scope: ScalingScope,
-    /// Bucket size: environments that may be created at once from a standing start.
-    pub burst: u32,
-    /// Tokens added per `interval`.
-    pub refill: u32,
-    /// Period over which `refill` tokens are added.
-    pub interval: Duration,
-}
-
-impl Scaling {
-    /// Tokens added per second.
-    pub fn refill_per_sec(&self) -> f64 {
-        if self.interval.ns() == 0 {
-            0.0
-        } else {
-            f64::from(self.refill) / self.interval.secs()
-        }
+/// Checks that a scaling bucket can ever hand out a token and that its refill is well defined;
+/// the error names the key.
+pub(crate) fn check_scaling(s: &Scaling) -> Result<(), (String, String)> {
+    if s.burst == 0 {
+        return Err(key(
+            "burst",
+            "must be at least 1, or no environment could ever start",
+        ));
     }
-
-    /// Checks that the bucket can ever hand out a token and that its refill is well defined.
-    pub fn validate(&self) -> Result<(), String> {
-        self.check().map_err(|(k, m)| format!("{k}: {m}"))
+    if s.interval.ns() == 0 {
+        return Err(key("interval", "must be longer than 0"));
     }
-
-    fn check(&self) -> Result<(), (String, String)> {
-        if self.burst == 0 {
-            return Err(key(
-                "burst",
-                "must be at least 1, or no environment could ever start",
-            ));
-        }
-        if self.interval.ns() == 0 {
-            return Err(key("interval", "must be longer than 0"));
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// How CPU follows memory.
@@ -306,146 +246,6 @@ pub struct RuntimeColdStart {
     pub memory_sensitivity: f64,
 }
 
-/// Prices, in US dollars.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Pricing {
-    /// Price of one million requests.
-    pub request_per_million: f64,
-    /// Each invocation's billed time is rounded up to a multiple of this.
-    pub duration_rounding: Duration,
-    /// Whether the init phase of a cold start is billed as duration.
-    pub bill_init: bool,
-    /// Whether to subtract the free tier from bills.
-    pub free_tier: bool,
-    /// Requests free per month when `free_tier` is on.
-    pub free_requests_per_month: f64,
-    /// On-demand GB-seconds free per month when `free_tier` is on.
-    pub free_gb_s_per_month: f64,
-    /// Every invocation bills at least this long (Azure Consumption: 100 ms).
-    #[serde(default)]
-    pub minimum_billed: Duration,
-    /// Billed memory is rounded up to a multiple of this many MB (Azure: 128).
-    #[serde(default = "one")]
-    pub memory_rounding_mb: u32,
-    /// A monthly fee that comes with the plan (Cloudflare Workers Paid: $5), pro-rated.
-    #[serde(default)]
-    pub subscription_per_month: f64,
-    /// Requests included every month with the subscription (always applied, unlike the free
-    /// tier), pro-rated.
-    #[serde(default)]
-    pub included_requests_per_month: f64,
-    /// Prices on x86 (default: duration is free, as where only the meters below charge).
-    #[serde(default)]
-    pub x86: ArchPrices,
-    /// Prices on Arm.
-    #[serde(default)]
-    pub arm: ArchPrices,
-    /// Further things metered beside requests and per-invocation GB-seconds.
-    #[serde(default)]
-    pub meters: Vec<Meter>,
-}
-
-/// Something a platform meters and prices, beside requests and per-invocation GB-seconds.
-/// Named in model files by `kind`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "kebab-case",
-    deny_unknown_fields,
-    expecting = "a meter with kind = \"invocation-cpu\", \"instance-time\" or \"cpu-time\""
-)]
-pub enum Meter {
-    /// CPU units (GHz or vCPU, from `[cpu]`) × each invocation's billed seconds, as Cloud
-    /// Functions (1st gen) prices GHz-seconds.
-    InvocationCpu {
-        /// Price per CPU-unit-second.
-        per_unit_s: f64,
-    },
-    /// Instance time: an environment is billed while it starts or serves at least one request
-    /// (so concurrent requests on one instance are billed once for their overlap), or for its
-    /// whole life when CPU is always allocated; priced per vCPU-second and GiB-second.
-    InstanceTime {
-        /// Price per vCPU-second while active.
-        per_vcpu_s: f64,
-        /// Price per GiB-second while active.
-        per_gib_s: f64,
-        /// Price per vCPU-second of minimum instances while idle (request-based billing).
-        #[serde(default)]
-        idle_per_vcpu_s: f64,
-        /// Price per GiB-second of minimum instances while idle.
-        #[serde(default)]
-        idle_per_gib_s: f64,
-        /// CPU allocated for the whole life of an instance (instance-based billing): idle
-        /// time is billed at the active price.
-        #[serde(default)]
-        always_allocated: bool,
-        /// vCPU-seconds free per month when the free tier is on.
-        #[serde(default)]
-        free_vcpu_s_per_month: f64,
-        /// GiB-seconds free per month when the free tier is on.
-        #[serde(default)]
-        free_gib_s_per_month: f64,
-    },
-    /// CPU time actually used (a function's `cpu_bound` share of its execution time), as
-    /// Cloudflare Workers and Vercel's Active CPU bill it; wall time waiting on I/O is free.
-    CpuTime {
-        /// Price per million CPU-milliseconds.
-        per_million_cpu_ms: f64,
-        /// CPU-milliseconds included every month (always applied), pro-rated.
-        #[serde(default)]
-        included_cpu_ms_per_month: f64,
-    },
-}
-
-impl Pricing {
-    /// The prices for one architecture.
-    pub fn arch(&self, arch: Arch) -> &ArchPrices {
-        match arch {
-            Arch::X86 => &self.x86,
-            Arch::Arm => &self.arm,
-        }
-    }
-}
-
-/// Prices on one architecture.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ArchPrices {
-    /// On-demand duration price tiers, by monthly GB-seconds, in increasing order; the last has no
-    /// upper bound.
-    pub tiers: Vec<Tier>,
-    /// Price per GB-second of provisioned environments kept ready, used or not.
-    pub provisioned_per_gb_s: f64,
-    /// Price per GB-second of execution on provisioned environments.
-    pub provisioned_duration_per_gb_s: f64,
-}
-
-impl Default for ArchPrices {
-    /// Duration costs nothing: for models whose charges are all in `meters`.
-    fn default() -> Self {
-        ArchPrices {
-            tiers: vec![Tier {
-                up_to_gb_s: None,
-                price_per_gb_s: 0.0,
-            }],
-            provisioned_per_gb_s: 0.0,
-            provisioned_duration_per_gb_s: 0.0,
-        }
-    }
-}
-
-/// One duration price tier.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tier {
-    /// Cumulative monthly GB-seconds up to which this tier applies; `None` for the last tier.
-    #[serde(default)]
-    pub up_to_gb_s: Option<f64>,
-    /// Price per GB-second within the tier.
-    pub price_per_gb_s: f64,
-}
-
 /// Shorthand for a validation error at a dotted key path.
 fn key(path: &str, msg: &str) -> (String, String) {
     (path.to_string(), msg.to_string())
@@ -505,12 +305,9 @@ impl PlatformModel {
         if l.init_timeout.ns() == 0 {
             return Err(key("limits.init_timeout", "must be longer than 0"));
         }
-        self.scaling
-            .check()
-            .map_err(|(k, m)| (format!("scaling.{k}"), m))?;
+        check_scaling(&self.scaling).map_err(|(k, m)| (format!("scaling.{k}"), m))?;
         if let Some(s) = &self.scaling_legacy {
-            s.check()
-                .map_err(|(k, m)| (format!("scaling_legacy.{k}"), m))?;
+            check_scaling(s).map_err(|(k, m)| (format!("scaling_legacy.{k}"), m))?;
         }
         if self.cpu.full_vcpu_memory_mb == 0 {
             return Err(key("cpu.full_vcpu_memory_mb", "must be at least 1"));
@@ -725,23 +522,25 @@ impl PlatformModel {
         })
     }
 
-    /// Checks function `spec` (the `index`-th `[[function]]` table) and a front door named in
-    /// the scenario (`None` or `"none"` for none) against the model, and works out what the
-    /// model makes of them. Errors carry the scenario's dotted path.
-    pub fn plan(
+    /// Checks function `spec` (running `per_instance` requests per environment; its keys under
+    /// the dotted `prefix`, e.g. `function.2`) and a front door named in the scenario (`None` or
+    /// `"none"` for none) against the model, and works out what the model makes of them.
+    /// Errors carry the scenario's dotted path.
+    pub fn terms(
         &self,
         spec: &FunctionSpec,
-        index: usize,
+        per_instance: u32,
+        prefix: &str,
         front_door: Option<&str>,
-    ) -> Result<FunctionPlan, (String, String)> {
-        let at = |k: &str| format!("function.{index}.{k}");
+    ) -> Result<ModelTerms, (String, String)> {
+        let at = |k: &str| format!("{prefix}.{k}");
         let inst = &self.instances;
-        if spec.concurrency_per_instance > inst.concurrency_max {
+        if per_instance > inst.concurrency_max {
             return Err((
                 at("concurrency_per_instance"),
                 format!(
                     "{} is more than model '{}' allows per instance ({})",
-                    spec.concurrency_per_instance, self.name, inst.concurrency_max
+                    per_instance, self.name, inst.concurrency_max
                 ),
             ));
         }
@@ -758,12 +557,12 @@ impl PlatformModel {
             }
         }
         let cpu_units = self.cpu_units(spec.memory_mb);
-        let mut plan = FunctionPlan {
+        let mut plan = ModelTerms {
             cpu_units,
             vcpu: cpu_units / self.cpu.ghz_per_vcpu.unwrap_or(1.0),
             cpu_bound: spec.cpu_bound.unwrap_or(0.0).clamp(0.0, 1.0),
-            per_instance: spec.concurrency_per_instance,
-            ..FunctionPlan::default()
+            per_instance,
+            ..ModelTerms::default()
         };
         plan.exec_scale = self.exec_scale(spec.memory_mb, plan.cpu_bound);
         if spec.snapstart {
@@ -833,42 +632,6 @@ impl PlatformModel {
         Ok(plan)
     }
 
-    /// The scenario as this model runs it: every function that leaves `concurrency_per_instance`
-    /// out (in its file and in its `--set` overrides) gets the model's default (Lambda 1,
-    /// Cloud Run 80, ...). `None` when nothing changes.
-    pub fn with_defaults(&self, scenario: &Scenario) -> Option<Scenario> {
-        let default = self.instances.concurrency_default;
-        // `locate` falls back to a written parent, so look the key up exactly.
-        let file: Option<toml::Table> = toml::from_str(&scenario.source.text).ok();
-        let in_file = |i: usize| {
-            file.as_ref()
-                .and_then(|t| t.get("function")?.as_array()?.get(i)?.as_table().cloned())
-                .is_some_and(|f| f.contains_key("concurrency_per_instance"))
-        };
-        let written = |i: usize| {
-            let path = format!("function.{i}.concurrency_per_instance");
-            in_file(i)
-                || scenario.source.overrides.iter().any(|o| {
-                    let (k, v) = o.split_once('=').unwrap_or((o, ""));
-                    let k = k.trim();
-                    k == path
-                        || ((path.starts_with(&format!("{k}.")) || k == "function")
-                            && v.contains("concurrency_per_instance"))
-                })
-        };
-        let change: Vec<usize> = (0..scenario.functions.len())
-            .filter(|&i| scenario.functions[i].concurrency_per_instance != default && !written(i))
-            .collect();
-        if change.is_empty() {
-            return None;
-        }
-        let mut s = scenario.clone();
-        for i in change {
-            s.functions[i].concurrency_per_instance = default;
-        }
-        Some(s)
-    }
-
     /// Factor by which init is slower at `memory_mb` than with a full vCPU:
     /// `max(1, full_vcpu_memory_mb / memory_mb) ^ memory_sensitivity`. Init is partly CPU-bound and
     /// CPU is proportional to memory below one vCPU; above it extra vCPUs do not help a mostly
@@ -876,70 +639,6 @@ impl PlatformModel {
     pub fn cold_start_scale(&self, memory_mb: u32, rt: &RuntimeColdStart) -> f64 {
         let ratio = f64::from(self.cpu.full_vcpu_memory_mb) / f64::from(memory_mb.max(1));
         ratio.max(1.0).powf(rt.memory_sensitivity)
-    }
-}
-
-/// What a model makes of one function's configuration beyond the scenario's own figures: what
-/// billing meters, and what the simulation stretches or adds. Built by
-/// [`PlatformModel::plan`], which also checks the function against the model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FunctionPlan {
-    /// CPU units allocated (vCPU, or GHz where the model's prices count GHz).
-    pub cpu_units: f64,
-    /// The same in vCPUs (what an always-on fleet must give it).
-    pub vcpu: f64,
-    /// Share of the warm duration that is CPU work (the scenario's `cpu_bound`, default 0).
-    pub cpu_bound: f64,
-    /// Factor on each sampled warm duration: the CPU-bound share runs slower below one full
-    /// vCPU (see [`PlatformModel::exec_scale`]). 1 when nothing changes.
-    pub exec_scale: f64,
-    /// Requests one environment serves at once.
-    pub per_instance: u32,
-    /// Cold starts restore a snapshot instead of running init.
-    pub snapstart: bool,
-    /// Price per GB-second of keeping the snapshot cached (0 without SnapStart or where free).
-    pub snapshot_cache_per_gb_s: f64,
-    /// Price per GB restored at each cold start (0 without SnapStart or where free).
-    pub snapshot_restore_per_gb: f64,
-    /// Extra cold-start time fetching a package larger than the platform part covers.
-    pub fetch_ns: SimTime,
-    /// The front door requests pass first, with its name; `None` for none.
-    pub front_door: Option<(String, FrontDoor)>,
-}
-
-impl Default for FunctionPlan {
-    fn default() -> Self {
-        FunctionPlan {
-            cpu_units: 0.0,
-            vcpu: 0.0,
-            cpu_bound: 0.0,
-            exec_scale: 1.0,
-            per_instance: 1,
-            snapstart: false,
-            snapshot_cache_per_gb_s: 0.0,
-            snapshot_restore_per_gb: 0.0,
-            fetch_ns: 0,
-            front_door: None,
-        }
-    }
-}
-
-impl FunctionPlan {
-    /// Latency the front door adds to every request, ns (0 without one).
-    pub fn front_door_ns(&self) -> SimTime {
-        self.front_door
-            .as_ref()
-            .map_or(0, |(_, fd)| fd.added_latency.ns())
-    }
-
-    /// A sampled warm duration stretched by [`exec_scale`](Self::exec_scale), saturating.
-    #[inline]
-    pub fn scale_exec(&self, ns: SimTime) -> SimTime {
-        if self.exec_scale == 1.0 {
-            ns
-        } else {
-            secs_to_ns(ns as f64 / NS_PER_SEC as f64 * self.exec_scale)
-        }
     }
 }
 
@@ -1063,18 +762,6 @@ pub fn parse(text: &str, origin: &str) -> Result<PlatformModel, InputError> {
     Ok(model)
 }
 
-/// The model `scenario` names, with the scaling rule it chose, and the scenario as that model
-/// runs it ([`PlatformModel::with_defaults`]; `None` when unchanged). Errors point into the
-/// scenario (or into the model file when the model is at fault).
-pub fn prepare(scenario: &Scenario) -> Result<(PlatformModel, Option<Scenario>), InputError> {
-    let mut model = load(&scenario.platform.model).map_err(|e| scenario.wrap_model_error(e))?;
-    model
-        .select_scaling(scenario.platform.scaling_rule)
-        .map_err(|(path, msg)| scenario.error_at(&path, &msg))?;
-    let resolved = model.with_defaults(scenario);
-    Ok((model, resolved))
-}
-
 /// Loads a model by built-in name or, failing that, from the file at that path.
 pub fn load(name_or_path: &str) -> Result<PlatformModel, InputError> {
     if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
@@ -1103,6 +790,7 @@ pub fn load(name_or_path: &str) -> Result<PlatformModel, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::platform::function::Arch;
 
     fn builtin_text() -> &'static str {
         BUILTIN[0].1

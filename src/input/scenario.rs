@@ -17,15 +17,17 @@
 //! assert_eq!(s.functions[0].memory_mb, 128);
 //! ```
 
+use crate::core::plan::Provision;
+pub use crate::core::plan::Routing;
 use crate::core::platform::cdn::CdnSpec;
 use crate::core::platform::database::DatabaseSpec;
 use crate::core::platform::function::{Arch, Runtime};
+use crate::core::platform::limits::Scaling;
 use crate::core::platform::modes::{CallSpec, FanOutSpec, Invocation};
-use crate::core::policy::KeepAliveSpec;
 use crate::core::time::Duration;
 use crate::core::workload::arrivals::ArrivalSpec;
 use crate::core::workload::dist::DistSpec;
-use crate::input::model::Scaling;
+use crate::input::keep_alive::KeepAliveSpec;
 use crate::input::{self, InputError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -127,21 +129,6 @@ pub struct RunSpec {
     /// Statistics ignore everything that happens before this time.
     #[serde(default)]
     pub warmup: Option<Duration>,
-}
-
-/// Which idle environment takes a request.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Routing {
-    /// Most recently used: the oldest idle environments are left to expire.
-    #[default]
-    Mru,
-    /// Least recently used: spreads use, keeping more environments alive.
-    Lru,
-    /// The youngest by creation time (SimFaaS's rule).
-    Newest,
-    /// Uniformly at random among the idle ones.
-    Random,
 }
 
 /// `[platform]`.
@@ -280,9 +267,10 @@ pub struct FunctionSpec {
     /// or `{ schedule = [{ from = "08:00", count = 10 }, ...] }` by time of day.
     #[serde(default)]
     pub provisioned_concurrency: Option<Provisioned>,
-    /// Requests one environment serves at once (1 on Lambda).
-    #[serde(default = "one")]
-    pub concurrency_per_instance: u32,
+    /// Requests one environment serves at once; left out, the model's default (Lambda 1,
+    /// Cloud Run 80).
+    #[serde(default)]
+    pub concurrency_per_instance: Option<u32>,
     /// Number of identical functions this table stands for (default 1).
     #[serde(default = "one")]
     pub copies: u32,
@@ -329,6 +317,38 @@ pub struct FunctionSpec {
     pub cdn: Option<CdnSpec>,
 }
 
+impl FunctionSpec {
+    /// A function with the given name, warm duration and arrivals, and every other setting at
+    /// its documented default (as if the table wrote only these three keys).
+    pub fn new(name: impl Into<String>, duration: DistSpec, arrivals: ArrivalSpec) -> Self {
+        FunctionSpec {
+            name: name.into(),
+            memory_mb: default_memory(),
+            runtime: default_runtime(),
+            arch: Arch::default(),
+            duration,
+            cold_start: None,
+            arrivals,
+            timeout: None,
+            reserved_concurrency: None,
+            provisioned_concurrency: None,
+            concurrency_per_instance: None,
+            copies: one(),
+            popularity: None,
+            ping: None,
+            cpu_bound: None,
+            snapstart: false,
+            package_mb: None,
+            invocation: Invocation::Sync,
+            error_rate: 0.0,
+            calls: Vec::new(),
+            fan_out: None,
+            database: None,
+            cdn: None,
+        }
+    }
+}
+
 fn is_sync(i: &Invocation) -> bool {
     *i == Invocation::Sync
 }
@@ -345,6 +365,7 @@ fn is_sync(i: &Invocation) -> bool {
 ///     .try_into()
 ///     .unwrap();
 /// let h = 3_600_000_000_000u64;
+/// let p = p.to_provision();
 /// assert_eq!((p.count_at(7 * h), p.count_at(8 * h), p.count_at(21 * h)), (2, 10, 2));
 /// assert_eq!(p.max(), 10);
 /// ```
@@ -374,8 +395,6 @@ pub struct ProvisionedStep {
 /// A time of day, stored as nanoseconds after midnight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimeOfDay(pub u64);
-
-const DAY_NS: u64 = 24 * 3600 * crate::core::time::NS_PER_SEC;
 
 impl<'de> Deserialize<'de> for TimeOfDay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -473,57 +492,17 @@ impl Provisioned {
 
     /// The largest count at any time.
     pub fn max(&self) -> u32 {
+        self.to_provision().max()
+    }
+
+    /// What the plan carries: the count, or the steps as times of day in nanoseconds.
+    pub fn to_provision(&self) -> Provision {
         match self {
-            Provisioned::Count(n) => *n,
+            Provisioned::Count(n) => Provision::Constant(*n),
             Provisioned::Schedule { schedule } => {
-                schedule.iter().map(|s| s.count).max().unwrap_or(0)
+                Provision::Daily(schedule.iter().map(|s| (s.from.0, s.count)).collect())
             }
         }
-    }
-
-    /// The count at run time `t` (time 0 is 00:00 of the first day).
-    pub fn count_at(&self, t: u64) -> u32 {
-        match self {
-            Provisioned::Count(n) => *n,
-            Provisioned::Schedule { schedule } => {
-                let tod = t % DAY_NS;
-                // The last step that has started today, else yesterday's last one.
-                schedule
-                    .iter()
-                    .rev()
-                    .find(|s| s.from.0 <= tod)
-                    .or(schedule.last())
-                    .map_or(0, |s| s.count)
-            }
-        }
-    }
-
-    /// The first time after `t` at which the count may change (`None` for a constant).
-    pub fn next_change(&self, t: u64) -> Option<u64> {
-        let Provisioned::Schedule { schedule } = self else {
-            return None;
-        };
-        let day = t - t % DAY_NS;
-        let tod = t % DAY_NS;
-        let next = schedule.iter().find(|s| s.from.0 > tod);
-        Some(match next {
-            Some(s) => day + s.from.0,
-            None => day
-                .saturating_add(DAY_NS)
-                .saturating_add(schedule.first()?.from.0),
-        })
-    }
-
-    /// Environment-nanoseconds the schedule provisions over `[from, to)`: its integral.
-    pub fn env_ns(&self, from: u64, to: u64) -> u128 {
-        let mut total = 0u128;
-        let mut t = from;
-        while t < to {
-            let end = self.next_change(t).unwrap_or(to).min(to);
-            total += self.count_at(t) as u128 * (end - t) as u128;
-            t = end;
-        }
-        total
     }
 }
 
@@ -727,7 +706,7 @@ impl Scenario {
             if f.memory_mb == 0 {
                 return err(&p("memory_mb"), "must be at least 1".into());
             }
-            if f.concurrency_per_instance == 0 {
+            if f.concurrency_per_instance == Some(0) {
                 return err(&p("concurrency_per_instance"), "must be at least 1".into());
             }
             if f.copies == 0 {

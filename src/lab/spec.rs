@@ -912,7 +912,10 @@ mod tests {
     fn axis_values_reach_the_scenario() {
         let e = load("base = \"hello\"\nseed = 99\n[[axis]]\npath = \"keep_alive\"\nvalues = [{ kind = \"none\" }, { kind = \"fixed\", ttl = \"1min\" }]\n").unwrap();
         let s0 = e.scenario(0).unwrap();
-        assert_eq!(s0.keep_alive, crate::core::policy::KeepAliveSpec::None {});
+        assert_eq!(
+            s0.keep_alive,
+            crate::input::keep_alive::KeepAliveSpec::None {}
+        );
         assert_eq!(s0.run.seed, 99);
         assert_eq!(e.axes[0].cell(0), "{ kind = \"none\" }");
         assert_eq!(e.axes[0].labels[0], "{ kind = \"none\" }");

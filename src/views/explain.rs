@@ -46,12 +46,9 @@ pub struct Explained {
 /// Runs `scenario` once and tells its first `events` happenings (a request's arrival and what
 /// became of it count as one).
 pub fn explain(scenario: &Scenario, events: usize) -> Result<Explained, InputError> {
-    let (model, resolved) = crate::input::model::prepare(scenario)?;
-    let scenario = resolved.as_ref().unwrap_or(scenario);
-    let horizon = scenario.run.horizon.ns();
-    let sim = Simulation::with_observer(scenario, &model, 0, Narrator::new(events))
-        .map_err(|e| scenario.error_at(&e.path, &e.message))?;
-    let (report, n) = sim.run_observed();
+    let plan = crate::input::compile(scenario)?;
+    let horizon = plan.horizon();
+    let (report, n) = Simulation::with_observer(&plan, 0, Narrator::new(events)).run_observed();
     let names: Vec<&str> = report.functions.iter().map(|f| f.name.as_str()).collect();
     let name = |f: u32| names.get(f as usize).copied().unwrap_or("?");
     let until = n.cut.unwrap_or(horizon);

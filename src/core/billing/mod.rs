@@ -21,9 +21,11 @@
 //! [`Cost::always_on`] prices the same load on an always-on fleet ([`crate::core::billing::always_on`]).
 
 pub mod always_on;
+pub mod prices;
+use crate::core::billing::prices::{Meter, Pricing, RequestTier, Tier};
+use crate::core::plan::ModelTerms;
 use crate::core::platform::function::Arch;
 use crate::core::time::NS_PER_SEC;
-use crate::input::model::{FunctionPlan, Meter, Pricing, RequestTier, Tier};
 use always_on::{AlwaysOn, Sizing};
 use serde::Serialize;
 
@@ -57,7 +59,7 @@ pub struct FunctionUsage {
     /// Most environments of the function alive at once in the measured window.
     pub peak_envs: u32,
     /// What the model makes of the function (CPU, front door, snapshot prices).
-    pub plan: FunctionPlan,
+    pub plan: ModelTerms,
 }
 
 /// Money, in US dollars, split by what it pays for.

@@ -7,7 +7,8 @@
 //! The scaling rate is a token bucket: creating an environment on demand takes one token; tokens
 //! refill continuously at `refill / interval` up to `burst` and are never banked beyond it.
 
-use crate::core::time::SimTime;
+use crate::core::time::{Duration, SimTime};
+use serde::{Deserialize, Serialize};
 
 /// A token bucket refilled continuously.
 ///
@@ -143,5 +144,42 @@ mod tests {
         assert!(p.try_acquire(1));
         assert_eq!(p.in_flight(), 10);
         assert!(Pools::new(5, &[Some(3), Some(3)]).is_err());
+    }
+}
+
+/// Whether a scaling limit applies to each function alone or to the account as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScalingScope {
+    /// Each function has its own bucket.
+    Function,
+    /// All functions share one bucket.
+    Account,
+}
+
+/// A token bucket limiting how many new execution environments may be created: it holds at most
+/// `burst` tokens, gains `refill` tokens every `interval` (continuously, pro rata), and each new
+/// environment takes one token. Scenarios reuse this struct to override a model's scaling.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    /// Whom the bucket belongs to.
+    pub scope: ScalingScope,
+    /// Bucket size: environments that may be created at once from a standing start.
+    pub burst: u32,
+    /// Tokens added per `interval`.
+    pub refill: u32,
+    /// Period over which `refill` tokens are added.
+    pub interval: Duration,
+}
+
+impl Scaling {
+    /// Tokens added per second.
+    pub fn refill_per_sec(&self) -> f64 {
+        if self.interval.ns() == 0 {
+            0.0
+        } else {
+            f64::from(self.refill) / self.interval.secs()
+        }
     }
 }

@@ -8,83 +8,13 @@
 //! runs on). A function with `fan_out` starts its workers when it finishes; nobody waits for
 //! them (an orchestrator does), and the join runs when the last has finished.
 
-use super::{Func, Observer, Origin, Phase, SetupError, Simulation, NO_WORK};
+use super::{Observer, Origin, Phase, Simulation, NO_WORK};
 use crate::core::metrics::Latency;
+use crate::core::plan::FanOut;
 use crate::core::platform::env::NIL;
 use crate::core::policy::Policy;
 use crate::core::time::SimTime;
-use crate::input::scenario::Scenario;
 use serde::Serialize;
-
-/// One resolved step of a function's `calls`.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Call {
-    target: u32,
-    wait: bool,
-    retries: u32,
-    /// Compensating function, NIL for none.
-    on_error: u32,
-}
-
-/// A resolved `fan_out`.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct FanOut {
-    worker: u32,
-    count: u32,
-    /// Aggregator, NIL for none.
-    join: u32,
-}
-
-/// Fills in each function's calls and fan-out, by name. `first_of_spec[g]` is the function
-/// index of `[[function]]` table `g`.
-pub(super) fn resolve(
-    scenario: &Scenario,
-    first_of_spec: &[u32],
-    funcs: &mut [Func],
-) -> Result<(), SetupError> {
-    let index = |path: String, name: &str| -> Result<u32, SetupError> {
-        scenario
-            .functions
-            .iter()
-            .position(|s| s.name == name && s.copies == 1)
-            .map(|g| first_of_spec[g])
-            .ok_or_else(|| SetupError {
-                path,
-                message: format!("no [[function]] named '{name}' with copies = 1"),
-            })
-    };
-    for (g, spec) in scenario.functions.iter().enumerate() {
-        let mut calls = Vec::with_capacity(spec.calls.len());
-        for (j, c) in spec.calls.iter().enumerate() {
-            calls.push(Call {
-                target: index(format!("function.{g}.calls.{j}.function"), &c.function)?,
-                wait: c.wait,
-                retries: c.retries,
-                on_error: match &c.on_error {
-                    Some(n) => index(format!("function.{g}.calls.{j}.on_error"), n)?,
-                    None => NIL,
-                },
-            });
-        }
-        let fan_out = match &spec.fan_out {
-            Some(fo) => Some(FanOut {
-                worker: index(format!("function.{g}.fan_out.function"), &fo.function)?,
-                count: fo.count,
-                join: match &fo.join {
-                    Some(n) => index(format!("function.{g}.fan_out.join"), n)?,
-                    None => NIL,
-                },
-            }),
-            None => None,
-        };
-        let first = first_of_spec[g] as usize;
-        for f in &mut funcs[first..first + spec.copies.max(1) as usize] {
-            f.calls = calls.clone();
-            f.fan_out = fan_out;
-        }
-    }
-    Ok(())
-}
 
 /// What the report says about fan-out flows started in the measured window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -181,9 +111,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.reqs[p as usize].tries += 1;
             return self.admit(call.target, now, false, Origin::Call(p, g), NO_WORK);
         }
-        if call.on_error != NIL {
+        if let Some(compensate) = call.on_error {
             self.reqs[p as usize].phase = Phase::Compensating;
-            return self.admit(call.on_error, now, false, Origin::Call(p, g), NO_WORK);
+            return self.admit(compensate, now, false, Origin::Call(p, g), NO_WORK);
         }
         self.reqs[p as usize].failed = true;
         self.finish_req(p, now);
@@ -195,7 +125,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             arrival,
             remaining: fo.count,
             failed: false,
-            join: fo.join,
+            join: fo.join.unwrap_or(NIL),
         };
         let flows = &mut self.flows;
         flows.any = true;

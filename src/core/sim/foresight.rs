@@ -161,7 +161,7 @@ impl Ahead {
 /// How long a request of `func` with raw work `work` runs once started: scaled to its CPU
 /// share and cut at the function's timeout, as `run_exec` does.
 pub(super) fn run_time(func: &Func, work: SimTime) -> SimTime {
-    func.plan.scale_exec(work).min(func.timeout)
+    func.terms.scale_exec(work).min(func.timeout)
 }
 
 impl<O: Observer, P: Policy> Simulation<O, P> {

@@ -21,26 +21,25 @@ mod connections;
 mod delivery;
 mod foresight;
 
+use crate::core::billing::prices::Pricing;
 use crate::core::billing::{self, FunctionUsage};
 use crate::core::engine::{EventQueue, Lane};
 use crate::core::metrics::{Counts, InstanceSummary, Latency, Level, Levels, TimeSeries};
+use crate::core::plan::{Call, ColdStart, FanOut, ModelTerms, Plan, Provision, Routing};
 use crate::core::platform::cdn::Cdn;
 use crate::core::platform::cluster::{Cluster, WhenFull};
 use crate::core::platform::database::Database;
 use crate::core::platform::env::{AvailList, EnvSlab, EnvState, NIL};
 use crate::core::platform::function::Arch;
-use crate::core::platform::limits::{Pools, TokenBucket};
-use crate::core::platform::modes::Invocation;
+use crate::core::platform::limits::{Pools, ScalingScope, TokenBucket};
 use crate::core::policy::{Builtin, Candidate, FunctionInfo, IdleDecision, Policy};
 use crate::core::report::{FunctionReport, Report};
 use crate::core::rng::{self, Stream, StreamKind};
 use crate::core::time::SimTime;
 use crate::core::workload::arrivals::Arrivals;
 use crate::core::workload::dist::Dist;
-use crate::input::model::{FunctionPlan, PlatformModel, Pricing, ScalingScope};
-use crate::input::scenario::{Popularity, Provisioned, Routing, Scenario};
 pub use compose::FlowReport;
-use compose::{Call, FanOut, Flows};
+use compose::Flows;
 use delivery::{Delivery, Mode};
 pub use delivery::{DeliveryCounts, DeliveryReport};
 use rand::{Rng, RngExt};
@@ -211,50 +210,6 @@ impl<F: FnMut(SimTime, &Happening)> Observer for F {
     }
 }
 
-/// How a function's cold-start delay is drawn.
-#[derive(Clone, Debug)]
-enum ColdStart {
-    /// The scenario gave the whole delay.
-    Given(Dist),
-    /// The model's platform overhead plus the runtime's init (or snapshot restore) scaled by
-    /// memory, plus a fixed package-fetch time.
-    Model {
-        platform: Dist,
-        init: Dist,
-        scale: f64,
-        fixed_ns: SimTime,
-    },
-}
-
-impl ColdStart {
-    /// Mean delay, seconds.
-    fn mean_secs(&self) -> f64 {
-        match self {
-            ColdStart::Given(d) => d.mean(),
-            ColdStart::Model {
-                platform,
-                init,
-                scale,
-                fixed_ns,
-            } => platform.mean() + init.mean() * scale + *fixed_ns as f64 / 1e9,
-        }
-    }
-
-    #[inline]
-    fn sample(&self, rng: &mut Stream) -> SimTime {
-        match self {
-            ColdStart::Given(d) => d.sample_ns(rng),
-            ColdStart::Model {
-                platform,
-                init,
-                scale,
-                fixed_ns,
-            } => crate::core::time::secs_to_ns(platform.sample(rng) + init.sample(rng) * scale)
-                .saturating_add(*fixed_ns),
-        }
-    }
-}
-
 /// Per-function statistics.
 #[derive(Clone, Debug)]
 #[repr(C)]
@@ -313,7 +268,7 @@ struct Func {
     arch: Arch,
     name: String,
     /// What the model makes of the function (billing figures, CPU scaling, front door).
-    plan: FunctionPlan,
+    terms: ModelTerms,
     /// Probability that an invocation ends in a function error.
     error_rate: f64,
     rng_errors: Stream,
@@ -328,7 +283,7 @@ struct Func {
     rng_cdn: Stream,
     /// Provisioned concurrency as configured (`provisioned` is its count now), and how many
     /// provisioned environments are alive (above the count while busy ones wait to be idle).
-    provision: Provisioned,
+    provision: Provision,
     provisioned_live: u32,
     /// Its application, when a workload names one (else it is an application of its own).
     app: Option<Box<str>>,
@@ -460,207 +415,49 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     dbs: Vec<Database>,
 }
 
-/// A scenario that cannot run on the chosen model: the dotted path of the offending field and
-/// what is wrong. [`Scenario::error_at`] turns it into a positioned input error.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetupError {
-    /// Dotted path of the field, e.g. `function.0.memory_mb`.
-    pub path: String,
-    /// What is wrong and what is accepted.
-    pub message: String,
-}
-
-fn setup_err(path: impl Into<String>, message: impl Into<String>) -> SetupError {
-    SetupError {
-        path: path.into(),
-        message: message.into(),
-    }
-}
-
 impl Simulation<Quiet> {
-    /// Builds a run of `scenario` on `model`, with run index `run` (0 for a single run).
-    pub fn new(scenario: &Scenario, model: &PlatformModel, run: u64) -> Result<Self, SetupError> {
-        Self::with_observer(scenario, model, run, Quiet)
+    /// Builds run number `run` of `plan` (0 for a single run) with the plan's keep-alive policy.
+    /// The random streams derive from the plan's seed and `run`.
+    pub fn new(plan: &Plan, run: u64) -> Self {
+        Self::with_observer(plan, run, Quiet)
     }
 }
 
 impl<O: Observer> Simulation<O> {
     /// Like [`Simulation::new`], reporting every happening to `observer`.
-    pub fn with_observer(
-        scenario: &Scenario,
-        model: &PlatformModel,
-        run: u64,
-        observer: O,
-    ) -> Result<Self, SetupError> {
-        Simulation::with_policy(scenario, model, run, observer, scenario.keep_alive.build())
+    pub fn with_observer(plan: &Plan, run: u64, observer: O) -> Self {
+        Simulation::with_policy(plan, run, observer, plan.keep_alive.build())
     }
 }
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
-    /// Builds a run with a policy of the caller's own instead of the scenario's `[keep_alive]`.
-    pub fn with_policy(
-        scenario: &Scenario,
-        model: &PlatformModel,
-        run: u64,
-        observer: O,
-        mut policy: P,
-    ) -> Result<Self, SetupError> {
-        let seed = scenario.run.seed;
-        let horizon = scenario.run.horizon.ns();
-        let warmup = scenario.run.warmup.map_or(0, |w| w.ns());
-        let mut funcs = Vec::new();
-        let mut reserved = Vec::new();
+    /// Builds a run with a policy of the caller's own instead of the plan's keep-alive.
+    pub fn with_policy(plan: &Plan, run: u64, observer: O, mut policy: P) -> Self {
+        let (seed, horizon, warmup) = (plan.seed, plan.horizon, plan.warmup);
         let mut delivery = Delivery::new(warmup);
-        // The first function of each [[function]] table, for resolving calls by name.
-        let mut first_of_spec = Vec::new();
-        // The [workload]'s functions (a trace or a synthetic population) follow the
-        // [[function]] ones; each brings its own stream index in a group of its own
-        // (workload::trace::WORKLOAD_GROUP), so they never collide with [[function]] streams.
-        let workload = crate::input::trace::scenario_functions(scenario, &model.limits)
-            .map_err(|e| setup_err("workload", e))?;
-        let specs = (scenario.functions.iter().map(|s| (s, None, None))).chain(
-            workload
-                .iter()
-                .map(|w| (&w.spec, Some(w.stream), Some(&w.app))),
-        );
-        for (g, (spec, stream, app)) in specs.enumerate() {
-            // `[keep_alive] kind = "keep-warm-ping"` or `"provisioned"` adds pings or
-            // provisioned environments to functions that set none themselves.
-            let changed = scenario.keep_alive.apply_to(spec);
-            let spec = changed.as_ref().unwrap_or(spec);
-            let at = |k: &str| match stream {
-                None => format!("function.{g}.{k}"),
-                Some(_) => format!("workload.{k}"),
-            };
-            let limits = &model.limits;
-            if spec.memory_mb < limits.memory_mb_min || spec.memory_mb > limits.memory_mb_max {
-                return Err(setup_err(
-                    at("memory_mb"),
-                    format!(
-                        "{} MB is outside what model '{}' allows ({} to {} MB)",
-                        spec.memory_mb, model.name, limits.memory_mb_min, limits.memory_mb_max
-                    ),
-                ));
-            }
-            if let Some(t) = spec.timeout.filter(|t| *t > limits.max_timeout) {
-                return Err(setup_err(
-                    at("timeout"),
-                    format!(
-                        "{t} is longer than model '{}' allows ({})",
-                        model.name, limits.max_timeout
-                    ),
-                ));
-            }
-            let largest_host = scenario
-                .cluster
-                .as_ref()
-                .and_then(|c| c.hosts.iter().map(|h| h.memory_mb).max());
-            if let Some(m) = largest_host.filter(|&m| (spec.memory_mb as u64) > m) {
-                return Err(setup_err(
-                    at("memory_mb"),
-                    format!(
-                        "{} MB does not fit on any host of the cluster (largest: {m} MB)",
-                        spec.memory_mb
-                    ),
-                ));
-            }
-            let provision = spec
-                .provisioned_concurrency
-                .clone()
-                .unwrap_or(Provisioned::Count(0));
-            // Limits are checked against the schedule's largest count.
-            let provisioned = provision.max();
-            if let Some(r) = spec.reserved_concurrency.filter(|&r| provisioned > r) {
-                return Err(setup_err(
-                    at("provisioned_concurrency"),
-                    format!("{provisioned} is more than the function's reserved concurrency ({r})"),
-                ));
-            }
-            let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
-            let duration = spec
-                .duration
-                .build()
-                .map_err(|e| setup_err(at("duration"), e))?;
-            let cold_start = match &spec.cold_start {
-                Some(d) => ColdStart::Given(d.build().map_err(|e| setup_err(at("cold_start"), e))?),
-                None => {
-                    let model_err = |e: String| setup_err("platform.model", e);
-                    // Platform part + init (or a snapshot restore) scaled by memory + package
-                    // fetch, as the model defines them for this function.
-                    let terms = model.cold_start_terms(spec).ok_or_else(|| {
-                        setup_err(
-                            at("runtime"),
-                            format!(
-                                "model '{}' has no cold-start figures for runtime {}",
-                                model.name, spec.runtime
-                            ),
-                        )
-                    })?;
-                    ColdStart::Model {
-                        platform: terms.platform.build().map_err(model_err)?,
-                        init: terms.init.build().map_err(model_err)?,
-                        scale: terms.init_scale,
-                        fixed_ns: terms.fixed_ns,
-                    }
-                }
-            };
-            let timeout = spec.timeout.unwrap_or(limits.max_timeout).ns();
-            if let Invocation::Queue(q) = &spec.invocation {
-                if q.visibility_timeout.ns() < timeout {
-                    return Err(setup_err(
-                        at("invocation.visibility_timeout"),
-                        format!(
-                            "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
-                            q.visibility_timeout,
-                            crate::core::time::format_duration(timeout)
-                        ),
-                    ));
-                }
-            }
-            if stream.is_none() {
-                first_of_spec.push(funcs.len() as u32);
-            }
-            let db = match &spec.database {
-                Some(name) => scenario
-                    .databases
-                    .iter()
-                    .position(|d| &d.name == name)
-                    .ok_or_else(|| setup_err(at("database"), format!("no database '{name}'")))?
-                    as u32,
-                None => NIL,
-            };
-            for (c, w) in weights.iter().enumerate() {
-                let name = if spec.copies == 1 {
-                    spec.name.clone()
-                } else {
-                    format!("{}-{}", spec.name, c + 1)
-                };
-                // Stream index: (group, copy), so adding a group or copies leaves the others'
-                // draws unchanged.
-                let sid = stream.unwrap_or(((g as u64) << 32) | c as u64);
-                let arrivals = spec
-                    .arrivals
-                    .build(*w)
-                    .map_err(|e| setup_err(at("arrivals"), e))?;
-                reserved.push(spec.reserved_concurrency);
-                funcs.push(Func {
-                    name,
-                    memory_mb: spec.memory_mb,
-                    arch: spec.arch,
-                    plan: model
-                        .plan(spec, g, scenario.platform.front_door.as_deref())
-                        .map_err(|(path, msg)| setup_err(path, msg))?,
-                    per_instance: spec.concurrency_per_instance,
-                    timeout,
-                    provisioned,
-                    provision: provision.clone(),
+        let mut funcs: Vec<Func> = plan
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, fp)| {
+                let sid = fp.stream;
+                let stream = |kind| rng::stream(seed, run, kind, sid);
+                let mut func = Func {
+                    name: fp.name.clone(),
+                    memory_mb: fp.memory_mb,
+                    arch: fp.arch,
+                    terms: fp.terms.clone(),
+                    per_instance: fp.per_instance,
+                    timeout: fp.timeout,
+                    provisioned: 0,
+                    provision: fp.provision.clone(),
                     provisioned_live: 0,
-                    duration: duration.clone(),
-                    cold_start: cold_start.clone(),
-                    arrivals,
-                    rng_arrivals: rng::stream(seed, run, StreamKind::Arrivals, sid),
-                    rng_durations: rng::stream(seed, run, StreamKind::Durations, sid),
-                    rng_cold: rng::stream(seed, run, StreamKind::ColdStart, sid),
+                    duration: fp.duration.clone(),
+                    cold_start: fp.cold_start.clone(),
+                    arrivals: fp.arrivals.clone(),
+                    rng_arrivals: stream(StreamKind::Arrivals),
+                    rng_durations: stream(StreamKind::Durations),
+                    rng_cold: stream(StreamKind::ColdStart),
                     pool: 0,
                     bucket: 0,
                     avail: AvailList::default(),
@@ -670,18 +467,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     idle_since: SimTime::MAX,
                     prewarm_gen: 0,
                     prewarm_expire: 0,
-                    ping_every: spec.ping.as_ref().map_or(0, |p| p.every.ns()),
-                    ping_duration: spec.ping.as_ref().map_or(0, |p| p.duration_ns()),
-                    mode: delivery.register(&spec.invocation, funcs.len() as u32),
-                    error_rate: spec.error_rate,
+                    ping_every: fp.ping.map_or(0, |p| p.every),
+                    ping_duration: fp.ping.map_or(0, |p| p.duration),
+                    mode: delivery.register(&fp.invocation, i as u32),
+                    error_rate: fp.error_rate,
                     extras: 0,
-                    rng_errors: rng::stream(seed, run, StreamKind::Errors, sid),
-                    calls: Vec::new(),
-                    fan_out: None,
-                    db,
-                    cdn: spec.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
-                    rng_cdn: rng::stream(seed, run, StreamKind::Cdn, sid),
-                    app: app.map(|a| a.as_str().into()),
+                    rng_errors: stream(StreamKind::Errors),
+                    calls: fp.calls.clone(),
+                    fan_out: fp.fan_out,
+                    db: fp.database.unwrap_or(NIL),
+                    cdn: fp.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
+                    rng_cdn: stream(StreamKind::Cdn),
+                    app: fp.app.clone(),
                     stats: FuncStats {
                         counts: Counts::default(),
                         latency: Latency::new(Latency::COARSE),
@@ -692,54 +489,21 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         billed_ns_provisioned: 0,
                         front_door_requests: 0,
                     },
-                });
-            }
-        }
-        compose::resolve(scenario, &first_of_spec, &mut funcs)?;
-        for f in &mut funcs {
-            let bit = |on: bool, b: u8| if on { b } else { 0 };
-            f.extras = bit(f.cdn.is_some(), X_CDN)
-                | bit(f.plan.front_door.is_some(), X_FRONT_DOOR)
-                | bit(f.error_rate > 0.0, X_ERRORS)
-                | bit(!f.calls.is_empty(), X_CALLS)
-                | bit(f.fan_out.is_some(), X_FAN_OUT)
-                | bit(f.db != NIL, X_DB);
-        }
-        let account = scenario
-            .platform
-            .account_concurrency
-            .unwrap_or(model.limits.account_concurrency);
-        let (pools, pool_of) = Pools::new(account, &reserved).map_err(|e| {
-            setup_err(
-                "platform.account_concurrency",
-                format!("{e}; raise account_concurrency or lower the reservations"),
-            )
-        })?;
-        if let Some((i, f)) = funcs
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.provisioned > account)
-        {
-            return Err(setup_err(
-                "platform.account_concurrency",
-                format!(
-                    "function {} has {} provisioned environments, more than the account's concurrency ({account}) (function {i})",
-                    f.name, f.provisioned
-                ),
-            ));
-        }
-        let scaling = scenario
-            .platform
-            .scaling
-            .clone()
-            .unwrap_or_else(|| model.scaling.clone());
-        scaling.validate().map_err(|e| match e.split_once(": ") {
-            // Scaling::validate names the key first ("burst: ...").
-            Some((key, msg)) if !key.contains(' ') => {
-                setup_err(format!("platform.scaling.{key}"), msg)
-            }
-            _ => setup_err("platform.scaling", e),
-        })?;
+                };
+                let bit = |on: bool, b: u8| if on { b } else { 0 };
+                func.extras = bit(func.cdn.is_some(), X_CDN)
+                    | bit(func.terms.front_door.is_some(), X_FRONT_DOOR)
+                    | bit(func.error_rate > 0.0, X_ERRORS)
+                    | bit(!func.calls.is_empty(), X_CALLS)
+                    | bit(func.fan_out.is_some(), X_FAN_OUT)
+                    | bit(func.db != NIL, X_DB);
+                func
+            })
+            .collect();
+        let reserved: Vec<Option<u32>> = plan.functions.iter().map(|f| f.reserved).collect();
+        let (pools, pool_of) = Pools::new(plan.account_concurrency, &reserved)
+            .expect("the compiler checked the reservations against the account");
+        let scaling = &plan.scaling;
         let bucket = TokenBucket::new(scaling.burst, scaling.refill as f64, scaling.interval.ns());
         let buckets = match scaling.scope {
             ScalingScope::Account => vec![bucket],
@@ -749,20 +513,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             f.pool = pool_of[i];
             f.bucket = if buckets.len() == 1 { 0 } else { i as u32 };
         }
-        let mut pricing = model.pricing.clone();
-        if let Some(r) = scenario.billing.rounding {
-            pricing.duration_rounding = r;
-        }
-        if let Some(b) = scenario.billing.bill_init {
-            pricing.bill_init = b;
-        }
-        if let Some(f) = scenario.billing.free_tier {
-            pricing.free_tier = f;
-        }
-        let series = scenario
-            .metrics
-            .timeseries
-            .map(|w| TimeSeries::new(warmup, horizon, w.ns()));
+        let series = plan.timeseries.map(|w| TimeSeries::new(warmup, horizon, w));
         let infos: Vec<FunctionInfo> = funcs
             .iter()
             .map(|f| FunctionInfo {
@@ -782,10 +533,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             free_reqs: Vec::new(),
             pools,
             buckets,
-            routing: scenario.platform.routing,
+            routing: plan.routing,
             rng_routing: rng::stream(seed, run, StreamKind::Routing, 0),
             fifo_expiry: policy.fifo_expiry(),
-            cluster: scenario.cluster.as_ref().map(|c| Cluster::new(c, warmup)),
+            cluster: plan.cluster.as_ref().map(|c| Cluster::new(c, warmup)),
             mem_queue: std::collections::VecDeque::new(),
             scratch: Vec::new(),
             candidates: Vec::new(),
@@ -796,26 +547,26 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             levels: Levels::new(warmup, series),
             warmup,
             horizon,
-            pricing,
+            pricing: plan.pricing.clone(),
             counts: Counts::default(),
             latency: Latency::new(Latency::FINE),
             observer,
-            name: scenario.display_name().to_string(),
+            name: plan.name.clone(),
             seed,
             delivery,
             flows: Flows::default(),
-            dbs: scenario
+            dbs: plan
                 .databases
                 .iter()
                 .map(|d| Database::new(d, warmup))
                 .collect(),
         };
-        sim.start()?;
-        Ok(sim)
+        sim.start();
+        sim
     }
 
     /// Provisioned environments and the first arrival of every function.
-    fn start(&mut self) -> Result<(), SetupError> {
+    fn start(&mut self) {
         for f in 0..self.funcs.len() as u32 {
             // `provisioned` held the schedule's largest count for the limit checks; from here on
             // it is the count in force.
@@ -825,15 +576,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.queue.schedule(t, Event::Provision(f));
             }
             for _ in 0..self.funcs[f as usize].provisioned {
-                let host = self.place(f, 0, false).ok_or_else(|| {
-                    setup_err(
-                        "cluster.hosts",
-                        format!(
-                            "no room for the provisioned environments of {}",
-                            self.funcs[f as usize].name
-                        ),
-                    )
-                })?;
+                let host = self
+                    .place(f, 0, false)
+                    .expect("the compiler checked that provisioned environments fit");
                 let e = self.new_env(f, host, EnvState::Idle, 0, true);
                 let func = &mut self.funcs[f as usize];
                 func.provisioned_live += 1;
@@ -854,7 +599,6 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 self.funcs[f as usize].next_arrival = t;
             }
         }
-        Ok(())
     }
 
     /// Runs to the horizon and returns the report.
@@ -1129,7 +873,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             for _ in 0..n {
                 t = t.saturating_add(func.duration.sample_ns(&mut func.rng_durations));
             }
-            func.plan.scale_exec(t)
+            func.terms.scale_exec(t)
         } else {
             let work = if req.work != NO_WORK {
                 req.work
@@ -1137,7 +881,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 func.duration.sample_ns(&mut func.rng_durations)
             };
             // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
-            func.plan.scale_exec(work)
+            func.terms.scale_exec(work)
         };
         let left = req.start.saturating_add(func.timeout).saturating_sub(now);
         if exec > left {
@@ -1561,7 +1305,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             + match req.origin {
                 Origin::User if self.funcs[f as usize].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
                     let func = &self.funcs[f as usize];
-                    func.plan.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
+                    func.terms.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
                 }
                 _ => 0,
             };
@@ -1895,7 +1639,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 cold_starts: f.stats.counts.cold_starts,
                 env_ns: f.stats.area,
                 peak_envs: f.stats.peak,
-                plan: f.plan.clone(),
+                plan: f.terms.clone(),
             })
             .collect();
         let (mut cost, mut per_fn_cost) = billing::bill(&self.pricing, &usage, span);
@@ -1982,29 +1726,5 @@ fn level(s: EnvState) -> Option<Level> {
         EnvState::Busy => Some(Level::Busy),
         EnvState::Idle => Some(Level::Idle),
         EnvState::Free => None,
-    }
-}
-
-/// Shares of a group's total rate for each copy.
-fn popularity_weights(copies: u32, pop: Option<&Popularity>) -> Vec<f64> {
-    let n = copies.max(1) as usize;
-    let raw: Vec<f64> = match pop {
-        Some(Popularity::Zipf { s }) => (1..=n).map(|i| (i as f64).powf(-s)).collect(),
-        Some(Popularity::Uniform {}) | None => vec![1.0; n],
-    };
-    let total: f64 = raw.iter().sum();
-    raw.into_iter().map(|w| w / total).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zipf_weights_sum_to_one_and_decay() {
-        let w = popularity_weights(1000, Some(&Popularity::Zipf { s: 1.0 }));
-        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!((w[0] / w[9] - 10.0).abs() < 1e-9);
-        assert_eq!(popularity_weights(4, None), vec![0.25; 4]);
     }
 }

@@ -111,7 +111,7 @@ pub enum ArrivalSpec {
     /// or recorded arrival times (see [`crate::input::trace`]). Made by a `[workload]`, never
     /// written in a file.
     #[serde(skip)]
-    Trace(crate::input::trace::TraceHandle),
+    Trace(crate::core::workload::replay::TraceHandle),
 }
 
 impl ArrivalSpec {

@@ -523,8 +523,8 @@ pub(crate) fn common_validate(
     Ok(())
 }
 
-/// A `[[function]]` spec with the workload's shared settings, to be filled in per function.
-/// Built by parsing a minimal table so that every other field keeps its documented default.
+/// A `[[function]]` spec with the workload's shared settings, to be filled in per function;
+/// every other field keeps its documented default.
 pub(crate) fn function_template(
     runtime: Runtime,
     arch: Arch,
@@ -532,17 +532,16 @@ pub(crate) fn function_template(
     timeout: Option<Duration>,
     per_instance: Option<u32>,
 ) -> FunctionSpec {
-    let mut spec: FunctionSpec = toml::from_str(
-        "name = \"w\"\nduration = { kind = \"constant\", value = \"0s\" }\narrivals = { kind = \"poisson\", rate = \"0/s\" }\n",
-    )
-    .expect("the template parses");
+    let mut spec = FunctionSpec::new(
+        "w",
+        DistSpec::constant(0.0),
+        ArrivalSpec::Poisson { rate: Rate(0.0) },
+    );
     spec.runtime = runtime;
     spec.arch = arch;
     spec.cold_start = cold_start.clone();
     spec.timeout = timeout;
-    if let Some(c) = per_instance {
-        spec.concurrency_per_instance = c;
-    }
+    spec.concurrency_per_instance = per_instance;
     spec
 }
 
