@@ -14,7 +14,7 @@
 //! placing arrivals inside minutes and simulating every invocation.
 
 use faasim::core::rng::{stream, StreamKind};
-use faasim::input::trace::WorkloadSpec;
+use faasim::input::workload::WorkloadSpec;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;

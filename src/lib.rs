@@ -26,24 +26,34 @@
 #![warn(missing_docs)]
 
 pub mod core;
+#[cfg(feature = "input")]
 pub mod input;
+#[cfg(feature = "lab")]
 pub mod lab;
+#[cfg(feature = "views")]
 pub mod views;
 
+pub use crate::core::plan::Plan;
 pub use crate::core::report::Report;
+#[cfg(feature = "input")]
 pub use input::scenario::Scenario;
+#[cfg(feature = "input")]
 pub use input::InputError;
+#[cfg(feature = "lab")]
 pub use lab::Experiment;
 
+#[cfg(feature = "input")]
 pub use input::{compile, compile_on};
 
 /// Runs `scenario` once (run index 0) on the platform model it names.
+#[cfg(feature = "input")]
 pub fn simulate(scenario: &Scenario) -> Result<Report, InputError> {
     simulate_run(scenario, 0)
 }
 
 /// Runs `scenario` with a keep-alive policy of the caller's own (see [`core::policy::Policy`]),
 /// ignoring its `[keep_alive]` table.
+#[cfg(feature = "input")]
 pub fn simulate_with_policy<P: crate::core::policy::Policy>(
     scenario: &Scenario,
     run: u64,
@@ -58,6 +68,7 @@ pub fn simulate_with_policy<P: crate::core::policy::Policy>(
 
 /// Runs `scenario` as run number `run` of an experiment: the random streams derive from the
 /// scenario's seed and `run`.
+#[cfg(feature = "input")]
 pub fn simulate_run(scenario: &Scenario, run: u64) -> Result<Report, InputError> {
     let plan = compile(scenario)?;
     Ok(crate::core::sim::Simulation::new(&plan, run).run())

@@ -195,7 +195,7 @@ fn cloudflare_bills_cpu_time_not_wall_time() {
     assert_eq!(idle.compute, 0.0);
 }
 
-fn one_function(cpu_bound: f64) -> faasim::input::scenario::FunctionSpec {
+fn one_function(cpu_bound: f64) -> faasim::input::function::FunctionSpec {
     let text = format!(
         "[run]\nhorizon = \"1h\"\n[platform]\nmodel = \"cloudflare-workers\"\n[[function]]\nname = \"w\"\nruntime = \"nodejs\"\ncpu_bound = {cpu_bound}\nduration = {{ kind = \"constant\", value = \"1ms\" }}\narrivals = {{ kind = \"poisson\", rate = \"1/s\" }}\n"
     );

@@ -9,6 +9,7 @@ mod cli;
 mod doors;
 mod experiment;
 mod golden;
+mod layers;
 mod modes;
 mod policies;
 mod properties;

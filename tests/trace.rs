@@ -5,7 +5,7 @@
 use crate::util::TempDir;
 use faasim::core::rng::{stream, StreamKind};
 use faasim::input::synth::{self, SynthSpec};
-use faasim::input::trace::{self, Workload, WorkloadSpec};
+use faasim::input::workload::{Workload, WorkloadSpec};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -445,8 +445,13 @@ fn azure2021_huawei_and_csv_replay_exactly() {
     azure2019(&a, 4, 1);
     let src = open(&azure2019_spec(&a, ""));
     let mut out = Vec::new();
-    let rows =
-        trace::convert::write_csv(&src, src.loaded.as_ref().unwrap().span_ns, 9, &mut out).unwrap();
+    let rows = faasim::input::workload::convert::write_csv(
+        &src,
+        src.loaded.as_ref().unwrap().span_ns,
+        9,
+        &mut out,
+    )
+    .unwrap();
     let total: usize = (0..4).map(|i| arrivals(&src, i, 9).len()).sum();
     assert_eq!(rows as usize, total);
     let csv = dir.write_str("log.csv", std::str::from_utf8(&out).unwrap());
@@ -772,7 +777,7 @@ fn fuzz_one(dir: &TempDir, kind: usize, bytes: &[u8]) {
                 }
                 let _ = f.spec.duration.build();
             }
-            let _ = trace::stats::compute(&w, 86_400_000_000_000, 0);
+            let _ = faasim::input::workload::stats::compute(&w, 86_400_000_000_000, 0);
         }
     }
 }
@@ -805,7 +810,7 @@ fn real_samples_when_present() {
         l.functions.iter().map(|f| f.invocations).sum::<u64>(),
         283_330
     );
-    let s = trace::stats::compute(&w, l.span_ns, 0);
+    let s = faasim::input::workload::stats::compute(&w, l.span_ns, 0);
     assert_eq!(s.invocations, 283_330);
     assert!((s.fn_hour - 0.36).abs() < 1e-9 && (s.fn_minute - 0.78).abs() < 1e-9);
     // one_function (released schema): about 20.8 million invocations in the day.

@@ -370,8 +370,12 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 }
                 None => {
                     let base = PathBuf::new();
-                    let spec =
-                        trace::spec_from_args(&args.paths, args.kind.as_deref(), &args.set, &base)?;
+                    let spec = faasim::input::workload::spec_from_args(
+                        &args.paths,
+                        args.kind.as_deref(),
+                        &args.set,
+                        &base,
+                    )?;
                     (spec, base, 0, None)
                 }
             };
@@ -385,7 +389,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let seed = args.seed.unwrap_or(seed);
             match out {
                 None => {
-                    let mut s = trace::stats::compute(&w, span, seed);
+                    let mut s = faasim::input::workload::stats::compute(&w, span, seed);
                     s.kind = spec.kind().to_string();
                     write!(std::io::stdout().lock(), "{s}")?;
                 }
@@ -398,11 +402,14 @@ fn run(cmd: Command) -> Result<(), Failure> {
                                     format!("cannot create: {e}"),
                                 )
                             })?;
-                            trace::convert::write_csv(&w, span, seed, f)?
+                            faasim::input::workload::convert::write_csv(&w, span, seed, f)?
                         }
-                        None => {
-                            trace::convert::write_csv(&w, span, seed, std::io::stdout().lock())?
-                        }
+                        None => faasim::input::workload::convert::write_csv(
+                            &w,
+                            span,
+                            seed,
+                            std::io::stdout().lock(),
+                        )?,
                     };
                     eprintln!("faasim: wrote {rows} invocations");
                 }

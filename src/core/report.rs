@@ -52,10 +52,10 @@ pub struct Report {
     pub hosts: Vec<crate::core::platform::cluster::HostReport>,
     /// Async events and queue messages (with async or queue functions).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<crate::core::sim::DeliveryReport>,
+    pub delivery: Option<DeliveryReport>,
     /// Fan-out flows (with `fan_out` functions).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub flows: Option<crate::core::sim::FlowReport>,
+    pub flows: Option<FlowReport>,
     /// Databases (with `[[database]]` tables), written as a table by name so that sweeps see
     /// `databases.<name>.peak_connections`.
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "by_name")]
@@ -456,4 +456,56 @@ mod tests {
         assert_eq!((s.p50, s.p75, s.p90), (4.0, 6.0, 8.0));
         assert_eq!(Spread::of(vec![]), Spread::default());
     }
+}
+
+/// Counts of async events and queue messages accepted in the measured window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct DeliveryCounts {
+    /// Events and messages accepted.
+    pub events: u64,
+    /// Processed successfully.
+    pub succeeded: u64,
+    /// Sent to the dead-letter destination (retries or receives exhausted, or too old).
+    pub dead_lettered: u64,
+    /// Messages the queue dropped after its retention period.
+    pub expired: u64,
+    /// Accepted but not finished at the horizon: queued, waiting to be retried, or in flight.
+    pub pending_at_end: u64,
+    /// Async retries after a function error or timeout.
+    pub retries: u64,
+    /// Async retries after a throttle.
+    pub throttle_retries: u64,
+    /// Queue messages that reappeared after a failed batch.
+    pub redeliveries: u64,
+    /// Batches invoked.
+    pub batches: u64,
+}
+
+/// What the report says about async and queue delivery.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeliveryReport {
+    /// The counts; `events = succeeded + dead_lettered + expired + pending_at_end`.
+    pub counts: DeliveryCounts,
+    /// Most events and messages waiting at once (see the module doc for what waits).
+    pub peak_backlog: u64,
+    /// Time-weighted mean of the backlog.
+    pub mean_backlog: f64,
+    /// Age of each event or message when it was processed successfully: from acceptance to
+    /// the end of the invocation that succeeded.
+    pub age_ms: LatencySummary,
+    /// Events and messages processed successfully per second.
+    pub throughput_per_s: f64,
+}
+
+/// What the report says about fan-out flows started in the measured window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FlowReport {
+    /// Flows started.
+    pub started: u64,
+    /// Flows whose workers and join all succeeded.
+    pub succeeded: u64,
+    /// Flows with a failed (or throttled) worker or join.
+    pub failed: u64,
+    /// From the triggering request's arrival to the end of the join (or the last worker).
+    pub latency_ms: crate::core::metrics::LatencySummary,
 }

@@ -1,8 +1,9 @@
 //! The `[keep_alive]` table: which built-in policy a scenario runs, and the two strategies that
 //! are not policies but rewrites of the functions (keep-warm pings, provisioned concurrency).
 
+use crate::core::plan::Provision;
 use crate::core::policy::{HybridParams, KeepAlive};
-use crate::core::time::Duration;
+use crate::core::time::{Duration, NS_PER_SEC};
 use serde::{Deserialize, Serialize};
 
 /// The `[keep_alive]` table of a scenario.
@@ -62,7 +63,7 @@ pub enum KeepAliveSpec {
         count: Option<u32>,
         /// Or a count by time of day, as `provisioned_concurrency = { schedule = [...] }`.
         #[serde(default)]
-        schedule: Option<Vec<crate::input::scenario::ProvisionedStep>>,
+        schedule: Option<Vec<ProvisionedStep>>,
         /// Keep-alive of on-demand environments (default 10 min).
         #[serde(default)]
         ttl: Option<Duration>,
@@ -74,7 +75,7 @@ impl Default for KeepAliveSpec {
     /// (Shahrad et al. 2020 take 10 minutes as the baseline fixed policy).
     fn default() -> Self {
         KeepAliveSpec::Fixed {
-            ttl: Duration(600 * crate::core::time::NS_PER_SEC),
+            ttl: Duration(600 * NS_PER_SEC),
         }
     }
 }
@@ -105,7 +106,7 @@ impl KeepAliveSpec {
                 count, schedule, ..
             } => match (count, schedule) {
                 (Some(_), None) => Ok(()),
-                (None, Some(s)) => crate::input::scenario::Provisioned::Schedule {
+                (None, Some(s)) => Provisioned::Schedule {
                     schedule: s.clone(),
                 }
                 .validate()
@@ -117,40 +118,6 @@ impl KeepAliveSpec {
                 )),
             },
             _ => Ok(()),
-        }
-    }
-
-    /// `spec` as this strategy changes it: keep-warm pings or provisioned environments on a
-    /// function that has none of its own; `None` when it stays as written.
-    pub fn apply_to(
-        &self,
-        spec: &crate::input::scenario::FunctionSpec,
-    ) -> Option<crate::input::scenario::FunctionSpec> {
-        match self {
-            KeepAliveSpec::KeepWarmPing {
-                every, duration, ..
-            } if spec.ping.is_none() => {
-                let mut s = spec.clone();
-                s.ping = Some(crate::input::scenario::PingSpec {
-                    every: *every,
-                    duration: *duration,
-                });
-                Some(s)
-            }
-            KeepAliveSpec::Provisioned {
-                count, schedule, ..
-            } if spec.provisioned_concurrency.is_none() => {
-                let mut s = spec.clone();
-                s.provisioned_concurrency = Some(match (count, schedule) {
-                    (Some(n), _) => crate::input::scenario::Provisioned::Count(*n),
-                    (None, Some(steps)) => crate::input::scenario::Provisioned::Schedule {
-                        schedule: steps.clone(),
-                    },
-                    (None, None) => return None,
-                });
-                Some(s)
-            }
-            _ => None,
         }
     }
 
@@ -168,9 +135,178 @@ impl KeepAliveSpec {
             },
             KeepAliveSpec::KeepWarmPing { ttl, .. } | KeepAliveSpec::Provisioned { ttl, .. } => {
                 KeepAlive::Fixed {
-                    ttl: ttl.map_or(600 * crate::core::time::NS_PER_SEC, |t| t.ns()),
+                    ttl: ttl.map_or(600 * NS_PER_SEC, |t| t.ns()),
                 }
             }
         }
+    }
+}
+
+/// Provisioned concurrency: a constant number of environments, or a daily schedule.
+///
+/// ```
+/// use faasim::input::keep_alive::Provisioned;
+/// let p: Provisioned = toml::from_str::<toml::Table>(
+///     "p = { schedule = [{ from = \"08:00\", count = 10 }, { from = \"20:00\", count = 2 }] }",
+/// )
+/// .unwrap()["p"]
+///     .clone()
+///     .try_into()
+///     .unwrap();
+/// let h = 3_600_000_000_000u64;
+/// let p = p.to_provision();
+/// assert_eq!((p.count_at(7 * h), p.count_at(8 * h), p.count_at(21 * h)), (2, 10, 2));
+/// assert_eq!(p.max(), 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Provisioned {
+    /// The same number of environments all run.
+    Count(u32),
+    /// A count by time of day, repeating every day (time 0 of the run is 00:00).
+    Schedule {
+        /// Steps in increasing `from` order; each holds until the next one (the last until
+        /// the first of the next day).
+        schedule: Vec<ProvisionedStep>,
+    },
+}
+
+/// One step of a provisioned-concurrency schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionedStep {
+    /// Time of day the step starts, `"HH:MM"` or `"HH:MM:SS"`.
+    pub from: TimeOfDay,
+    /// Environments from then on.
+    pub count: u32,
+}
+
+/// A time of day, stored as nanoseconds after midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay(pub u64);
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || {
+            serde::de::Error::custom(format!(
+                "'{s}' is not a time of day: expected \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59"
+            ))
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        let n: Vec<u64> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+        let sec = n.get(2).copied().unwrap_or(0);
+        if n[0] > 23 || n[1] > 59 || sec > 59 {
+            return Err(bad());
+        }
+        Ok(TimeOfDay((n[0] * 3600 + n[1] * 60 + sec) * NS_PER_SEC))
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let secs = self.0 / NS_PER_SEC;
+        let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if sec == 0 {
+            s.serialize_str(&format!("{h:02}:{m:02}"))
+        } else {
+            s.serialize_str(&format!("{h:02}:{m:02}:{sec:02}"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Provisioned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            schedule: Vec<ProvisionedStep>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Provisioned;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of environments, or { schedule = [{ from = \"HH:MM\", count = N }, ...] }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Provisioned, E> {
+                u32::try_from(v).map(Provisioned::Count).map_err(|_| {
+                    E::custom(format!(
+                        "{v} is not a number of environments (0 to 4294967295)"
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Provisioned, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Provisioned, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Provisioned::Schedule {
+                    schedule: t.schedule,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Provisioned {
+    /// Checks the schedule: at least one step, times strictly increasing.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Provisioned::Schedule { schedule } = self {
+            if schedule.is_empty() {
+                return Err("schedule needs at least one step".into());
+            }
+            if let Some(w) = schedule.windows(2).find(|w| w[1].from <= w[0].from) {
+                return Err(format!(
+                    "schedule steps must be in increasing time order (\"{}\" after \"{}\")",
+                    crate::core::time::format_duration(w[1].from.0),
+                    crate::core::time::format_duration(w[0].from.0)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest count at any time.
+    pub fn max(&self) -> u32 {
+        self.to_provision().max()
+    }
+
+    /// What the plan carries: the count, or the steps as times of day in nanoseconds.
+    pub fn to_provision(&self) -> Provision {
+        match self {
+            Provisioned::Count(n) => Provision::Constant(*n),
+            Provisioned::Schedule { schedule } => {
+                Provision::Daily(schedule.iter().map(|s| (s.from.0, s.count)).collect())
+            }
+        }
+    }
+}
+
+/// `ping = { every = "5min", duration = "5ms" }` on a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PingSpec {
+    /// Time between pings; the first is at time 0.
+    pub every: Duration,
+    /// How long a ping runs (default 5 ms: a handler that returns at once).
+    #[serde(default)]
+    pub duration: Option<Duration>,
+}
+
+impl PingSpec {
+    /// The ping's run time, ns.
+    pub fn duration_ns(&self) -> crate::core::time::SimTime {
+        self.duration.map_or(5_000_000, |d| d.ns())
     }
 }

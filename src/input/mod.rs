@@ -3,11 +3,14 @@
 
 pub mod compile;
 mod format;
+pub mod function;
 pub mod keep_alive;
 pub mod model;
+pub mod overrides;
 pub mod scenario;
 pub mod synth;
 pub mod trace;
+pub mod workload;
 
 pub use compile::{compile, compile_on};
 pub use format::{from_toml_str, line_col, locate, toml_error, InputError};

@@ -16,12 +16,13 @@
 //! ```
 
 pub use crate::core::billing::prices::{ArchPrices, FrontDoor, Meter, Pricing, RequestTier, Tier};
-use crate::core::plan::ModelTerms;
+use crate::core::billing::terms::ModelTerms;
 use crate::core::platform::function::Runtime;
 pub use crate::core::platform::limits::{Scaling, ScalingScope};
 use crate::core::time::{secs_to_ns, Duration, SimTime};
 use crate::core::workload::dist::DistSpec;
-use crate::input::scenario::{FunctionSpec, ScalingRule};
+use crate::input::function::FunctionSpec;
+use crate::input::scenario::ScalingRule;
 use crate::input::{from_toml_str, locate, InputError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -33,7 +33,7 @@ use crate::core::rng::{self, Stream, StreamKind};
 use crate::core::time::{Duration, Rate, NS_PER_SEC};
 use crate::core::workload::arrivals::ArrivalSpec;
 use crate::core::workload::dist::DistSpec;
-use crate::input::trace::{self, WorkloadFunction, WORKLOAD_GROUP};
+use crate::input::function::{self, WorkloadFunction, WORKLOAD_GROUP};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ pub struct SynthSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_rate: Option<Rate>,
     /// Runtime of every function (default python).
-    #[serde(default = "crate::input::trace::default_runtime")]
+    #[serde(default = "crate::input::function::default_runtime")]
     pub runtime: Runtime,
     /// Architecture (default x86).
     #[serde(default)]
@@ -253,7 +253,7 @@ impl SynthSpec {
                 return Err(("target_rate".into(), "must be a positive rate".into()));
             }
         }
-        trace::common_validate(
+        function::common_validate(
             &self.cold_start,
             self.timeout,
             self.concurrency_per_instance,
@@ -365,7 +365,7 @@ impl SynthSpec {
 
     /// The population as workload functions.
     pub fn functions(&self) -> Vec<WorkloadFunction> {
-        let template = trace::function_template(
+        let template = function::function_template(
             self.runtime,
             self.arch,
             &self.cold_start,

@@ -22,12 +22,13 @@
 
 pub mod always_on;
 pub mod prices;
+pub mod terms;
 use crate::core::billing::prices::{Meter, Pricing, RequestTier, Tier};
-use crate::core::plan::ModelTerms;
 use crate::core::platform::function::Arch;
 use crate::core::time::NS_PER_SEC;
 use always_on::{AlwaysOn, Sizing};
 use serde::Serialize;
+use terms::ModelTerms;
 
 /// The billing month: 730 hours (365 × 24 / 12), as the AWS pricing calculator uses.
 pub const MONTH_NS: u64 = 730 * 3600 * NS_PER_SEC;

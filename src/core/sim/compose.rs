@@ -13,21 +13,8 @@ use crate::core::metrics::Latency;
 use crate::core::plan::FanOut;
 use crate::core::platform::env::NIL;
 use crate::core::policy::Policy;
+use crate::core::report::FlowReport;
 use crate::core::time::SimTime;
-use serde::Serialize;
-
-/// What the report says about fan-out flows started in the measured window.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct FlowReport {
-    /// Flows started.
-    pub started: u64,
-    /// Flows whose workers and join all succeeded.
-    pub succeeded: u64,
-    /// Flows with a failed (or throttled) worker or join.
-    pub failed: u64,
-    /// From the triggering request's arrival to the end of the join (or the last worker).
-    pub latency_ms: crate::core::metrics::LatencySummary,
-}
 
 #[derive(Clone, Copy, Debug)]
 struct Flow {

@@ -23,13 +23,13 @@
 //! messages, and failed messages waiting to reappear.
 
 use super::{Event, Observer, Origin, Simulation, NO_WORK};
-use crate::core::metrics::{Latency, LatencySummary};
+use crate::core::metrics::Latency;
 use crate::core::platform::env::NIL;
 use crate::core::platform::modes::{AsyncSpec, Invocation, QueueSpec};
 use crate::core::policy::Policy;
+use crate::core::report::{DeliveryCounts, DeliveryReport};
 use crate::core::time::{SimTime, NS_PER_SEC};
 use rand::RngExt;
-use serde::Serialize;
 use std::collections::VecDeque;
 
 /// How a function is invoked, resolved.
@@ -40,45 +40,6 @@ pub(super) enum Mode {
     Async(u32),
     /// The queue at this index of `Delivery::queues`.
     Queue(u32),
-}
-
-/// Counts of async events and queue messages accepted in the measured window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct DeliveryCounts {
-    /// Events and messages accepted.
-    pub events: u64,
-    /// Processed successfully.
-    pub succeeded: u64,
-    /// Sent to the dead-letter destination (retries or receives exhausted, or too old).
-    pub dead_lettered: u64,
-    /// Messages the queue dropped after its retention period.
-    pub expired: u64,
-    /// Accepted but not finished at the horizon: queued, waiting to be retried, or in flight.
-    pub pending_at_end: u64,
-    /// Async retries after a function error or timeout.
-    pub retries: u64,
-    /// Async retries after a throttle.
-    pub throttle_retries: u64,
-    /// Queue messages that reappeared after a failed batch.
-    pub redeliveries: u64,
-    /// Batches invoked.
-    pub batches: u64,
-}
-
-/// What the report says about async and queue delivery.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct DeliveryReport {
-    /// The counts; `events = succeeded + dead_lettered + expired + pending_at_end`.
-    pub counts: DeliveryCounts,
-    /// Most events and messages waiting at once (see the module doc for what waits).
-    pub peak_backlog: u64,
-    /// Time-weighted mean of the backlog.
-    pub mean_backlog: f64,
-    /// Age of each event or message when it was processed successfully: from acceptance to
-    /// the end of the invocation that succeeded.
-    pub age_ms: LatencySummary,
-    /// Events and messages processed successfully per second.
-    pub throughput_per_s: f64,
 }
 
 #[derive(Clone, Copy, Debug)]

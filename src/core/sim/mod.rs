@@ -22,10 +22,11 @@ mod delivery;
 mod foresight;
 
 use crate::core::billing::prices::Pricing;
+use crate::core::billing::terms::ModelTerms;
 use crate::core::billing::{self, FunctionUsage};
 use crate::core::engine::{EventQueue, Lane};
 use crate::core::metrics::{Counts, InstanceSummary, Latency, Level, Levels, TimeSeries};
-use crate::core::plan::{Call, ColdStart, FanOut, ModelTerms, Plan, Provision, Routing};
+use crate::core::plan::{Call, ColdStart, FanOut, Plan, Provision, Routing};
 use crate::core::platform::cdn::Cdn;
 use crate::core::platform::cluster::{Cluster, WhenFull};
 use crate::core::platform::database::Database;
@@ -38,10 +39,8 @@ use crate::core::rng::{self, Stream, StreamKind};
 use crate::core::time::SimTime;
 use crate::core::workload::arrivals::Arrivals;
 use crate::core::workload::dist::Dist;
-pub use compose::FlowReport;
 use compose::Flows;
 use delivery::{Delivery, Mode};
-pub use delivery::{DeliveryCounts, DeliveryReport};
 use rand::{Rng, RngExt};
 
 /// The events of a platform run.

@@ -57,7 +57,7 @@ pub struct Recording {
 impl Recording {
     /// A recording of `spill`'s entries in `unit`, shifted down by `shift` and cut at `end`
     /// (both in entry units), spanning `span_ns`.
-    pub(crate) fn new(spill: Arc<Spill>, unit: Unit, shift: i64, end: i64, span_ns: u64) -> Self {
+    pub fn new(spill: Arc<Spill>, unit: Unit, shift: i64, end: i64, span_ns: u64) -> Self {
         Recording {
             spill,
             unit,

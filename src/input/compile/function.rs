@@ -4,9 +4,11 @@
 use super::{fault, Fault};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
+use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
+use crate::input::keep_alive::{KeepAliveSpec, PingSpec, Provisioned};
 use crate::input::model::PlatformModel;
-use crate::input::scenario::{FunctionSpec, Popularity, Provisioned, Scenario};
-use crate::input::trace::{self, WorkloadFunction};
+use crate::input::scenario::Scenario;
+use crate::input::trace;
 
 /// Where a function comes from: a `[[function]]` table (by index) or the `[workload]` (with its
 /// stream index and application).
@@ -33,9 +35,8 @@ pub(super) fn functions(
 ) -> Result<Vec<FunctionPlan>, Fault> {
     // The [workload]'s functions (a trace or a synthetic population) follow the [[function]]
     // ones; each brings its own stream index in a group of its own
-    // (trace::WORKLOAD_GROUP), so they never collide with [[function]] streams.
-    let workload =
-        trace::scenario_functions(scenario, &model.limits).map_err(|e| fault("workload", e))?;
+    // (function::WORKLOAD_GROUP), so they never collide with [[function]] streams.
+    let workload = workload_functions(scenario, model)?;
     let mut out = Vec::new();
     // The first function of each [[function]] table, for resolving calls by name.
     let mut first_of_table = Vec::with_capacity(scenario.functions.len());
@@ -50,6 +51,29 @@ pub(super) fn functions(
     Ok(out)
 }
 
+/// The `[workload]` functions of `scenario`, with memory fitted into the model's range.
+fn workload_functions(
+    scenario: &Scenario,
+    model: &PlatformModel,
+) -> Result<Vec<WorkloadFunction>, Fault> {
+    let Some(w) = &scenario.workload else {
+        return Ok(Vec::new());
+    };
+    let base = trace::base_dir(&scenario.source.origin);
+    let limits = &model.limits;
+    let mut fs = w
+        .open(&base)
+        .map_err(|e| fault("workload", e.to_string()))?
+        .functions;
+    for f in &mut fs {
+        f.spec.memory_mb = f.spec.memory_mb.clamp(
+            limits.memory_mb_min,
+            limits.memory_mb_max.max(limits.memory_mb_min),
+        );
+    }
+    Ok(fs)
+}
+
 /// The plans of one table's copies, appended to `out`.
 fn table(
     scenario: &Scenario,
@@ -60,7 +84,7 @@ fn table(
 ) -> Result<(), Fault> {
     // `[keep_alive] kind = "keep-warm-ping"` or `"provisioned"` adds pings or provisioned
     // environments to functions that set none themselves.
-    let changed = scenario.keep_alive.apply_to(spec);
+    let changed = with_strategy(&scenario.keep_alive, spec);
     let spec = changed.as_ref().unwrap_or(spec);
     check_against_model(scenario, model, spec, &from)?;
     let provision = spec
@@ -286,6 +310,37 @@ fn resolve_names(
         }
     }
     Ok(())
+}
+
+/// `spec` as the `[keep_alive]` strategy changes it: keep-warm pings or provisioned environments on a
+/// function that has none of its own; `None` when it stays as written.
+fn with_strategy(ka: &KeepAliveSpec, spec: &FunctionSpec) -> Option<FunctionSpec> {
+    match ka {
+        KeepAliveSpec::KeepWarmPing {
+            every, duration, ..
+        } if spec.ping.is_none() => {
+            let mut s = spec.clone();
+            s.ping = Some(PingSpec {
+                every: *every,
+                duration: *duration,
+            });
+            Some(s)
+        }
+        KeepAliveSpec::Provisioned {
+            count, schedule, ..
+        } if spec.provisioned_concurrency.is_none() => {
+            let mut s = spec.clone();
+            s.provisioned_concurrency = Some(match (count, schedule) {
+                (Some(n), _) => Provisioned::Count(*n),
+                (None, Some(steps)) => Provisioned::Schedule {
+                    schedule: steps.clone(),
+                },
+                (None, None) => return None,
+            });
+            Some(s)
+        }
+        _ => None,
+    }
 }
 
 /// Shares of a table's total rate for each copy.

@@ -7,8 +7,8 @@
 //! coefficient of variation of inter-arrival times (functions with at least 3 invocations),
 //! mean durations per function and memory per application. Memory is O(functions).
 
-use super::Workload;
 use crate::core::rng::{self, StreamKind};
+use crate::input::workload::Workload;
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -7,8 +7,8 @@
 //! Timestamps are seconds with nine decimals, so that reading the file back gives the same
 //! nanoseconds.
 
-use super::Workload;
 use crate::core::rng::{self, StreamKind};
+use crate::input::workload::Workload;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
