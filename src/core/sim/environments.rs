@@ -1,0 +1,209 @@
+//! Execution environments and memory: creating one (on a host, when there is a cluster), its
+//! state changes, cold starts, initialization, eviction, and requests waiting for memory.
+
+use super::*;
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// A new environment of `f` on `host`, entering `state` at `now`. It is born `Free` so that
+    /// `set_state` does all the bookkeeping of entering a state (levels, host idle lists).
+    #[inline]
+    pub(super) fn new_env(
+        &mut self,
+        f: u32,
+        host: u32,
+        state: EnvState,
+        now: SimTime,
+        provisioned: bool,
+    ) -> u32 {
+        let e = self.envs.alloc(f, EnvState::Free, now, provisioned);
+        self.envs[e].host = host;
+        self.set_state(e, state, now);
+        self.count_live(f, 1, now);
+        e
+    }
+
+    /// Moves environment `e` to `to` at `now`, accounting the time spent in its old state.
+    #[inline]
+    pub(super) fn set_state(&mut self, e: u32, to: EnvState, now: SimTime) {
+        let (from, since, f) = {
+            let env = &self.envs[e];
+            (env.state, env.since, env.func)
+        };
+        let start = since.max(self.warmup);
+        if let Some(l) = level(from) {
+            if now > start {
+                self.funcs[f as usize].stats.area[l as usize] += (now - start) as u128;
+            }
+        }
+        self.levels.change(now, level(from), level(to));
+        let env = &mut self.envs[e];
+        env.state = to;
+        env.since = now;
+        let host = env.host;
+        if host != NIL && (from == EnvState::Idle) != (to == EnvState::Idle) {
+            if let Some(c) = self.cluster.as_mut() {
+                let mb = self.funcs[f as usize].memory_mb as u64;
+                if to == EnvState::Idle {
+                    c.idle_push(&mut self.envs, host, e, mb);
+                } else {
+                    c.idle_remove(&mut self.envs, host, e, mb);
+                }
+            }
+        }
+    }
+
+    /// Finds memory for a new environment of `f`: a host with room, or one where evicting
+    /// idle environments (chosen by the policy) makes room, when `evict` allows. Returns the
+    /// host with the memory taken, NIL without a cluster, or `None` when there is no room.
+    pub(super) fn place(&mut self, f: u32, now: SimTime, evict: bool) -> Option<u32> {
+        let Some(c) = self.cluster.as_ref() else {
+            return Some(NIL);
+        };
+        let need = self.funcs[f as usize].memory_mb as u64;
+        let host = match c.with_room(need, f) {
+            Some(h) => h,
+            None if evict => {
+                let h = c.with_room_after_eviction(need, f)?;
+                while self.cluster.as_ref()?.free(h) < need {
+                    let mut ids = std::mem::take(&mut self.scratch);
+                    let mut cands = std::mem::take(&mut self.candidates);
+                    ids.clear();
+                    cands.clear();
+                    self.cluster.as_ref()?.idle_on(&self.envs, h, &mut ids);
+                    cands.extend(ids.iter().map(|&e| Candidate {
+                        env: e,
+                        func: self.envs[e].func,
+                        idle_since: self.envs[e].since,
+                        memory_mb: self.funcs[self.envs[e].func as usize].memory_mb,
+                    }));
+                    let pick = if cands.is_empty() {
+                        None
+                    } else {
+                        self.policy.victim(&cands, now)
+                    };
+                    let victim = pick.and_then(|i| cands.get(i)).map(|c| c.env);
+                    self.scratch = ids;
+                    self.candidates = cands;
+                    match victim {
+                        Some(v) => self.evict(v, now),
+                        None => return None,
+                    }
+                }
+                h
+            }
+            None => return None,
+        };
+        self.cluster.as_mut()?.take(host, need, now);
+        Some(host)
+    }
+
+    /// Creates an environment on `host` for request `r` (admitted and counted as cold) and
+    /// starts its initialization.
+    pub(super) fn cold_start(&mut self, r: u32, host: u32, now: SimTime) {
+        let f = self.reqs[r as usize].func;
+        let e = self.new_env(f, host, EnvState::Initializing, now, false);
+        let func = &mut self.funcs[f as usize];
+        let init = func.cold_start.sample(&mut func.rng_cold);
+        let req = &mut self.reqs[r as usize];
+        req.env = e;
+        req.init_ns = init;
+        let work = req.work;
+        if work != NO_WORK && init > 0 && !self.ahead.is_empty() {
+            // Its end as far as known now: after its initialization, for its work (replaced
+            // when it starts running: `init_ns > 0` tells `run_exec` so).
+            let end = now
+                .saturating_add(init)
+                .saturating_add(foresight::run_time(&self.funcs[f as usize], work));
+            self.foresee_end(f, r, end, false);
+        }
+        let env = &mut self.envs[e];
+        env.init_ns = init;
+        env.pending = r;
+        env.in_flight = 1;
+        self.touch(e);
+        self.observer.on(
+            now,
+            &Happening::ColdStart {
+                func: f,
+                env: e,
+                req: r,
+                init_ns: init,
+            },
+        );
+        self.queue
+            .schedule(now.saturating_add(init), Event::InitDone(e));
+    }
+
+    /// Gives memory to waiting requests, oldest first, while it can be found.
+    pub(super) fn drain_mem_queue(&mut self, now: SimTime) {
+        while let Some(&r) = self.mem_queue.front() {
+            let f = self.reqs[r as usize].func;
+            let Some(host) = self.place(f, now, true) else {
+                return;
+            };
+            self.mem_queue.pop_front();
+            self.cold_start(r, host, now);
+        }
+    }
+
+    pub(super) fn init_done(&mut self, e: u32, now: SimTime) {
+        let f = self.envs[e].func;
+        if self.envs[e].in_flight == 0 {
+            // A pre-warmed environment nobody has joined: idle until its expiry.
+            self.set_state(e, EnvState::Idle, now);
+            self.observer.on(now, &Happening::Ready { func: f, env: e });
+            let expire = self.envs[e].expire_at.max(now);
+            self.observer.on(
+                now,
+                &Happening::Idle {
+                    func: f,
+                    env: e,
+                    expires: Some(expire),
+                },
+            );
+            self.arm_expiry(e, expire);
+            return;
+        }
+        self.set_state(e, EnvState::Busy, now);
+        self.observer.on(now, &Happening::Ready { func: f, env: e });
+        let mut r = std::mem::replace(&mut self.envs[e].pending, NIL);
+        while r != NIL {
+            let next = self.reqs[r as usize].next;
+            self.start_exec(r, now);
+            r = next;
+        }
+    }
+
+    pub(super) fn evict(&mut self, e: u32, now: SimTime) {
+        let f = self.envs[e].func;
+        if AvailList::contains(&self.envs, e) {
+            let func = &mut self.funcs[f as usize];
+            let list = if self.envs[e].provisioned {
+                &mut func.avail_provisioned
+            } else {
+                &mut func.avail
+            };
+            list.remove(&mut self.envs, e);
+        }
+        if self.envs[e].conn {
+            self.envs[e].conn = false;
+            self.close_connection(self.funcs[f as usize].db, now);
+        }
+        self.set_state(e, EnvState::Free, now);
+        let host = self.envs[e].host;
+        if host != NIL {
+            if let Some(c) = self.cluster.as_mut() {
+                c.give_back(host, self.funcs[f as usize].memory_mb as u64, now);
+            }
+        }
+        if self.envs[e].provisioned {
+            let func = &mut self.funcs[f as usize];
+            func.provisioned_live = func.provisioned_live.saturating_sub(1);
+        }
+        self.envs.free(e);
+        self.policy.on_evict(f, e, now);
+        self.count_live(f, -1, now);
+        self.observer
+            .on(now, &Happening::Evicted { func: f, env: e });
+    }
+}

@@ -1,0 +1,265 @@
+//! Execution and deadlines: a request in flight runs its work (cut at its timeout), may fail,
+//! goes on to its calls, and finishes: latency, billing and counts recorded, its environment
+//! freed, whoever waits for it told.
+
+use super::*;
+
+impl<O: Observer, P: Policy> Simulation<O, P> {
+    #[inline(always)]
+    pub(super) fn alloc_req(
+        &mut self,
+        func: u32,
+        env: u32,
+        arrival: SimTime,
+        ping: bool,
+        origin: Origin,
+        work: SimTime,
+    ) -> u32 {
+        self.funcs[func as usize].in_flight += 1;
+        let r = Req {
+            func,
+            env,
+            arrival,
+            init_ns: 0,
+            start: arrival,
+            timed_out: false,
+            ping,
+            next: NIL,
+            origin,
+            gen: 0,
+            phase: Phase::Starting,
+            step: 0,
+            tries: 0,
+            failed: false,
+            conn: false,
+            deadline_armed: false,
+            discard_env: false,
+            work,
+        };
+        match self.free_reqs.pop() {
+            Some(i) => {
+                // The generation moved on when the slot was freed.
+                let gen = self.reqs[i as usize].gen;
+                self.reqs[i as usize] = Req { gen, ..r };
+                i
+            }
+            None => {
+                self.reqs.push(r);
+                (self.reqs.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Returns request slot `r` to the free list; its generation changes so that timers and
+    /// call results meant for it are ignored.
+    #[inline]
+    pub(super) fn free_req(&mut self, r: u32) {
+        let q = &mut self.reqs[r as usize];
+        q.gen = q.gen.wrapping_add(1);
+        if q.work != NO_WORK && !self.ahead.is_empty() {
+            let f = q.func;
+            self.foresee_ended(f, r);
+        }
+        self.free_reqs.push(r);
+    }
+
+    /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
+    /// database connection if its function needs one, and then runs.
+    #[inline(always)]
+    pub(super) fn start_exec(&mut self, r: u32, now: SimTime) {
+        let req = &mut self.reqs[r as usize];
+        req.start = now;
+        req.phase = Phase::Running;
+        let (f, e, ping) = (req.func, req.env, req.ping);
+        self.policy.on_use(f, e, now);
+        if self.funcs[f as usize].extras & X_DB != 0 && !ping && !self.connect(r, now) {
+            return; // waits for a connection, or failed without one
+        }
+        self.run_exec(r, now);
+    }
+
+    /// Runs request `r`'s own work from `now`, cut at its deadline.
+    #[inline(always)]
+    pub(super) fn run_exec(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        let func = &mut self.funcs[req.func as usize];
+        let mut exec = if req.ping {
+            func.ping_duration
+        } else if let Origin::Batch(b) = req.origin {
+            // One invocation for the batch: the messages' work one after another.
+            let n = self.delivery.batch_len(b);
+            let mut t: SimTime = 0;
+            for _ in 0..n {
+                t = t.saturating_add(func.duration.sample_ns(&mut func.rng_durations));
+            }
+            func.terms.scale_exec(t)
+        } else {
+            let work = if req.work != NO_WORK {
+                req.work
+            } else {
+                func.duration.sample_ns(&mut func.rng_durations)
+            };
+            // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
+            func.terms.scale_exec(work)
+        };
+        let left = req.start.saturating_add(func.timeout).saturating_sub(now);
+        if exec > left {
+            exec = left;
+            self.reqs[r as usize].timed_out = true;
+        }
+        // Saturating: a delay beyond the clock means "never within this run".
+        let end = now.saturating_add(exec);
+        self.queue.schedule(end, Event::Complete(r));
+        if req.work != NO_WORK && !self.ahead.is_empty() {
+            self.foresee_end(req.func, r, end, req.init_ns > 0);
+        }
+    }
+
+    /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
+    /// may have failed, it may go on to its calls, else it is finished.
+    #[inline(always)]
+    pub(super) fn complete(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        let f = req.func as usize;
+        if req.conn {
+            self.reqs[r as usize].conn = false;
+            self.close_connection(self.funcs[f].db, now);
+        }
+        if req.ping || req.failed || req.timed_out {
+            return self.finish_req(r, now);
+        }
+        let func = &mut self.funcs[f];
+        if func.extras & X_ERRORS != 0 && func.rng_errors.random::<f64>() < func.error_rate {
+            self.reqs[r as usize].failed = true;
+            return self.finish_req(r, now);
+        }
+        if let Origin::Batch(b) = req.origin {
+            if self.delivery.batch_fails(b) {
+                // A poison message makes the handler throw, unless it reports item failures.
+                self.reqs[r as usize].failed = true;
+                return self.finish_req(r, now);
+            }
+        }
+        if self.funcs[f].extras & X_CALLS != 0 {
+            return self.next_call(r, now);
+        }
+        self.finish_req(r, now);
+    }
+
+    /// Tells whoever waits for an invocation how it ended (`throttled`: it never ran).
+    pub(super) fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: SimTime) {
+        match origin {
+            Origin::User | Origin::Direct => {}
+            Origin::Event(ev) => self.event_outcome(ev, ok, throttled, now),
+            Origin::Batch(b) => self.batch_outcome(b, ok, throttled, now),
+            Origin::Call(p, g) => self.call_done(p, g, ok, now),
+            Origin::Worker(id) => self.worker_done(id, ok, now),
+            Origin::Join(id) => self.flow_done(id, ok, now),
+        }
+    }
+
+    /// Arms request `r`'s timeout while it waits (for a connection or a call); once per
+    /// request.
+    pub(super) fn arm_deadline(&mut self, r: u32) {
+        let req = &mut self.reqs[r as usize];
+        if req.deadline_armed {
+            return;
+        }
+        req.deadline_armed = true;
+        let t = req
+            .start
+            .saturating_add(self.funcs[req.func as usize].timeout);
+        if t < self.horizon {
+            self.queue.schedule(t, Event::Deadline(r, req.gen));
+        }
+    }
+
+    /// Request `r`'s timeout ended; if it is still waiting it ends now, timed out. A callee
+    /// it waited for runs on, and its result is ignored.
+    pub(super) fn deadline(&mut self, r: u32, g: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        if req.gen != g {
+            return;
+        }
+        match req.phase {
+            Phase::Connecting => {
+                let d = self.funcs[req.func as usize].db as usize;
+                self.dbs[d].withdraw(r);
+            }
+            Phase::Calling | Phase::Compensating => {}
+            // Running: its own completion is due at the deadline and cuts it there.
+            Phase::Starting | Phase::Running => return,
+        }
+        self.reqs[r as usize].timed_out = true;
+        self.finish_req(r, now);
+    }
+
+    /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
+    /// whoever waits for it told.
+    #[inline(always)]
+    pub(super) fn finish_req(&mut self, r: u32, now: SimTime) {
+        let req = self.reqs[r as usize];
+        self.free_req(r);
+        let (f, e) = (req.func, req.env);
+        // The front door (API gateway), if any, adds its latency to every request.
+        // A user's request also spent the front door's and the CDN's time on the way.
+        let latency = now - req.arrival
+            + match req.origin {
+                Origin::User if self.funcs[f as usize].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
+                    let func = &self.funcs[f as usize];
+                    func.terms.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
+                }
+                _ => 0,
+            };
+        let provisioned = self.envs[e].provisioned;
+        if req.arrival >= self.warmup {
+            let exec = now - req.start;
+            let billed_time = if self.pricing.bill_init {
+                exec + req.init_ns
+            } else {
+                exec
+            };
+            let billed = billing::billed_ns(&self.pricing, billed_time) as u128;
+            let s = &mut self.funcs[f as usize].stats;
+            if !req.ping {
+                s.latency.record(latency);
+                s.counts.completed += 1;
+                self.counts.completed += 1;
+                self.latency.record(latency);
+                if req.timed_out {
+                    s.counts.timeouts += 1;
+                    self.counts.timeouts += 1;
+                } else if req.failed {
+                    s.counts.errors += 1;
+                    self.counts.errors += 1;
+                }
+            }
+            if provisioned {
+                s.billed_ns_provisioned += billed;
+            } else {
+                s.billed_ns += billed;
+            }
+        }
+        self.observer.on(
+            now,
+            &Happening::Completed {
+                func: f,
+                env: e,
+                req: r,
+                latency_ns: latency,
+                timed_out: req.timed_out,
+            },
+        );
+        self.pools.release(self.funcs[f as usize].pool);
+        self.leave_env(f, e, now, req.discard_env);
+        let ok = !req.failed && !req.timed_out;
+        if ok && !req.ping && self.funcs[f as usize].extras & X_FAN_OUT != 0 {
+            if let Some(fo) = self.funcs[f as usize].fan_out {
+                self.start_flow(fo, req.arrival, now);
+            }
+        }
+        if !matches!(req.origin, Origin::User | Origin::Direct) {
+            self.outcome(req.origin, ok, false, now);
+        }
+    }
+}
