@@ -268,6 +268,51 @@ pub struct Levels {
     series: Option<TimeSeries>,
 }
 
+/// The measured window: statistics count what happens from its start (the end of the warm-up)
+/// to the horizon. This type is the warm-up rule, in one place: every component that counts or
+/// integrates asks it instead of comparing with the warm-up itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    start: SimTime,
+}
+
+impl Window {
+    /// The window that starts at `start` (0 for no warm-up).
+    pub fn starting_at(start: SimTime) -> Self {
+        Window { start }
+    }
+
+    /// Where it starts.
+    #[inline]
+    pub fn start(self) -> SimTime {
+        self.start
+    }
+
+    /// Whether something that happens (or arrives) at `t` is counted.
+    #[inline]
+    pub fn measures(self, t: SimTime) -> bool {
+        t >= self.start
+    }
+
+    /// The measured part of an interval that began at `since` starts here.
+    #[inline]
+    pub fn clip(self, since: SimTime) -> SimTime {
+        since.max(self.start)
+    }
+
+    /// Length of the measured part of `[since, until)`, ns (0 when it is all before the window).
+    #[inline]
+    pub fn overlap(self, since: SimTime, until: SimTime) -> SimTime {
+        until.saturating_sub(self.clip(since))
+    }
+
+    /// Length of the window when the run ends at `end`.
+    #[inline]
+    pub fn span(self, end: SimTime) -> SimTime {
+        end.saturating_sub(self.start)
+    }
+}
+
 /// Time-weighted means of environments over the measured window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceSummary {

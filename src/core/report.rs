@@ -171,81 +171,117 @@ fn in_flight(c: &Counts) -> u64 {
     (c.warm_starts + c.cold_starts).saturating_sub(c.completed)
 }
 
+/// What a run measured of one function, from which its report is derived.
+#[derive(Clone, Debug)]
+pub struct FunctionParts {
+    /// Name in reports.
+    pub name: String,
+    /// Its application; `None` makes it an application of its own.
+    pub app: Option<String>,
+    /// Memory size, MB.
+    pub memory_mb: u32,
+    /// Request counts over the measured window.
+    pub counts: Counts,
+    /// Latency of its completed requests.
+    pub latency_ms: LatencySummary,
+    /// Time-weighted environment counts.
+    pub instances: InstanceSummary,
+    /// Idle memory, GB-seconds.
+    pub idle_memory_gb_s: f64,
+    /// Cost, US dollars.
+    pub cost_usd: Cost,
+}
+
 impl FunctionReport {
-    /// Assembles a function's figures (probabilities and in-flight are derived).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        name: String,
-        memory_mb: u32,
-        counts: Counts,
-        latency_ms: LatencySummary,
-        instances: InstanceSummary,
-        idle_memory_gb_s: f64,
-        cost_usd: Cost,
-    ) -> Self {
+    /// A function's report from what was measured (probabilities and in-flight are derived).
+    pub fn assemble(p: FunctionParts) -> Self {
+        let c = p.counts;
         FunctionReport {
-            app: name.clone(),
-            name,
-            memory_mb,
-            in_flight_at_end: in_flight(&counts),
-            cold_start_probability: ratio(counts.cold_starts, counts.arrivals),
-            throttle_probability: ratio(counts.throttled, counts.arrivals),
-            counts,
-            latency_ms,
-            instances,
-            idle_memory_gb_s,
-            cost_usd,
+            app: p.app.unwrap_or_else(|| p.name.clone()),
+            name: p.name,
+            memory_mb: p.memory_mb,
+            in_flight_at_end: in_flight(&c),
+            cold_start_probability: ratio(c.cold_starts, c.arrivals),
+            throttle_probability: ratio(c.throttled, c.arrivals),
+            counts: c,
+            latency_ms: p.latency_ms,
+            instances: p.instances,
+            idle_memory_gb_s: p.idle_memory_gb_s,
+            cost_usd: p.cost_usd,
         }
     }
 }
 
+/// What a run measured, from which its report is derived.
+#[derive(Clone, Debug)]
+pub struct ReportParts {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated time, ns.
+    pub horizon: SimTime,
+    /// Warm-up, ns.
+    pub warmup: SimTime,
+    /// Request counts over the measured window.
+    pub counts: Counts,
+    /// Every completed request's latency.
+    pub latency: Latency,
+    /// Time-weighted environment counts.
+    pub instances: InstanceSummary,
+    /// Cost, US dollars.
+    pub cost_usd: Cost,
+    /// Per function.
+    pub functions: Vec<FunctionReport>,
+    /// Per host, with a cluster.
+    pub hosts: Vec<crate::core::platform::cluster::HostReport>,
+    /// Async events and queue messages.
+    pub delivery: Option<DeliveryReport>,
+    /// Fan-out flows.
+    pub flows: Option<FlowReport>,
+    /// Databases.
+    pub databases: Vec<crate::core::platform::database::DatabaseReport>,
+    /// The CDN.
+    pub cdn: Option<crate::core::platform::cdn::CdnReport>,
+    /// Per-bucket figures.
+    pub timeseries: Option<Vec<Bucket>>,
+}
+
 impl Report {
-    /// Assembles a run's figures (probabilities and in-flight are derived).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        scenario: String,
-        seed: u64,
-        horizon: SimTime,
-        warmup: SimTime,
-        counts: Counts,
-        latency_ms: LatencySummary,
-        instances: InstanceSummary,
-        idle_memory_gb_s: f64,
-        cost_usd: Cost,
-        functions: Vec<FunctionReport>,
-        timeseries: Option<Vec<Bucket>>,
-        latency: Latency,
-    ) -> Self {
+    /// A run's report from what was measured (probabilities, in-flight requests, idle memory
+    /// and the spreads over functions and applications are derived).
+    pub fn assemble(p: ReportParts) -> Self {
+        let c = p.counts;
         Report {
             faasim_version: env!("CARGO_PKG_VERSION"),
-            scenario,
-            seed,
-            horizon_s: ns_to_secs(horizon),
-            warmup_s: ns_to_secs(warmup),
-            in_flight_at_end: in_flight(&counts),
-            cold_start_probability: ratio(counts.cold_starts, counts.arrivals),
-            throttle_probability: ratio(counts.throttled, counts.arrivals),
+            scenario: p.scenario,
+            seed: p.seed,
+            horizon_s: ns_to_secs(p.horizon),
+            warmup_s: ns_to_secs(p.warmup),
+            in_flight_at_end: in_flight(&c),
+            cold_start_probability: ratio(c.cold_starts, c.arrivals),
+            throttle_probability: ratio(c.throttled, c.arrivals),
             function_cold_start_pct: Spread::of(
-                functions
+                p.functions
                     .iter()
                     .filter(|f| f.counts.arrivals > 0)
                     .map(|f| 100.0 * f.cold_start_probability)
                     .collect(),
             ),
-            app_cold_start_pct: app_cold_start_pct(&functions),
-            counts,
-            latency_ms,
-            instances,
-            idle_memory_gb_s,
-            cost_usd,
-            functions,
-            hosts: Vec::new(),
-            delivery: None,
-            flows: None,
-            databases: Vec::new(),
-            cdn: None,
-            timeseries,
-            latency,
+            app_cold_start_pct: app_cold_start_pct(&p.functions),
+            counts: c,
+            latency_ms: p.latency.summary(),
+            instances: p.instances,
+            idle_memory_gb_s: p.functions.iter().map(|f| f.idle_memory_gb_s).sum(),
+            cost_usd: p.cost_usd,
+            functions: p.functions,
+            hosts: p.hosts,
+            delivery: p.delivery,
+            flows: p.flows,
+            databases: p.databases,
+            cdn: p.cdn,
+            timeseries: p.timeseries,
+            latency: p.latency,
         }
     }
 

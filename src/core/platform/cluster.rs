@@ -7,6 +7,7 @@
 //! to evict ([`crate::core::policy::Policy::victim`]); if that cannot make room either, the request
 //! waits in a bounded queue or is throttled, as the scenario says.
 
+use crate::core::metrics::Window;
 use crate::core::platform::env::{EnvSlab, NIL};
 use crate::core::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -140,12 +141,12 @@ pub struct Cluster {
     pub when_full: WhenFull,
     /// Most requests waiting for memory.
     pub queue_limit: usize,
-    warmup: SimTime,
+    window: Window,
 }
 
 impl Cluster {
-    /// The hosts of `spec`; statistics count from `warmup`.
-    pub fn new(spec: &ClusterSpec, warmup: SimTime) -> Self {
+    /// The hosts of `spec`; statistics count over `window`.
+    pub fn new(spec: &ClusterSpec, window: Window) -> Self {
         let hosts = spec
             .hosts
             .iter()
@@ -166,7 +167,7 @@ impl Cluster {
             placement: spec.placement,
             when_full: spec.when_full,
             queue_limit: spec.queue_limit.unwrap_or(1000) as usize,
-            warmup,
+            window,
         }
     }
 
@@ -223,9 +224,9 @@ impl Cluster {
     }
 
     fn account(&mut self, host: u32, now: SimTime) {
-        let warmup = self.warmup;
+        let window = self.window;
         let h = &mut self.hosts[host as usize];
-        let from = h.last.max(warmup);
+        let from = window.clip(h.last);
         if now > from {
             h.area += (now - from) as u128 * h.used as u128;
         }
@@ -235,11 +236,11 @@ impl Cluster {
     /// `mb` more memory held on `host` from `now`.
     pub fn take(&mut self, host: u32, mb: u64, now: SimTime) {
         self.account(host, now);
-        let warmup = self.warmup;
+        let window = self.window;
         let h = &mut self.hosts[host as usize];
         debug_assert!(h.used + mb <= h.capacity, "host memory exceeded");
         h.used += mb;
-        if now >= warmup {
+        if window.measures(now) {
             h.peak = h.peak.max(h.used);
         }
     }
@@ -247,9 +248,9 @@ impl Cluster {
     /// `mb` memory released on `host` at `now`.
     pub fn give_back(&mut self, host: u32, mb: u64, now: SimTime) {
         self.account(host, now);
-        let warmup = self.warmup;
+        let window = self.window;
         let h = &mut self.hosts[host as usize];
-        if now >= warmup {
+        if window.measures(now) {
             // What was held until now counts towards the peak of the window.
             h.peak = h.peak.max(h.used);
         }
@@ -304,7 +305,7 @@ impl Cluster {
         for h in 0..self.hosts.len() as u32 {
             self.account(h, end);
         }
-        let span = end.saturating_sub(self.warmup).max(1) as f64;
+        let span = self.window.span(end).max(1) as f64;
         self.hosts
             .iter()
             .map(|h| HostReport {
@@ -334,7 +335,7 @@ mod tests {
             when_full: WhenFull::Throttle,
             queue_limit: None,
         };
-        Cluster::new(&spec, 0)
+        Cluster::new(&spec, Window::default())
     }
 
     #[test]

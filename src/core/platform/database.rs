@@ -11,6 +11,7 @@
 //! (first come, first served, still running and billed) until one is released or its timeout
 //! ends.
 
+use crate::core::metrics::Window;
 use crate::core::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -119,12 +120,12 @@ pub struct Database {
     waited: u64,
     area: u128,
     last: SimTime,
-    warmup: SimTime,
+    window: Window,
 }
 
 impl Database {
-    /// A database with no connection open, measured from `warmup`.
-    pub fn new(spec: &DatabaseSpec, warmup: SimTime) -> Self {
+    /// A database with no connection open, measured over `window`.
+    pub fn new(spec: &DatabaseSpec, window: Window) -> Self {
         let (cap, per_request) = match &spec.proxy {
             Some(p) => (p.max_connections, true),
             None => (spec.max_connections, spec.hold == Hold::Request),
@@ -140,8 +141,8 @@ impl Database {
             errors: 0,
             waited: 0,
             area: 0,
-            last: warmup,
-            warmup,
+            last: window.start(),
+            window,
         }
     }
 
@@ -155,7 +156,7 @@ impl Database {
     fn set(&mut self, in_use: u32, now: SimTime) {
         self.advance(now);
         self.in_use = in_use;
-        if now >= self.warmup {
+        if self.window.measures(now) {
             self.peak = self.peak.max(in_use);
         }
     }
@@ -198,7 +199,7 @@ impl Database {
 
     /// Request `r` waits for a connection.
     pub fn enqueue(&mut self, r: u32, now: SimTime) {
-        if now >= self.warmup {
+        if self.window.measures(now) {
             self.waited += 1;
         }
         self.waiters.push_back(r);
@@ -218,7 +219,7 @@ impl Database {
 
     /// Counts a connection error at `now`.
     pub fn count_error(&mut self, now: SimTime) {
-        if now >= self.warmup {
+        if self.window.measures(now) {
             self.errors += 1;
         }
     }
@@ -226,7 +227,7 @@ impl Database {
     /// The report, closing the accounting at `end`.
     pub fn report(&mut self, end: SimTime) -> DatabaseReport {
         self.advance(end);
-        let span = end.saturating_sub(self.warmup).max(1);
+        let span = self.window.span(end).max(1);
         DatabaseReport {
             name: self.name.clone(),
             cap: self.cap,
@@ -254,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_pool_full_since_the_warm_up_has_its_peak_counted() {
-        let mut db = Database::new(&spec(2), 100);
+        let mut db = Database::new(&spec(2), Window::starting_at(100));
         assert!(db.try_open(0) && db.try_open(1));
         db.enqueue(7, 2);
         // Handed over after the warm-up: the count never changes, but it was 2 in the window.
@@ -264,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_closed_connection_passes_to_the_oldest_waiter() {
-        let mut db = Database::new(&spec(1), 0);
+        let mut db = Database::new(&spec(1), Window::default());
         assert!(db.try_open(0));
         assert!(!db.try_open(1));
         db.enqueue(7, 1);
@@ -287,7 +288,7 @@ mod tests {
         s.proxy = Some(ProxySpec {
             max_connections: 10,
         });
-        let db = Database::new(&s, 0);
+        let db = Database::new(&s, Window::default());
         assert!(db.per_request);
         assert_eq!(db.cap(), 10);
         s.proxy = Some(ProxySpec {

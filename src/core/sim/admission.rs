@@ -2,13 +2,58 @@
 //! the routing rule, and finds a warm environment, joins one initializing, starts a cold one, or
 //! is throttled.
 
-use super::*;
+use super::functions::{Func, X_CDN, X_FRONT_DOOR};
+use super::requests::{Origin, NO_WORK};
+use super::{Event, Happening, Mode, Observer, Simulation, ThrottleReason};
+use crate::core::plan::{Plan, Routing};
+use crate::core::platform::cluster::WhenFull;
+use crate::core::platform::env::{AvailList, EnvState, NIL};
+use crate::core::platform::limits::{Pools, ScalingScope, TokenBucket};
+use crate::core::policy::Policy;
+use crate::core::rng::{self, Stream, StreamKind};
+use crate::core::time::SimTime;
+use rand::Rng;
+
+/// Admission's state: the concurrency pools, the scaling-rate buckets, and the routing rule with
+/// its random stream.
+#[derive(Clone, Debug)]
+pub(super) struct Admission {
+    pub(super) pools: Pools,
+    pub(super) buckets: Vec<TokenBucket>,
+    pub(super) routing: Routing,
+    pub(super) rng: Stream,
+}
+
+impl Admission {
+    /// The pools and buckets of `plan`'s run `run`; each function learns its pool and bucket.
+    pub(super) fn new(plan: &Plan, run: u64, funcs: &mut [Func]) -> Admission {
+        let reserved: Vec<Option<u32>> = plan.functions.iter().map(|f| f.reserved).collect();
+        let (pools, pool_of) = Pools::new(plan.account_concurrency, &reserved)
+            .expect("the compiler checked the reservations against the account");
+        let s = &plan.scaling;
+        let bucket = TokenBucket::new(s.burst, s.refill as f64, s.interval.ns());
+        let buckets = match s.scope {
+            ScalingScope::Account => vec![bucket],
+            ScalingScope::Function => vec![bucket; funcs.len()],
+        };
+        for (i, f) in funcs.iter_mut().enumerate() {
+            f.pool = pool_of[i];
+            f.bucket = if buckets.len() == 1 { 0 } else { i as u32 };
+        }
+        Admission {
+            pools,
+            buckets,
+            routing: plan.routing,
+            rng: rng::stream(plan.seed, run, StreamKind::Routing, 0),
+        }
+    }
+}
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A user request of `f` (from its arrival process) at `now`.
     #[inline]
     pub(super) fn arrival(&mut self, f: u32, now: SimTime) {
-        let measured = now >= self.warmup;
+        let measured = self.recorder.window.measures(now);
         let func = &mut self.funcs[f as usize];
         let horizon = self.horizon;
         let (next, work) = match self.ahead.get_mut(f as usize).filter(|a| a.on()) {
@@ -33,17 +78,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if cdn.lookup(now, &mut func.rng_cdn, measured) {
                 // Answered at the edge: the platform never sees it.
                 let ns = cdn.latency_ns;
-                if measured {
-                    func.stats.latency.record(ns);
-                    self.latency.record(ns);
-                }
+                self.recorder.answered_at_edge(f, now, ns);
                 return;
             }
         }
         // A front door (API gateway) takes users' synchronous and async requests; queue
         // messages come from the queue, not through it.
-        if measured && func.extras & X_FRONT_DOOR != 0 && !matches!(func.mode, Mode::Queue(_)) {
-            func.stats.front_door_requests += 1;
+        if func.extras & X_FRONT_DOOR != 0 && !matches!(func.mode, Mode::Queue(_)) {
+            self.recorder.front_door(f, now);
         }
         self.send(f, now, Origin::User, work);
     }
@@ -61,15 +103,16 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Admission, routing and cold start for an invocation (or a ping) of `f` arriving at the
     /// platform at `now`; `origin` is told if it is throttled.
-    pub(super) fn admit(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin, work: SimTime) {
+    pub(super) fn admit(
+        &mut self,
+        f: u32,
+        now: SimTime,
+        ping: bool,
+        origin: Origin,
+        work: SimTime,
+    ) {
         if !ping {
-            if now >= self.warmup {
-                self.funcs[f as usize].stats.counts.arrivals += 1;
-                self.counts.arrivals += 1;
-                if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
-                    b.arrivals += 1;
-                }
-            }
+            self.recorder.arrival(f, now);
             self.observer.on(now, &Happening::Arrival { func: f });
             let func = &self.funcs[f as usize];
             let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
@@ -77,7 +120,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.policy.on_arrival(f, now, idle_for);
         }
         let pool = self.funcs[f as usize].pool;
-        if !self.pools.try_acquire(pool) {
+        if !self.admission.pools.try_acquire(pool) {
             return self.throttle(f, now, ThrottleReason::Concurrency, ping, origin);
         }
         let e = self.pick(f);
@@ -90,7 +133,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 let env = &mut self.envs[e];
                 self.reqs[r as usize].next = env.pending;
                 env.pending = r;
-                self.count_start(f, now, true, ping);
+                self.recorder.start(f, now, true, ping);
                 self.observer.on(
                     now,
                     &Happening::ColdStart {
@@ -105,7 +148,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if self.envs[e].state == EnvState::Idle {
                 self.set_state(e, EnvState::Busy, now);
             }
-            self.count_start(f, now, false, ping);
+            self.recorder.start(f, now, false, ping);
             self.observer.on(
                 now,
                 &Happening::WarmStart {
@@ -118,35 +161,38 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             return;
         }
         let bucket = self.funcs[f as usize].bucket as usize;
-        if !self.buckets[bucket].take(now) {
-            self.pools.release(pool);
+        if !self.admission.buckets[bucket].take(now) {
+            self.admission.pools.release(pool);
             return self.throttle(f, now, ThrottleReason::ScalingRate, ping, origin);
         }
         let host = match self.place(f, now, true) {
             Some(h) => h,
             None => {
                 let c = self
+                    .memory
                     .cluster
                     .as_ref()
                     .expect("only a cluster runs out of memory");
-                if c.when_full == WhenFull::Queue && self.mem_queue.len() < c.queue_limit {
+                if c.when_full == WhenFull::Queue && self.memory.waiting.len() < c.queue_limit {
                     // Admitted, and cold: it waits for memory, then for its cold start.
                     let r = self.alloc_req(f, NIL, now, ping, origin, work);
-                    self.count_start(f, now, true, ping);
-                    self.mem_queue.push_back(r);
+                    self.recorder.start(f, now, true, ping);
+                    self.memory.waiting.push_back(r);
                     self.observer
                         .on(now, &Happening::WaitingForMemory { func: f, req: r });
                     return;
                 }
-                self.pools.release(pool);
+                self.admission.pools.release(pool);
                 return self.throttle(f, now, ThrottleReason::Memory, ping, origin);
             }
         };
         let r = self.alloc_req(f, NIL, now, ping, origin, work);
-        self.count_start(f, now, true, ping);
+        self.recorder.start(f, now, true, ping);
         self.cold_start(r, host, now);
     }
 
+    /// An invocation (or a ping) of `f` is refused at `now` for `reason`; whoever waits for
+    /// it is told.
     pub(super) fn throttle(
         &mut self,
         f: u32,
@@ -155,25 +201,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         ping: bool,
         origin: Origin,
     ) {
+        self.recorder.throttle(f, now, reason, ping);
         if ping {
-            if now >= self.warmup {
-                self.counts.pings_throttled += 1;
-                self.funcs[f as usize].stats.counts.pings_throttled += 1;
-            }
             return;
-        }
-        if now >= self.warmup {
-            for c in [&mut self.counts, &mut self.funcs[f as usize].stats.counts] {
-                c.throttled += 1;
-                match reason {
-                    ThrottleReason::Concurrency => c.throttled_concurrency += 1,
-                    ThrottleReason::ScalingRate => c.throttled_scaling += 1,
-                    ThrottleReason::Memory => c.throttled_memory += 1,
-                }
-            }
-            if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
-                b.throttled += 1;
-            }
         }
         self.observer
             .on(now, &Happening::Throttled { func: f, reason });
@@ -193,7 +223,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         } else {
             return NIL;
         };
-        match self.routing {
+        match self.admission.routing {
             Routing::Mru => list.back(),
             Routing::Lru => list.front(),
             Routing::Newest => {
@@ -208,7 +238,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 best
             }
             Routing::Random => {
-                let k = self.rng_routing.next_u64() % list.len() as u64;
+                let k = self.admission.rng.next_u64() % list.len() as u64;
                 let mut i = list.front();
                 for _ in 0..k {
                     i = list.next(&self.envs, i);

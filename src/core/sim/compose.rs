@@ -9,7 +9,7 @@
 //! them (an orchestrator does), and the join runs when the last has finished.
 
 use super::{Observer, Origin, Phase, Simulation, NO_WORK};
-use crate::core::metrics::Latency;
+use crate::core::metrics::{Latency, Window};
 use crate::core::plan::FanOut;
 use crate::core::platform::env::NIL;
 use crate::core::policy::Policy;
@@ -32,21 +32,22 @@ pub(super) struct Flows {
     report: FlowReport,
     latency: Latency,
     any: bool,
+    window: Window,
 }
 
-impl Default for Flows {
-    fn default() -> Self {
+impl Flows {
+    /// No flows yet, counted over `window`.
+    pub(super) fn new(window: Window) -> Self {
         Flows {
             slots: Vec::new(),
             free: Vec::new(),
             report: FlowReport::default(),
             latency: Latency::new(Latency::COARSE),
             any: false,
+            window,
         }
     }
-}
 
-impl Flows {
     /// The report, if the scenario has fan-outs.
     pub(super) fn report(&self) -> Option<FlowReport> {
         self.any.then(|| FlowReport {
@@ -126,7 +127,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 (flows.slots.len() - 1) as u32
             }
         };
-        if arrival >= self.warmup {
+        if flows.window.measures(arrival) {
             flows.report.started += 1;
         }
         // Each worker's outcome comes at most once and only after its own admission, so the
@@ -155,7 +156,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub(super) fn flow_done(&mut self, id: u32, ok: bool, now: SimTime) {
         let flow = self.flows.slots[id as usize];
         self.flows.free.push(id);
-        if flow.arrival >= self.warmup {
+        if self.flows.window.measures(flow.arrival) {
             let r = &mut self.flows.report;
             if ok && !flow.failed {
                 r.succeeded += 1;

@@ -36,11 +36,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             self.reqs[r as usize].phase = Phase::Connecting;
             self.arm_deadline(r);
         } else {
-            if req.arrival >= self.warmup {
+            if self.recorder.window.measures(req.arrival) {
                 self.dbs[d].count_error(now);
-                self.counts.connection_errors += 1;
-                self.funcs[req.func as usize].stats.counts.connection_errors += 1;
             }
+            self.recorder.connection_error(req.func, req.arrival);
             let q = &mut self.reqs[r as usize];
             q.failed = true;
             q.discard_env = !per_request;

@@ -23,7 +23,7 @@
 //! messages, and failed messages waiting to reappear.
 
 use super::{Event, Observer, Origin, Simulation, NO_WORK};
-use crate::core::metrics::Latency;
+use crate::core::metrics::{Latency, Window};
 use crate::core::platform::env::NIL;
 use crate::core::platform::modes::{AsyncSpec, Invocation, QueueSpec};
 use crate::core::policy::Policy;
@@ -96,11 +96,11 @@ pub(super) struct Delivery {
     backlog_since: SimTime,
     backlog_area: u128,
     backlog_peak: u64,
-    warmup: SimTime,
+    window: Window,
 }
 
 impl Delivery {
-    pub(super) fn new(warmup: SimTime) -> Self {
+    pub(super) fn new(window: Window) -> Self {
         Delivery {
             asyncs: Vec::new(),
             events: Vec::new(),
@@ -111,10 +111,10 @@ impl Delivery {
             counts: DeliveryCounts::default(),
             age: Latency::new(Latency::COARSE),
             backlog: 0,
-            backlog_since: warmup,
+            backlog_since: window.start(),
             backlog_area: 0,
             backlog_peak: 0,
-            warmup,
+            window,
         }
     }
 
@@ -180,14 +180,14 @@ impl Delivery {
 
     /// Moves the backlog by `delta` at `now`, integrating its level over the measured window.
     fn backlog_add(&mut self, delta: i64, now: SimTime) -> (SimTime, u64) {
-        let from = self.backlog_since.max(self.warmup);
+        let from = self.window.clip(self.backlog_since);
         let level = self.backlog;
         if now > from {
             self.backlog_area += level as u128 * (now - from) as u128;
         }
         self.backlog_since = now.max(self.backlog_since);
         self.backlog = self.backlog.saturating_add_signed(delta);
-        if now >= self.warmup {
+        if self.window.measures(now) {
             self.backlog_peak = self.backlog_peak.max(self.backlog);
         }
         (from, level)
@@ -203,19 +203,19 @@ impl Delivery {
         // Counted from what is still alive, not as a difference, so that the reconciliation
         // `events = succeeded + dead_lettered + expired + pending_at_end` is a real check that
         // every event ended exactly once.
-        let w = self.warmup;
+        let w = self.window;
         let events = self
             .events
             .iter()
-            .filter(|e| e.func != NIL && e.arrival >= w);
+            .filter(|e| e.func != NIL && w.measures(e.arrival));
         let visible = self.queues.iter().flat_map(|q| q.visible.iter());
         let held = self
             .batches
             .iter()
             .filter(|b| b.queue != NIL)
             .flat_map(|b| b.msgs.iter());
-        c.pending_at_end =
-            events.count() as u64 + visible.chain(held).filter(|m| m.sent >= w).count() as u64;
+        c.pending_at_end = events.count() as u64
+            + visible.chain(held).filter(|m| w.measures(m.sent)).count() as u64;
         Some(DeliveryReport {
             counts: c,
             peak_backlog: self.backlog_peak,
@@ -230,7 +230,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// The backlog moves by `delta` at `now` (into the time series too).
     fn backlog(&mut self, delta: i64, now: SimTime) {
         let (from, level) = self.delivery.backlog_add(delta, now);
-        if let Some(s) = self.levels.series_mut() {
+        if let Some(s) = self.recorder.levels.series_mut() {
             s.integrate_backlog(from, now, level);
         }
     }
@@ -258,7 +258,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.events.len() as u32 - 1
             }
         };
-        if now >= self.warmup {
+        if d.window.measures(now) {
             d.counts.events += 1;
         }
         self.admit(f, now, false, Origin::Event(id), NO_WORK);
@@ -274,7 +274,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// An attempt of event `ev` ended: done, retried later, or dead-lettered.
     pub(super) fn event_outcome(&mut self, ev: u32, ok: bool, throttled: bool, now: SimTime) {
         let e = self.delivery.events[ev as usize];
-        let measured = e.arrival >= self.warmup;
+        let measured = self.delivery.window.measures(e.arrival);
         let spec = &self.delivery.asyncs[e.spec as usize];
         let retry_at = if ok {
             None
@@ -335,7 +335,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             receives: 0,
             poison,
         });
-        if now >= self.warmup {
+        if d.window.measures(now) {
             d.counts.events += 1;
         }
         self.backlog(1, now);
@@ -355,7 +355,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Free pollers of queue `q` take batches while there are messages.
     fn poll(&mut self, q: u32, now: SimTime) {
         loop {
-            let warmup = self.warmup;
+            let window = self.delivery.window;
             let d = &mut self.delivery;
             let qu = &mut d.queues[q as usize];
             let mut dropped = 0;
@@ -364,7 +364,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     break;
                 }
                 dropped += 1;
-                d.counts.expired += (m.sent >= warmup) as u64;
+                d.counts.expired += (window.measures(m.sent)) as u64;
                 qu.visible.pop_front();
             }
             if dropped > 0 {
@@ -400,7 +400,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     ..m
                 });
             }
-            if now >= self.warmup {
+            if d.window.measures(now) {
                 d.counts.batches += 1;
             }
             self.backlog(-(n as i64), now);
@@ -443,7 +443,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Batch `b`'s invocation ended (or was throttled): its messages are deleted, or wait to
     /// reappear.
     pub(super) fn batch_outcome(&mut self, b: u32, ok: bool, throttled: bool, now: SimTime) {
-        let warmup = self.warmup;
+        let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
         let batch = &mut batches[b as usize];
@@ -458,7 +458,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 if m.poison {
                     return true;
                 }
-                if m.sent >= warmup {
+                if window.measures(m.sent) {
                     counts.succeeded += 1;
                     age.record(now - m.sent);
                 }
@@ -484,7 +484,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// The messages of failed batch `b` reappear, or go to the dead-letter queue.
     pub(super) fn batch_visible(&mut self, b: u32, now: SimTime) {
-        let warmup = self.warmup;
+        let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
         let batch = &mut batches[b as usize];
@@ -492,7 +492,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let qu = &mut queues[q as usize];
         let mut gone = 0;
         for m in batch.msgs.drain(..) {
-            let measured = m.sent >= warmup;
+            let measured = window.measures(m.sent);
             if qu.spec.max_receive_count.is_some_and(|c| m.receives >= c) {
                 d.counts.dead_lettered += measured as u64;
                 gone += 1;

@@ -1,7 +1,40 @@
 //! Execution environments and memory: creating one (on a host, when there is a cluster), its
 //! state changes, cold starts, initialization, eviction, and requests waiting for memory.
 
-use super::*;
+use super::events::Event;
+use super::foresight;
+use super::requests::NO_WORK;
+use super::{Happening, Observer, Simulation};
+use crate::core::metrics::Window;
+use crate::core::platform::cluster::{Cluster, ClusterSpec};
+use crate::core::platform::env::{AvailList, EnvState, NIL};
+use crate::core::policy::{Candidate, Policy};
+use crate::core::time::SimTime;
+use std::collections::VecDeque;
+
+/// Memory's state: the hosts, when the plan has a cluster, and the requests waiting for memory.
+#[derive(Clone, Debug)]
+pub(super) struct Memory {
+    /// Hosts and their memory, when the scenario has a `[cluster]`.
+    pub(super) cluster: Option<Cluster>,
+    /// Requests waiting for memory (with `when_full = "queue"`), oldest first.
+    pub(super) waiting: VecDeque<u32>,
+    /// Scratch space for eviction candidates, reused so eviction allocates nothing.
+    scratch: Vec<u32>,
+    candidates: Vec<Candidate>,
+}
+
+impl Memory {
+    /// Unlimited memory, or the hosts of `cluster`.
+    pub(super) fn new(cluster: Option<&ClusterSpec>, window: Window) -> Memory {
+        Memory {
+            cluster: cluster.map(|c| Cluster::new(c, window)),
+            waiting: VecDeque::new(),
+            scratch: Vec::new(),
+            candidates: Vec::new(),
+        }
+    }
+}
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A new environment of `f` on `host`, entering `state` at `now`. It is born `Free` so that
@@ -18,7 +51,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let e = self.envs.alloc(f, EnvState::Free, now, provisioned);
         self.envs[e].host = host;
         self.set_state(e, state, now);
-        self.count_live(f, 1, now);
+        self.recorder.live(f, 1, now);
         e
     }
 
@@ -29,19 +62,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             let env = &self.envs[e];
             (env.state, env.since, env.func)
         };
-        let start = since.max(self.warmup);
-        if let Some(l) = level(from) {
-            if now > start {
-                self.funcs[f as usize].stats.area[l as usize] += (now - start) as u128;
-            }
-        }
-        self.levels.change(now, level(from), level(to));
+        self.recorder.moved(f, from, since, to, now);
         let env = &mut self.envs[e];
         env.state = to;
         env.since = now;
         let host = env.host;
         if host != NIL && (from == EnvState::Idle) != (to == EnvState::Idle) {
-            if let Some(c) = self.cluster.as_mut() {
+            if let Some(c) = self.memory.cluster.as_mut() {
                 let mb = self.funcs[f as usize].memory_mb as u64;
                 if to == EnvState::Idle {
                     c.idle_push(&mut self.envs, host, e, mb);
@@ -56,7 +83,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// idle environments (chosen by the policy) makes room, when `evict` allows. Returns the
     /// host with the memory taken, NIL without a cluster, or `None` when there is no room.
     pub(super) fn place(&mut self, f: u32, now: SimTime, evict: bool) -> Option<u32> {
-        let Some(c) = self.cluster.as_ref() else {
+        let Some(c) = self.memory.cluster.as_ref() else {
             return Some(NIL);
         };
         let need = self.funcs[f as usize].memory_mb as u64;
@@ -64,12 +91,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             Some(h) => h,
             None if evict => {
                 let h = c.with_room_after_eviction(need, f)?;
-                while self.cluster.as_ref()?.free(h) < need {
-                    let mut ids = std::mem::take(&mut self.scratch);
-                    let mut cands = std::mem::take(&mut self.candidates);
+                while self.memory.cluster.as_ref()?.free(h) < need {
+                    let mut ids = std::mem::take(&mut self.memory.scratch);
+                    let mut cands = std::mem::take(&mut self.memory.candidates);
                     ids.clear();
                     cands.clear();
-                    self.cluster.as_ref()?.idle_on(&self.envs, h, &mut ids);
+                    self.memory
+                        .cluster
+                        .as_ref()?
+                        .idle_on(&self.envs, h, &mut ids);
                     cands.extend(ids.iter().map(|&e| Candidate {
                         env: e,
                         func: self.envs[e].func,
@@ -82,8 +112,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         self.policy.victim(&cands, now)
                     };
                     let victim = pick.and_then(|i| cands.get(i)).map(|c| c.env);
-                    self.scratch = ids;
-                    self.candidates = cands;
+                    self.memory.scratch = ids;
+                    self.memory.candidates = cands;
                     match victim {
                         Some(v) => self.evict(v, now),
                         None => return None,
@@ -93,7 +123,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
             None => return None,
         };
-        self.cluster.as_mut()?.take(host, need, now);
+        self.memory.cluster.as_mut()?.take(host, need, now);
         Some(host)
     }
 
@@ -136,12 +166,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Gives memory to waiting requests, oldest first, while it can be found.
     pub(super) fn drain_mem_queue(&mut self, now: SimTime) {
-        while let Some(&r) = self.mem_queue.front() {
+        while let Some(&r) = self.memory.waiting.front() {
             let f = self.reqs[r as usize].func;
             let Some(host) = self.place(f, now, true) else {
                 return;
             };
-            self.mem_queue.pop_front();
+            self.memory.waiting.pop_front();
             self.cold_start(r, host, now);
         }
     }
@@ -192,7 +222,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.set_state(e, EnvState::Free, now);
         let host = self.envs[e].host;
         if host != NIL {
-            if let Some(c) = self.cluster.as_mut() {
+            if let Some(c) = self.memory.cluster.as_mut() {
                 c.give_back(host, self.funcs[f as usize].memory_mb as u64, now);
             }
         }
@@ -202,7 +232,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         self.envs.free(e);
         self.policy.on_evict(f, e, now);
-        self.count_live(f, -1, now);
+        self.recorder.live(f, -1, now);
         self.observer
             .on(now, &Happening::Evicted { func: f, env: e });
     }

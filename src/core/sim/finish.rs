@@ -1,50 +1,85 @@
-//! Finishing a run: the open intervals closed, the bill worked out and the report assembled.
+//! Finishing a run: the open intervals closed, the bill worked out and the report assembled in
+//! one piece from the recorder and the components' own reports.
 
-use super::*;
+use super::{Observer, Simulation};
+use crate::core::billing::{self, Cost, FunctionUsage};
+use crate::core::metrics::{InstanceSummary, Level, TimeSeries};
+use crate::core::platform::cdn::CdnReport;
+use crate::core::policy::Policy;
+use crate::core::report::{FunctionParts, FunctionReport, Report, ReportParts};
+use crate::core::time::SimTime;
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
+    /// Ends the run at the horizon and returns its report and the observer.
     pub(super) fn finish(mut self) -> (Report, O) {
         let end = self.horizon;
-        // Close the open time-in-state intervals of environments still alive.
-        for (_, env) in self.envs.iter() {
-            if let Some(l) = level(env.state) {
-                let start = env.since.max(self.warmup);
-                if end > start {
-                    self.funcs[env.func as usize].stats.area[l as usize] += (end - start) as u128;
-                }
+        let peak = self.recorder.close(&self.envs, end);
+        let window = self.recorder.window;
+        let span = window.span(end);
+        let usage = self.usage(end);
+        let (mut cost, mut per_function) = billing::bill(&self.pricing, &usage, span);
+        let cdn = self.cdn_report(&mut cost, &mut per_function);
+        let functions = self.function_reports(per_function, span);
+        let mut area = [0u128; 3];
+        for f in &self.recorder.funcs {
+            for (a, x) in area.iter_mut().zip(f.area) {
+                *a += x;
             }
         }
-        let peak = self.levels.finish(end);
-        for f in &mut self.funcs {
-            f.stats.peak = f.stats.peak.max(f.stats.live);
-        }
-        let span = end - self.warmup;
-        let usage: Vec<FunctionUsage> = self
-            .funcs
+        let report = Report::assemble(ReportParts {
+            scenario: self.name.clone(),
+            seed: self.seed,
+            horizon: self.horizon,
+            warmup: window.start(),
+            counts: self.recorder.counts,
+            latency: self.recorder.latency.clone(),
+            instances: InstanceSummary::from_areas(&area, span, peak),
+            cost_usd: cost,
+            functions,
+            hosts: self
+                .memory
+                .cluster
+                .as_mut()
+                .map_or_else(Vec::new, |c| c.report(end)),
+            delivery: self.delivery.report(end, span),
+            flows: self.flows.report(),
+            databases: self.dbs.iter_mut().map(|d| d.report(end)).collect(),
+            cdn,
+            timeseries: self.recorder.levels.take_series().map(TimeSeries::finish),
+        });
+        (report, self.observer)
+    }
+
+    /// What billing needs of each function.
+    fn usage(&self, end: SimTime) -> Vec<FunctionUsage> {
+        let window = self.recorder.window;
+        self.funcs
             .iter()
-            .map(|f| FunctionUsage {
+            .zip(&self.recorder.funcs)
+            .map(|(f, s)| FunctionUsage {
                 memory_mb: f.memory_mb,
                 arch: f.arch,
-                requests: f.stats.counts.warm_starts
-                    + f.stats.counts.cold_starts
-                    + f.stats.counts.pings,
-                billed_ns: f.stats.billed_ns,
-                billed_ns_provisioned: f.stats.billed_ns_provisioned,
-                front_door_requests: f.stats.front_door_requests,
+                requests: s.counts.warm_starts + s.counts.cold_starts + s.counts.pings,
+                billed_ns: s.billed_ns,
+                billed_ns_provisioned: s.billed_ns_provisioned,
+                front_door_requests: s.front_door_requests,
                 // The schedule's integral over the measured window (count × span if constant).
-                provisioned_env_ns: f.provision.env_ns(self.warmup, end),
-                cold_starts: f.stats.counts.cold_starts,
-                env_ns: f.stats.area,
-                peak_envs: f.stats.peak,
+                provisioned_env_ns: f.provision.env_ns(window.start(), end),
+                cold_starts: s.counts.cold_starts,
+                env_ns: s.area,
+                peak_envs: s.peak,
                 plan: f.terms.clone(),
             })
-            .collect();
-        let (mut cost, mut per_fn_cost) = billing::bill(&self.pricing, &usage, span);
-        let mut cdn: Option<crate::core::platform::cdn::CdnReport> = None;
-        for (f, c) in self.funcs.iter().zip(per_fn_cost.iter_mut()) {
+            .collect()
+    }
+
+    /// The CDN's hits, misses and cost over every function with one, added to the bills.
+    fn cdn_report(&self, total: &mut Cost, per_function: &mut [Cost]) -> Option<CdnReport> {
+        let mut cdn: Option<CdnReport> = None;
+        for (f, c) in self.funcs.iter().zip(per_function.iter_mut()) {
             if let Some(r) = f.cdn.as_ref().map(|x| x.report()) {
                 c.add_cdn(r.cost_usd);
-                cost.add_cdn(r.cost_usd);
+                total.add_cdn(r.cost_usd);
                 let t = cdn.get_or_insert_with(Default::default);
                 t.hits += r.hits;
                 t.misses += r.misses;
@@ -59,59 +94,28 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 t.hits as f64 / n as f64
             };
         }
-        let functions: Vec<FunctionReport> = self
-            .funcs
+        cdn
+    }
+
+    /// Each function's report, with its bill.
+    fn function_reports(&self, costs: Vec<Cost>, span: SimTime) -> Vec<FunctionReport> {
+        self.funcs
             .iter()
-            .zip(per_fn_cost)
-            .map(|(f, cost)| {
-                let a = &f.stats.area;
-                let idle_env_s = a[Level::Idle as usize] as f64 / 1e9;
-                let mut r = FunctionReport::new(
-                    f.name.clone(),
-                    f.memory_mb,
-                    f.stats.counts,
-                    f.stats.latency.summary(),
-                    InstanceSummary::from_areas(a, span, f.stats.peak as u64),
-                    idle_env_s * f.memory_mb as f64 / 1024.0,
-                    cost,
-                );
-                if let Some(app) = &f.app {
-                    r.app = app.to_string();
-                }
-                r
+            .zip(&self.recorder.funcs)
+            .zip(costs)
+            .map(|((f, s), cost)| {
+                let idle_env_s = s.area[Level::Idle as usize] as f64 / 1e9;
+                FunctionReport::assemble(FunctionParts {
+                    name: f.name.clone(),
+                    app: f.app.as_ref().map(|a| a.to_string()),
+                    memory_mb: f.memory_mb,
+                    counts: s.counts,
+                    latency_ms: s.latency.summary(),
+                    instances: InstanceSummary::from_areas(&s.area, span, s.peak as u64),
+                    idle_memory_gb_s: idle_env_s * f.memory_mb as f64 / 1024.0,
+                    cost_usd: cost,
+                })
             })
-            .collect();
-        let idle_memory_gb_s = functions.iter().map(|f| f.idle_memory_gb_s).sum();
-        let mut area = [0u128; 3];
-        for f in &self.funcs {
-            for (a, x) in area.iter_mut().zip(f.stats.area) {
-                *a += x;
-            }
-        }
-        let instances = InstanceSummary::from_areas(&area, span, peak);
-        let timeseries = self.levels.take_series().map(TimeSeries::finish);
-        let report = Report::new(
-            self.name.clone(),
-            self.seed,
-            self.horizon,
-            self.warmup,
-            self.counts,
-            self.latency.summary(),
-            instances,
-            idle_memory_gb_s,
-            cost,
-            functions,
-            timeseries,
-            self.latency,
-        );
-        let mut report = report;
-        if let Some(c) = self.cluster.as_mut() {
-            report.hosts = c.report(end);
-        }
-        report.delivery = self.delivery.report(end, span);
-        report.flows = self.flows.report();
-        report.databases = self.dbs.iter_mut().map(|d| d.report(end)).collect();
-        report.cdn = cdn;
-        (report, self.observer)
+            .collect()
     }
 }

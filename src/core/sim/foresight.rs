@@ -223,7 +223,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // The idle environments taken before `e`: any idle provisioned one, then those after
         // `e` in its list (MRU takes from the back, LRU from the front).
         let mut before = func.avail_provisioned.len() as usize;
-        match self.routing {
+        match self.admission.routing {
             Routing::Mru => {
                 if listed {
                     let mut i = func.avail.next(&self.envs, e);

@@ -1,7 +1,29 @@
 //! Idle environments and keep-alive: what happens when an environment has no request left,
 //! its expiry timer, and pre-warming, as the keep-alive policy decides.
 
-use super::*;
+use super::events::Event;
+use super::{Happening, Observer, Simulation};
+use crate::core::engine::{EventQueue, Lane};
+use crate::core::platform::env::EnvState;
+use crate::core::policy::{IdleDecision, Policy};
+use crate::core::time::SimTime;
+
+/// How expiry timers are queued: in a FIFO lane when every expiry is `now` plus one constant
+/// (see [`Policy::fifo_expiry`]), else in the event heap.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Expiry {
+    fifo: bool,
+    lane: Lane,
+}
+
+impl Expiry {
+    pub(super) fn new<P: Policy>(policy: &P, queue: &mut EventQueue<Event>) -> Expiry {
+        Expiry {
+            fifo: policy.fifo_expiry(),
+            lane: queue.add_lane(),
+        }
+    }
+}
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A request of `f` left environment `e` at `now`: the environment takes a request waiting
@@ -21,14 +43,19 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if discard && !self.envs[e].conn && !self.envs[e].provisioned {
             return self.evict(e, now);
         }
-        if !self.mem_queue.is_empty() {
+        if !self.memory.waiting.is_empty() {
             // A request of this function waiting for memory takes the environment directly.
             if let Some(pos) = self
-                .mem_queue
+                .memory
+                .waiting
                 .iter()
                 .position(|&w| self.reqs[w as usize].func == f)
             {
-                let w = self.mem_queue.remove(pos).expect("position is in range");
+                let w = self
+                    .memory
+                    .waiting
+                    .remove(pos)
+                    .expect("position is in range");
                 self.reqs[w as usize].env = e;
                 self.envs[e].in_flight = 1;
                 self.touch(e);
@@ -108,9 +135,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         env.timer_at = t;
         let g = env.generation;
-        if self.fifo_expiry {
+        if self.expiry.fifo {
             self.queue
-                .schedule_in_lane(self.lane, t, Event::Expire(e, g));
+                .schedule_in_lane(self.expiry.lane, t, Event::Expire(e, g));
         } else {
             self.queue.schedule(t, Event::Expire(e, g));
         }

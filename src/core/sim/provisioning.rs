@@ -1,6 +1,11 @@
 //! Provisioning: provisioned environments (a count, or a daily schedule) and keep-warm pings.
 
-use super::*;
+use super::events::Event;
+use super::requests::{Origin, NO_WORK};
+use super::{Happening, Observer, Simulation};
+use crate::core::platform::env::{EnvState, NIL};
+use crate::core::policy::Policy;
+use crate::core::time::SimTime;
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A boundary of `f`'s provisioned-concurrency schedule: add environments up to the new

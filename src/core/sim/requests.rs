@@ -2,7 +2,140 @@
 //! goes on to its calls, and finishes: latency, billing and counts recorded, its environment
 //! freed, whoever waits for it told.
 
-use super::*;
+use super::functions::{X_CALLS, X_CDN, X_DB, X_ERRORS, X_FAN_OUT, X_FRONT_DOOR};
+use super::recorder::Ended;
+use super::{Event, Happening, Observer, Simulation};
+use crate::core::billing;
+use crate::core::platform::env::NIL;
+use crate::core::policy::Policy;
+use crate::core::time::SimTime;
+use rand::RngExt;
+
+/// Who waits for a request's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// A user's request (from the function's own arrivals): it passed the front door and the
+    /// CDN, whose latency it carries.
+    User,
+    /// A call nobody waits for.
+    Direct,
+    /// An attempt of async event `.0`.
+    Event(u32),
+    /// Batch `.0` of a queue.
+    Batch(u32),
+    /// A call request `.0` (generation `.1`) waits for.
+    Call(u32, u32),
+    /// A worker of fan-out flow `.0`.
+    Worker(u32),
+    /// The aggregator of flow `.0`.
+    Join(u32),
+}
+
+/// What a request is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Admitted, waiting for memory or its environment's initialization.
+    Starting,
+    /// Waiting for a database connection.
+    Connecting,
+    /// Running its own work.
+    Running,
+    /// Waiting for the function it called.
+    Calling,
+    /// Waiting for the compensating function of a failed call.
+    Compensating,
+}
+
+/// A request in flight.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Req {
+    pub(super) func: u32,
+    pub(super) env: u32,
+    pub(super) arrival: SimTime,
+    /// Init time billed with this request (the first request of a cold environment).
+    pub(super) init_ns: SimTime,
+    /// When execution started (after any cold start).
+    pub(super) start: SimTime,
+    pub(super) timed_out: bool,
+    /// A keep-warm ping, not a user request: billed and occupying, but not in the statistics.
+    pub(super) ping: bool,
+    /// Next request waiting for the same initializing environment.
+    pub(super) next: u32,
+    /// Who waits for its outcome.
+    pub(super) origin: Origin,
+    /// Changes when the slot is freed, so stale deadlines and call results are ignored.
+    pub(super) gen: u32,
+    pub(super) phase: Phase,
+    /// The call step in progress, and how often it was tried.
+    pub(super) step: u32,
+    pub(super) tries: u32,
+    /// Ended in an error (a function error, a failed call, no database connection).
+    pub(super) failed: bool,
+    /// Holds a database connection of its own (per-request connections).
+    pub(super) conn: bool,
+    /// Its deadline timer is in the queue.
+    pub(super) deadline_armed: bool,
+    /// Its environment could not open its database connection: like an error in init code,
+    /// that discards the environment once it is free.
+    pub(super) discard_env: bool,
+    /// Its own work (the raw draw, before CPU scaling and the timeout), drawn when a user's
+    /// synchronous request arrives, so that the n-th request of a function runs as long under
+    /// every policy; `NO_WORK` for requests that draw when they start running.
+    pub(super) work: SimTime,
+}
+
+/// `Req::work` of a request that draws its work when it starts running.
+pub(super) const NO_WORK: SimTime = SimTime::MAX;
+
+/// Requests in flight, in a slab whose slots are reused; a slot's generation changes when it is
+/// freed, so timers and call results meant for an earlier request are ignored.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Requests {
+    slots: Vec<Req>,
+    free: Vec<u32>,
+}
+
+impl std::ops::Index<usize> for Requests {
+    type Output = Req;
+    #[inline]
+    fn index(&self, i: usize) -> &Req {
+        &self.slots[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Requests {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut Req {
+        &mut self.slots[i]
+    }
+}
+
+impl Requests {
+    /// A slot for `r` (its generation kept from the slot's last use).
+    #[inline]
+    pub(super) fn alloc(&mut self, r: Req) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                // The generation moved on when the slot was freed.
+                let gen = self.slots[i as usize].gen;
+                self.slots[i as usize] = Req { gen, ..r };
+                i
+            }
+            None => {
+                self.slots.push(r);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Frees slot `r`; its generation changes.
+    #[inline]
+    pub(super) fn free(&mut self, r: u32) {
+        let q = &mut self.slots[r as usize];
+        q.gen = q.gen.wrapping_add(1);
+        self.free.push(r);
+    }
+}
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     #[inline(always)]
@@ -36,31 +169,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             discard_env: false,
             work,
         };
-        match self.free_reqs.pop() {
-            Some(i) => {
-                // The generation moved on when the slot was freed.
-                let gen = self.reqs[i as usize].gen;
-                self.reqs[i as usize] = Req { gen, ..r };
-                i
-            }
-            None => {
-                self.reqs.push(r);
-                (self.reqs.len() - 1) as u32
-            }
-        }
+        self.reqs.alloc(r)
     }
 
     /// Returns request slot `r` to the free list; its generation changes so that timers and
     /// call results meant for it are ignored.
     #[inline]
     pub(super) fn free_req(&mut self, r: u32) {
-        let q = &mut self.reqs[r as usize];
-        q.gen = q.gen.wrapping_add(1);
+        let q = self.reqs[r as usize];
+        self.reqs.free(r);
         if q.work != NO_WORK && !self.ahead.is_empty() {
-            let f = q.func;
-            self.foresee_ended(f, r);
+            self.foresee_ended(q.func, r);
         }
-        self.free_reqs.push(r);
     }
 
     /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
@@ -211,35 +331,24 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 }
                 _ => 0,
             };
-        let provisioned = self.envs[e].provisioned;
-        if req.arrival >= self.warmup {
-            let exec = now - req.start;
-            let billed_time = if self.pricing.bill_init {
-                exec + req.init_ns
-            } else {
-                exec
-            };
-            let billed = billing::billed_ns(&self.pricing, billed_time) as u128;
-            let s = &mut self.funcs[f as usize].stats;
-            if !req.ping {
-                s.latency.record(latency);
-                s.counts.completed += 1;
-                self.counts.completed += 1;
-                self.latency.record(latency);
-                if req.timed_out {
-                    s.counts.timeouts += 1;
-                    self.counts.timeouts += 1;
-                } else if req.failed {
-                    s.counts.errors += 1;
-                    self.counts.errors += 1;
-                }
-            }
-            if provisioned {
-                s.billed_ns_provisioned += billed;
-            } else {
-                s.billed_ns += billed;
-            }
-        }
+        let exec = now - req.start;
+        let billed_time = if self.pricing.bill_init {
+            exec + req.init_ns
+        } else {
+            exec
+        };
+        self.recorder.finished(
+            f,
+            Ended {
+                arrival: req.arrival,
+                latency,
+                billed: billing::billed_ns(&self.pricing, billed_time),
+                provisioned: self.envs[e].provisioned,
+                ping: req.ping,
+                timed_out: req.timed_out,
+                failed: req.failed,
+            },
+        );
         self.observer.on(
             now,
             &Happening::Completed {
@@ -250,7 +359,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 timed_out: req.timed_out,
             },
         );
-        self.pools.release(self.funcs[f as usize].pool);
+        self.admission.pools.release(self.funcs[f as usize].pool);
         self.leave_env(f, e, now, req.discard_env);
         let ok = !req.failed && !req.timed_out;
         if ok && !req.ping && self.funcs[f as usize].extras & X_FAN_OUT != 0 {

@@ -3,6 +3,7 @@
 
 use super::{fault, Fault};
 use crate::core::billing::prices::Pricing;
+use crate::core::metrics::Window;
 use crate::core::plan::{FunctionPlan, Plan};
 use crate::core::platform::cluster::Cluster;
 use crate::core::platform::limits::{Pools, Scaling};
@@ -75,7 +76,7 @@ pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), Fault> {
     let Some(spec) = &plan.cluster else {
         return Ok(());
     };
-    let mut cluster = Cluster::new(spec, plan.warmup);
+    let mut cluster = Cluster::new(spec, Window::starting_at(plan.warmup));
     for (f, func) in plan.functions.iter().enumerate() {
         let need = func.memory_mb as u64;
         for _ in 0..func.provision.count_at(0) {
