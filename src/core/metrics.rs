@@ -358,7 +358,7 @@ impl Levels {
     }
 
     /// One environment enters `to` (from `from`, or from nothing) at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn change(&mut self, now: SimTime, from: Option<Level>, to: Option<Level>) {
         if let Some(s) = self.series.as_mut() {
             if now > self.last {

@@ -91,7 +91,7 @@ impl Recorder {
     }
 
     /// A request of `f` arrived at the platform at `now`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn arrival(&mut self, f: u32, now: SimTime) {
         if !self.window.measures(now) {
             return;
@@ -120,7 +120,7 @@ impl Recorder {
     }
 
     /// An invocation (or a ping) of `f` started at `now`, warm or cold.
-    #[inline]
+    #[inline(always)]
     pub(super) fn start(&mut self, f: u32, now: SimTime, cold: bool, ping: bool) {
         if !self.window.measures(now) {
             return;
@@ -173,7 +173,7 @@ impl Recorder {
     }
 
     /// A request of `f` ended; it is measured when it arrived inside the window.
-    #[inline]
+    #[inline(always)]
     pub(super) fn finished(&mut self, f: u32, e: Ended) {
         if !self.window.measures(e.arrival) {
             return;
@@ -208,7 +208,7 @@ impl Recorder {
     }
 
     /// `f` gained (`delta` = 1) or lost (-1) an environment at `now`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn live(&mut self, f: u32, delta: i32, now: SimTime) {
         let s = &mut self.funcs[f as usize];
         let before = s.live;
@@ -220,7 +220,7 @@ impl Recorder {
     }
 
     /// An environment of `f` that has been `from` since `since` becomes `to` at `now`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn moved(
         &mut self,
         f: u32,
