@@ -8,7 +8,7 @@ use crate::util;
 use faasim::core::metrics::Counts;
 use faasim::core::sim::{Happening, Simulation, ThrottleReason};
 use faasim::core::time::SimTime;
-use faasim::core::workload::arrivals::ArrivalSpec;
+use faasim::input::arrivals::ArrivalSpec;
 use faasim::{Report, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::Config;

@@ -4,8 +4,8 @@ use crate::core::platform::cdn::CdnSpec;
 use crate::core::platform::function::{Arch, Runtime};
 use crate::core::platform::modes::{CallSpec, FanOutSpec, Invocation};
 use crate::core::time::{Duration, Rate};
-use crate::core::workload::arrivals::ArrivalSpec;
-use crate::core::workload::dist::DistSpec;
+use crate::input::arrivals::ArrivalSpec;
+use crate::input::dist::DistSpec;
 use crate::input::keep_alive::{PingSpec, Provisioned};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,9 @@
 //! Input: the scenario and platform-model file formats, `--set` overrides, trace readers and
 //! synthetic populations, with errors that name file, line and column.
 
+pub mod arrivals;
 pub mod compile;
+pub mod dist;
 mod format;
 pub mod function;
 pub mod keep_alive;

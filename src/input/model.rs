@@ -20,7 +20,7 @@ use crate::core::billing::terms::ModelTerms;
 use crate::core::platform::function::Runtime;
 pub use crate::core::platform::limits::{Scaling, ScalingScope};
 use crate::core::time::{secs_to_ns, Duration, SimTime};
-use crate::core::workload::dist::DistSpec;
+use crate::input::dist::DistSpec;
 use crate::input::function::FunctionSpec;
 use crate::input::scenario::ScalingRule;
 use crate::input::{from_toml_str, locate, InputError};

@@ -31,8 +31,8 @@
 use crate::core::platform::function::{Arch, Runtime};
 use crate::core::rng::{self, Stream, StreamKind};
 use crate::core::time::{Duration, Rate, NS_PER_SEC};
-use crate::core::workload::arrivals::ArrivalSpec;
-use crate::core::workload::dist::DistSpec;
+use crate::input::arrivals::ArrivalSpec;
+use crate::input::dist::DistSpec;
 use crate::input::function::{self, WorkloadFunction, WORKLOAD_GROUP};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};

@@ -68,7 +68,7 @@ impl Recording {
     }
 }
 
-/// One function of a loaded trace, as an [`crate::core::workload::arrivals::ArrivalSpec::Trace`].
+/// One function of a loaded trace, as an [`crate::input::arrivals::ArrivalSpec::Trace`].
 #[derive(Clone, Debug)]
 pub struct TraceHandle {
     pub(crate) recording: Arc<Recording>,

@@ -16,8 +16,8 @@ pub mod table;
 
 use crate::core::platform::function::{Arch, Runtime};
 use crate::core::time::{Duration, Rate};
-use crate::core::workload::dist::DistSpec;
 pub use crate::core::workload::replay::{Placement, Recording, TraceHandle, Unit};
+use crate::input::dist::DistSpec;
 use crate::input::InputError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

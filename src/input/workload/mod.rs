@@ -18,8 +18,8 @@
 pub mod convert;
 pub mod stats;
 
-use crate::core::workload::arrivals::ArrivalSpec;
 use crate::core::workload::replay::TraceHandle;
+use crate::input::arrivals::ArrivalSpec;
 use crate::input::function::{
     common_validate, function_template, WorkloadFunction, WORKLOAD_GROUP,
 };
