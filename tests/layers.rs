@@ -2,10 +2,11 @@
 //! point one way — core ← input ← lab ← views ← cli — and the modules directly inside each
 //! layer (`core::sim`, `input::scenario`, `lab::runner`, ...) import each other without cycles.
 //!
-//! This reads the sources: every `crate::layer::module` path in code (comments and the unit
-//! tests at the end of a file, after `#[cfg(test)]`, are left out: a test may use anything) is an
-//! arrow from the file's module to that module. A file in `src/cli` is the binary and sits on
-//! top. `src/lib.rs` is the facade and may re-export anything.
+//! This reads the sources: every `crate::layer::module` path in code is an arrow from the
+//! file's module to that module. Comments and unit tests are left out (a test may use
+//! anything): the tests at the end of a file, after `#[cfg(test)]`, and `tests.rs` files. A
+//! file in `src/cli` is the binary and sits on top. `src/lib.rs` is the facade and may
+//! re-export anything.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -97,6 +98,9 @@ fn graph() -> Graph {
         let Some(from) = module_of(&src, &f) else {
             continue;
         };
+        if f.file_name().is_some_and(|n| n == "tests.rs") {
+            continue; // a unit-test module in a file of its own
+        }
         let text = std::fs::read_to_string(&f).unwrap();
         let edges = g.entry(from.clone()).or_default();
         for to in imports(&code(&text)) {

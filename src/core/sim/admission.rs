@@ -125,70 +125,88 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         let e = self.pick(f);
         if e != NIL {
-            let r = self.alloc_req(f, e, now, ping, origin, work);
-            self.envs[e].in_flight += 1;
-            self.touch(e);
-            if self.envs[e].state == EnvState::Initializing {
-                // Joins a cold start in progress (more than one request per instance).
-                let env = &mut self.envs[e];
-                self.reqs[r as usize].next = env.pending;
-                env.pending = r;
-                self.recorder.start(f, now, true, ping);
-                self.observer.on(
-                    now,
-                    &Happening::ColdStart {
-                        func: f,
-                        env: e,
-                        req: r,
-                        init_ns: 0,
-                    },
-                );
-                return;
-            }
-            if self.envs[e].state == EnvState::Idle {
-                self.set_state(e, EnvState::Busy, now);
-            }
-            self.recorder.start(f, now, false, ping);
-            self.observer.on(
-                now,
-                &Happening::WarmStart {
-                    func: f,
-                    env: e,
-                    req: r,
-                },
-            );
-            self.start_exec(r, now);
-            return;
+            return self.start_on(e, f, now, ping, origin, work);
         }
         let bucket = self.funcs[f as usize].bucket as usize;
         if !self.admission.buckets[bucket].take(now) {
             self.admission.pools.release(pool);
             return self.throttle(f, now, ThrottleReason::ScalingRate, ping, origin);
         }
-        let host = match self.place(f, now, true) {
-            Some(h) => h,
-            None => {
-                let c = self
-                    .memory
-                    .cluster
-                    .as_ref()
-                    .expect("only a cluster runs out of memory");
-                if c.when_full == WhenFull::Queue && self.memory.waiting.len() < c.queue_limit {
-                    // Admitted, and cold: it waits for memory, then for its cold start.
-                    let r = self.alloc_req(f, NIL, now, ping, origin, work);
-                    self.recorder.start(f, now, true, ping);
-                    self.memory.waiting.push_back(r);
-                    self.observer
-                        .on(now, &Happening::WaitingForMemory { func: f, req: r });
-                    return;
-                }
-                self.admission.pools.release(pool);
-                return self.throttle(f, now, ThrottleReason::Memory, ping, origin);
+        match self.place(f, now, true) {
+            Some(host) => {
+                let r = self.alloc_req(f, NIL, now, ping, origin, work);
+                self.recorder.start(f, now, true, ping);
+                self.cold_start(r, host, now);
             }
-        };
-        let r = self.alloc_req(f, NIL, now, ping, origin, work);
-        self.recorder.start(f, now, true, ping);
-        self.cold_start(r, host, now);
+            None => self.no_memory(f, now, ping, origin, work),
+        }
+    }
+
+    /// An admitted invocation of `f` takes environment `e`: it runs warm, or joins the cold
+    /// start in progress (with more than one request per instance).
+    #[inline(always)]
+    fn start_on(
+        &mut self,
+        e: u32,
+        f: u32,
+        now: SimTime,
+        ping: bool,
+        origin: Origin,
+        work: SimTime,
+    ) {
+        let r = self.alloc_req(f, e, now, ping, origin, work);
+        self.envs[e].in_flight += 1;
+        self.touch(e);
+        if self.envs[e].state == EnvState::Initializing {
+            let env = &mut self.envs[e];
+            self.reqs[r as usize].next = env.pending;
+            env.pending = r;
+            self.recorder.start(f, now, true, ping);
+            self.observer.on(
+                now,
+                &Happening::ColdStart {
+                    func: f,
+                    env: e,
+                    req: r,
+                    init_ns: 0,
+                },
+            );
+            return;
+        }
+        if self.envs[e].state == EnvState::Idle {
+            self.set_state(e, EnvState::Busy, now);
+        }
+        self.recorder.start(f, now, false, ping);
+        self.observer.on(
+            now,
+            &Happening::WarmStart {
+                func: f,
+                env: e,
+                req: r,
+            },
+        );
+        self.start_exec(r, now);
+    }
+
+    /// No host has memory for a new environment of `f`: the invocation waits for memory (with
+    /// `when_full = "queue"`, while the queue has room) or is throttled.
+    fn no_memory(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin, work: SimTime) {
+        let c = self
+            .memory
+            .cluster
+            .as_ref()
+            .expect("only a cluster runs out of memory");
+        if c.when_full == WhenFull::Queue && self.memory.waiting.len() < c.queue_limit {
+            // Admitted, and cold: it waits for memory, then for its cold start.
+            let r = self.alloc_req(f, NIL, now, ping, origin, work);
+            self.recorder.start(f, now, true, ping);
+            self.memory.waiting.push_back(r);
+            self.observer
+                .on(now, &Happening::WaitingForMemory { func: f, req: r });
+            return;
+        }
+        self.admission.pools.release(self.funcs[f as usize].pool);
+        self.throttle(f, now, ThrottleReason::Memory, ping, origin)
     }
 
     /// An invocation (or a ping) of `f` is refused at `now` for `reason`; whoever waits for

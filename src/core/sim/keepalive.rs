@@ -43,33 +43,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if discard && !self.envs[e].conn && !self.envs[e].provisioned {
             return self.evict(e, now);
         }
-        if !self.memory.waiting.is_empty() {
-            // A request of this function waiting for memory takes the environment directly.
-            if let Some(pos) = self
-                .memory
-                .waiting
-                .iter()
-                .position(|&w| self.reqs[w as usize].func == f)
-            {
-                let w = self
-                    .memory
-                    .waiting
-                    .remove(pos)
-                    .expect("position is in range");
-                self.reqs[w as usize].env = e;
-                self.envs[e].in_flight = 1;
-                self.touch(e);
-                self.observer.on(
-                    now,
-                    &Happening::WarmStart {
-                        func: f,
-                        env: e,
-                        req: w,
-                    },
-                );
-                self.start_exec(w, now);
-                return;
-            }
+        if !self.memory.waiting.is_empty() && self.hand_to_waiting(f, e, now) {
+            return;
         }
         self.set_state(e, EnvState::Idle, now);
         if provisioned {
@@ -88,6 +63,43 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             );
             return;
         }
+        self.idle(f, e, now);
+    }
+
+    /// A request of `f` waiting for memory takes `e`, just freed, directly (false when none
+    /// waits).
+    fn hand_to_waiting(&mut self, f: u32, e: u32, now: SimTime) -> bool {
+        let Some(pos) = self
+            .memory
+            .waiting
+            .iter()
+            .position(|&w| self.reqs[w as usize].func == f)
+        else {
+            return false;
+        };
+        let w = self
+            .memory
+            .waiting
+            .remove(pos)
+            .expect("position is in range");
+        self.reqs[w as usize].env = e;
+        self.envs[e].in_flight = 1;
+        self.touch(e);
+        self.observer.on(
+            now,
+            &Happening::WarmStart {
+                func: f,
+                env: e,
+                req: w,
+            },
+        );
+        self.start_exec(w, now);
+        true
+    }
+
+    /// On-demand environment `e` of `f` turned idle at `now`: the policy decides its fate.
+    #[inline]
+    fn idle(&mut self, f: u32, e: u32, now: SimTime) {
         let decision = self.decide_idle(f, e, now);
         let expires = match decision {
             IdleDecision::EvictNow | IdleDecision::Unload { .. } => Some(now),
