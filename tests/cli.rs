@@ -495,3 +495,13 @@ fn simulation_setup_errors_name_the_file_and_key() {
     assert!(err.contains(&path), "{err}");
     assert!(err.contains("platform.scaling.burst"), "{err}");
 }
+
+/// An unknown key inside a `kind`-tagged table is reported at the key's own line (issue 13:
+/// it used to point at the `[keep_alive]` header, two lines up).
+#[test]
+fn unknown_key_of_a_kind_tagged_table_names_its_own_line() {
+    let text = "[run]\nhorizon = \"1h\"\n\n[keep_alive]\nkind = \"fixed\"\nttl = \"5min\"\nttll = \"10min\"\n\n[[function]]\nname = \"a\"\nduration = { kind = \"constant\", value = \"100ms\" }\narrivals = { kind = \"poisson\", rate = \"1/s\" }\n";
+    let (path, err) = run_bad_file("ttll", text);
+    assert!(err.contains(&format!("{path}:7:1:")), "{err}");
+    assert!(err.contains("unknown field `ttll`"), "{err}");
+}

@@ -88,8 +88,59 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> InputError {
     let message = e.message().trim().to_string();
     match e.span() {
-        Some(span) => InputError::at_offset(origin, text, span.start, message),
+        Some(span) => {
+            let at = unknown_key_offset(text, span.start, &message).unwrap_or(span.start);
+            InputError::at_offset(origin, text, at, message)
+        }
         None => InputError::new(origin, message),
+    }
+}
+
+/// For "unknown field `x`", the offset of that key itself: serde reports an unknown key of an
+/// internally tagged table (`[keep_alive] kind = ...`) at the table, so the first key named `x`
+/// at or after the table's start is the one meant.
+fn unknown_key_offset(text: &str, table_start: usize, message: &str) -> Option<usize> {
+    let name = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let doc = text.parse::<toml_edit::Document<String>>().ok()?;
+    let mut keys = Vec::new();
+    key_offsets(doc.as_item(), name, &mut keys);
+    keys.into_iter().filter(|&k| k >= table_start).min()
+}
+
+/// Offsets of every key named `name` in `item`, at any depth.
+fn key_offsets(item: &toml_edit::Item, name: &str, out: &mut Vec<usize>) {
+    use toml_edit::{Item, Value};
+    fn value(v: &Value, name: &str, out: &mut Vec<usize>) {
+        match v {
+            Value::InlineTable(t) => {
+                for (k, v) in t.iter() {
+                    if k == name {
+                        if let Some(s) = t.key(k).and_then(|k| k.span()) {
+                            out.push(s.start);
+                        }
+                    }
+                    value(v, name, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| value(v, name, out)),
+            _ => {}
+        }
+    }
+    fn table(t: &toml_edit::Table, name: &str, out: &mut Vec<usize>) {
+        for (k, v) in t.iter() {
+            if k == name {
+                if let Some(s) = t.key(k).and_then(|k| k.span()) {
+                    out.push(s.start);
+                }
+            }
+            key_offsets(v, name, out);
+        }
+    }
+    match item {
+        Item::Table(t) => table(t, name, out),
+        Item::ArrayOfTables(a) => a.iter().for_each(|t| table(t, name, out)),
+        Item::Value(v) => value(v, name, out),
+        Item::None => {}
     }
 }
 
@@ -151,6 +202,33 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("ab\ncd", 99), (2, 3));
+    }
+
+    #[test]
+    fn an_unknown_key_of_a_tagged_table_is_reported_at_its_own_line() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(tag = "kind", deny_unknown_fields)]
+        enum K {
+            #[serde(rename = "fixed")]
+            Fixed {
+                #[allow(dead_code)]
+                ttl: u32,
+            },
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            a: u32,
+            keep_alive: K,
+            b: Option<K>,
+        }
+        let text = "a = 1\nttll = 0\n\n[keep_alive]\nkind = \"fixed\"\n\nttll = 5\n";
+        let e = from_toml_str::<T>(text, "t.toml").unwrap_err();
+        assert!(e.message.contains("ttll"), "{e}");
+        assert_eq!((e.line, e.column), (Some(7), Some(1)), "{e}");
+        let inline = "a = 1\nkeep_alive = { kind = \"fixed\", ttl = 1 }\nb = { kind = \"fixed\",\n  ttl = 2, ttll = 3 }\n";
+        let e = from_toml_str::<T>(inline, "t.toml").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(4), Some(12)), "{e}");
     }
 
     #[test]
