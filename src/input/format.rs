@@ -15,10 +15,14 @@
 //! ```
 
 use serde::de::DeserializeOwned;
-use std::fmt;
+use std::sync::Arc;
 
-/// A problem with an input file: where it is and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A problem with an input file: where it is and what is wrong. Its text is
+/// `origin:line:column: message` (the position parts only when known), and when reading failed
+/// the I/O error is kept as its source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{origin}{}: {message}", position(.line, .column))]
+#[non_exhaustive]
 pub struct InputError {
     /// File path, built-in name, or another description of where the text came from.
     pub origin: String,
@@ -28,16 +32,49 @@ pub struct InputError {
     pub column: Option<usize>,
     /// What was wrong, and what is accepted.
     pub message: String,
+    /// The I/O error behind it, when the input could not be read.
+    #[source]
+    source: Option<Arc<std::io::Error>>,
 }
+
+/// `:line:column`, `:line` or nothing.
+fn position(line: &Option<usize>, column: &Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+impl PartialEq for InputError {
+    /// Two errors are the same when they say the same thing at the same place.
+    fn eq(&self, other: &Self) -> bool {
+        (&self.origin, self.line, self.column, &self.message)
+            == (&other.origin, other.line, other.column, &other.message)
+    }
+}
+
+impl Eq for InputError {}
 
 impl InputError {
     /// An error not tied to a position (a missing file, an override that does not apply).
     pub fn new(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError::at(origin, None, None, message)
+    }
+
+    /// An error at `line` and `column` (1-based, when known).
+    pub fn at(
+        origin: impl Into<String>,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         InputError {
             origin: origin.into(),
-            line: None,
-            column: None,
+            line,
+            column,
             message: message.into(),
+            source: None,
         }
     }
 
@@ -49,26 +86,24 @@ impl InputError {
         message: impl Into<String>,
     ) -> Self {
         let (line, column) = line_col(text, offset);
+        InputError::at(origin, Some(line), Some(column), message)
+    }
+
+    /// `origin` could not be read: the message says what was being read (`what`, e.g. "cannot
+    /// read") and the I/O error's text, which is kept as the source.
+    pub fn io(origin: impl Into<String>, what: &str, e: std::io::Error) -> Self {
         InputError {
-            origin: origin.into(),
-            line: Some(line),
-            column: Some(column),
-            message: message.into(),
+            source: None,
+            ..InputError::new(origin, format!("{what}: {e}"))
         }
+        .with_source(e)
+    }
+
+    fn with_source(mut self, e: std::io::Error) -> Self {
+        self.source = Some(Arc::new(e));
+        self
     }
 }
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.origin, l, c, self.message),
-            (Some(l), None) => write!(f, "{}:{}: {}", self.origin, l, self.message),
-            _ => write!(f, "{}: {}", self.origin, self.message),
-        }
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

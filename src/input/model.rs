@@ -751,12 +751,7 @@ pub fn parse(text: &str, origin: &str) -> Result<PlatformModel, InputError> {
     model.check().map_err(|(path, msg)| {
         let message = format!("{path}: {msg}");
         match locate(text, &path) {
-            Some((line, column)) => InputError {
-                origin: origin.to_string(),
-                line: Some(line),
-                column: Some(column),
-                message,
-            },
+            Some((line, column)) => InputError::at(origin, Some(line), Some(column), message),
             None => InputError::new(origin, message),
         }
     })?;
@@ -779,12 +774,8 @@ pub fn load(name_or_path: &str) -> Result<PlatformModel, InputError> {
             ),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::new(
-            name_or_path,
-            format!("cannot read platform model file: {e}"),
-        )
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::io(name_or_path, "cannot read platform model file", e))?;
     parse(&text, name_or_path)
 }
 

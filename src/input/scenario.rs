@@ -216,7 +216,7 @@ impl Scenario {
         let path = Path::new(name_or_path);
         if path.is_file() {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| InputError::new(name_or_path, format!("cannot read: {e}")))?;
+                .map_err(|e| InputError::io(name_or_path, "cannot read", e))?;
             return Self::from_str_named(&text, name_or_path, overrides);
         }
         if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
@@ -293,12 +293,7 @@ impl Scenario {
             return InputError::new(format!("--set {o}"), message);
         }
         let (line, column) = input::locate(&self.source.text, path).unzip();
-        InputError {
-            origin: self.source.origin.clone(),
-            line,
-            column,
-            message,
-        }
+        InputError::at(self.source.origin.clone(), line, column, message)
     }
 
     /// Places a failure to load the platform model: a model that cannot be found is the

@@ -299,12 +299,7 @@ impl Experiment {
         let file: ExperimentFile<toml::Value> = input::from_toml_str(text, origin)?;
         let at = |path: &str, msg: String| -> InputError {
             let (line, column) = locate(text, path).unzip();
-            InputError {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: format!("{path}: {msg}"),
-            }
+            InputError::at(origin, line, column, format!("{path}: {msg}"))
         };
 
         // The base scenario: a file next to the experiment, a built-in name, or inline.

@@ -103,12 +103,12 @@ pub fn read_plan(out: &Path) -> Result<Experiment, Error> {
         ))
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        Error::Input(InputError {
-            origin: shown,
-            line: Some(e.line()),
-            column: Some(e.column()),
-            message: format!("not a faasim plan: {e}"),
-        })
+        Error::Input(InputError::at(
+            shown,
+            Some(e.line()),
+            Some(e.column()),
+            format!("not a faasim plan: {e}"),
+        ))
     })
 }
 

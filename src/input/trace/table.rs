@@ -97,9 +97,8 @@ impl<R: Read> Records<R> {
             let mut any = false;
             loop {
                 let start = self.raw.len();
-                let n = read_line_limited(&mut self.input, &mut self.raw).map_err(|e| {
-                    InputError::new(self.origin.clone(), format!("cannot read: {e}"))
-                })?;
+                let n = read_line_limited(&mut self.input, &mut self.raw)
+                    .map_err(|e| InputError::io(self.origin.clone(), "cannot read", e))?;
                 if n == 0 {
                     break;
                 }
@@ -269,16 +268,16 @@ impl<R: Read> Records<R> {
 
     /// An error at field `i` of the current record.
     pub fn error_at(&self, i: usize, message: impl Into<String>) -> InputError {
-        InputError {
-            origin: self.origin.clone(),
-            line: Some(self.line as usize),
-            column: Some(if self.fields.is_empty() {
+        InputError::at(
+            self.origin.clone(),
+            Some(self.line as usize),
+            Some(if self.fields.is_empty() {
                 1
             } else {
                 self.column(i)
             }),
-            message: message.into(),
-        }
+            message,
+        )
     }
 
     /// The header's field names (trimmed), read from the current record.
@@ -397,8 +396,8 @@ impl Header {
 /// Opens `path` for reading with an error that names it.
 pub fn open(path: &std::path::Path) -> Result<Records<std::fs::File>, InputError> {
     let shown = path.display().to_string();
-    let f = std::fs::File::open(path)
-        .map_err(|e| InputError::new(shown.clone(), format!("cannot open: {e}")))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| InputError::io(shown.clone(), "cannot open", e))?;
     Ok(Records::new(f, shown))
 }
 
