@@ -243,7 +243,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             }
             if let Some(path) = &timeline {
                 faasim::views::plot::Format::of(path)
-                    .map_err(|e| InputError::new("--timeline", e.0))?;
+                    .map_err(|e| InputError::new("--timeline", e.to_string()))?;
             }
             let mut sc = Scenario::load(&scenario, &overrides)?;
             if (timeline.is_some() || html.is_some()) && sc.metrics.timeseries.is_none() {
@@ -451,7 +451,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
         } => {
             if let Some(path) = &plot {
                 faasim::views::plot::Format::of(path)
-                    .map_err(|e| InputError::new("--plot", e.0))?;
+                    .map_err(|e| InputError::new("--plot", e.to_string()))?;
             }
             let sc = Scenario::load(&scenario, &set)?;
             let rows = faasim::lab::compare::compare(&sc, &models)?;
@@ -489,7 +489,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             }
             if let Some(path) = &chart {
                 faasim::views::plot::Format::of(path)
-                    .map_err(|e| InputError::new("--chart", e.0))?;
+                    .map_err(|e| InputError::new("--chart", e.to_string()))?;
             }
             let sc = Scenario::load(&scenario, &overrides)?;
             let told = faasim::views::explain::explain(&sc, events)?;

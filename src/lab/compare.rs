@@ -6,8 +6,10 @@
 //! [`crate::input::model::PlatformModel::with_defaults`]). A model on which the scenario
 //! cannot run (memory beyond its limit, say) gets a row that says why, and the others still run.
 
+use super::csv_writer::CsvWriter;
 use crate::core::billing::MONTH_NS;
-use crate::views::plot::{Chart, PlotError, Series};
+use crate::views::plot::{Chart, Series};
+use crate::views::Error as PlotError;
 use crate::{InputError, Scenario};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -106,39 +108,37 @@ pub fn table(rows: &[Row]) -> String {
 /// The rows as CSV (one header line; empty figures and an `error` column for a model the
 /// scenario cannot run on).
 pub fn csv(rows: &[Row]) -> String {
-    let mut s = String::from(
-        "model,p99_ms,cold_start_pct,throttled_pct,monthly_usd,always_on_vm_monthly_usd,always_on_fargate_monthly_usd,error\n",
-    );
+    let mut csv = CsvWriter::new();
+    csv.row([
+        "model",
+        "p99_ms",
+        "cold_start_pct",
+        "throttled_pct",
+        "monthly_usd",
+        "always_on_vm_monthly_usd",
+        "always_on_fargate_monthly_usd",
+        "error",
+    ]);
     for r in rows {
         match &r.outcome {
-            Ok(f) => {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},",
-                    quote(&r.model),
-                    f.p99_ms,
-                    f.cold_start_pct,
-                    f.throttled_pct,
-                    f.monthly_usd,
-                    f.vm_monthly_usd,
-                    f.fargate_monthly_usd
-                );
-            }
+            Ok(f) => csv.row([
+                r.model.clone(),
+                f.p99_ms.to_string(),
+                f.cold_start_pct.to_string(),
+                f.throttled_pct.to_string(),
+                f.monthly_usd.to_string(),
+                f.vm_monthly_usd.to_string(),
+                f.fargate_monthly_usd.to_string(),
+                String::new(),
+            ]),
             Err(e) => {
-                let _ = writeln!(s, "{},,,,,,,{}", quote(&r.model), quote(e));
+                let empty = std::iter::repeat_n(String::new(), 6);
+                let row = std::iter::once(r.model.clone()).chain(empty);
+                csv.row(row.chain(std::iter::once(e.clone())));
             }
         }
     }
-    s
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    csv.finish()
 }
 
 /// Draws monthly cost against p99 latency, one labelled point per model, with the always-on
@@ -168,7 +168,7 @@ pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), PlotError> {
         series.push(Series::line(
             format!(
                 "always-on EC2 fleet ({})",
-                crate::views::plot::tick(first.vm_monthly_usd)
+                crate::lab::format::tick(first.vm_monthly_usd)
             ),
             vec![(lo, first.vm_monthly_usd), (hi, first.vm_monthly_usd)],
         ));

@@ -16,6 +16,8 @@
 //! points are tight. Replications differ from each other through the run index.
 
 pub mod compare;
+mod csv_writer;
+pub(crate) mod format;
 pub mod merge;
 pub mod output;
 pub mod record;

@@ -3,18 +3,19 @@
 //! baseline), `manifest.json` (what produced them) and `plots/`.
 //!
 //! Everything is computed from the run files in run-id order and written with one float format
-//! ([`fmt_f64`]), so the bytes do not depend on thread count, shard split or resumption.
+//! (`fmt_f64`), so the bytes do not depend on thread count, shard split or resumption.
 
+use super::csv_writer::CsvWriter;
+use super::format::fmt_f64;
 use super::record::{self, RunRecord};
 use super::spec::{Experiment, PlotSpec};
-use super::stats::{fmt_f64, Summary};
+use super::stats::Summary;
 use super::store;
 use super::{io_error, Error};
 use crate::core::metrics::Bucket;
 use crate::views::plot::{self, Chart, Series};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Reads every run of `exp` from `out/runs` and writes runs.csv, summary.csv, manifest.json
@@ -32,15 +33,6 @@ pub fn write_all(out: &Path, exp: &Experiment) -> Result<(), Error> {
     store::write_atomic(&out.join("manifest.json"), manifest(exp).as_bytes())?;
     write_plots(out, exp, &records)?;
     Ok(())
-}
-
-/// Quotes a CSV cell when it holds a comma, a quote or a line break (RFC 4180).
-pub fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// The metric columns: the first record's, in the report's order.
@@ -63,14 +55,10 @@ fn metric_columns(records: &[RunRecord]) -> Vec<String> {
 /// every metric.
 pub fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     let metrics = metric_columns(records);
-    let mut s = String::new();
-    let mut header: Vec<String> = ["run", "point", "replication", "seed"]
-        .iter()
-        .map(|h| h.to_string())
-        .collect();
-    header.extend(exp.axes.iter().map(|a| csv_cell(&a.name)));
-    header.extend(metrics.iter().map(|m| csv_cell(m)));
-    let _ = writeln!(s, "{}", header.join(","));
+    let mut csv = CsvWriter::new();
+    let fixed = ["run", "point", "replication", "seed"].map(String::from);
+    let axes = exp.axes.iter().map(|a| a.name.clone());
+    csv.row(fixed.into_iter().chain(axes).chain(metrics.iter().cloned()));
     for r in records {
         let mut row = vec![
             r.run.to_string(),
@@ -79,12 +67,12 @@ pub fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
             r.seed.to_string(),
         ];
         if let Some(pt) = exp.points.get(r.point) {
-            row.extend(exp.axes.iter().zip(pt).map(|(a, &v)| csv_cell(&a.cell(v))));
+            row.extend(exp.axes.iter().zip(pt).map(|(a, &v)| a.cell(v)));
         }
         row.extend(metrics.iter().map(|m| fmt_f64(r.metric(m))));
-        let _ = writeln!(s, "{}", row.join(","));
+        csv.row(row);
     }
-    s
+    csv.finish()
 }
 
 /// `values[point][metric][replication]`, in replication order.
@@ -107,9 +95,9 @@ fn by_point(exp: &Experiment, records: &[RunRecord], metrics: &[String]) -> Vec<
 pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     let metrics = metric_columns(records);
     let values = by_point(exp, records, &metrics);
-    let mut s = String::new();
+    let mut csv = CsvWriter::new();
     let mut header = vec!["point".to_string()];
-    header.extend(exp.axes.iter().map(|a| csv_cell(&a.name)));
+    header.extend(exp.axes.iter().map(|a| a.name.clone()));
     header.extend(
         [
             "metric",
@@ -122,23 +110,17 @@ pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> String {
             "diff_sd",
             "diff_ci95",
         ]
-        .iter()
-        .map(|h| h.to_string()),
+        .map(String::from),
     );
-    let _ = writeln!(s, "{}", header.join(","));
+    csv.row(header);
     for (p, pt) in exp.points.iter().enumerate() {
-        let cells: Vec<String> = exp
-            .axes
-            .iter()
-            .zip(pt)
-            .map(|(a, &v)| csv_cell(&a.cell(v)))
-            .collect();
+        let cells: Vec<String> = exp.axes.iter().zip(pt).map(|(a, &v)| a.cell(v)).collect();
         for (m, name) in metrics.iter().enumerate() {
             let xs = &values[p][m];
             let sum = Summary::of(xs);
             let mut row = vec![p.to_string()];
             row.extend(cells.iter().cloned());
-            row.push(csv_cell(name));
+            row.push(name.clone());
             row.push(sum.n.to_string());
             row.push(fmt_f64(Some(sum.mean)));
             row.push(fmt_f64(sum.sd));
@@ -153,10 +135,10 @@ pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> String {
                 }
                 None => row.extend(std::iter::repeat_n(String::new(), 4)),
             }
-            let _ = writeln!(s, "{}", row.join(","));
+            csv.row(row);
         }
     }
-    s
+    csv.finish()
 }
 
 #[derive(Serialize)]

@@ -760,8 +760,8 @@ fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (Str
         Some(n) => n
             .iter()
             .map(|x| match &axis.unit {
-                Some(u) => format!("{} {u}", crate::views::plot::tick(*x)),
-                None => crate::views::plot::tick(*x),
+                Some(u) => format!("{} {u}", crate::lab::format::tick(*x)),
+                None => crate::lab::format::tick(*x),
             })
             .collect(),
         None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),

@@ -17,10 +17,10 @@ use crate::core::metrics::Bucket;
 use crate::core::report::Report;
 use crate::input::scenario::Scenario;
 use crate::lab::{self, store, Experiment};
-use crate::views::plot::{self, Chart, PlotError, Series};
+use crate::views::plot::{self, Chart, Series, Timeline};
+use crate::views::Error;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A plot to show: a caption and the SVG text.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,19 +45,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     o
-}
-
-/// Draws a plot to a temporary SVG file with `draw` and returns its text.
-pub fn svg_of(draw: impl FnOnce(&Path) -> Result<(), PlotError>) -> Result<String, PlotError> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("faasim-{}-{n}.svg", std::process::id()));
-    let result = draw(&path).and_then(|()| {
-        std::fs::read_to_string(&path)
-            .map_err(|e| PlotError(format!("{}: cannot read back: {e}", path.display())))
-    });
-    let _ = std::fs::remove_file(&path);
-    result
 }
 
 /// Makes an SVG document fit the page: scales with the width, keeps its aspect ratio, and
@@ -197,7 +184,7 @@ fn s(x: &str) -> String {
 
 /// The plots of a single run: its environment timeline (when it has a time series) and its
 /// latency CDF.
-pub fn run_figures(scenario: &Scenario, report: &Report) -> Result<Vec<Figure>, PlotError> {
+pub fn run_figures(scenario: &Scenario, report: &Report) -> Result<Vec<Figure>, Error> {
     let mut figs = Vec::new();
     let buckets: &[Bucket] = report.timeseries.as_deref().unwrap_or(&[]);
     if !buckets.is_empty() {
@@ -207,7 +194,11 @@ pub fn run_figures(scenario: &Scenario, report: &Report) -> Result<Vec<Figure>, 
             scenario.run.seed,
             scenario.run.horizon
         );
-        let svg = svg_of(|p| plot::timeline(&title, buckets, p))?;
+        let timeline = Timeline {
+            title: &title,
+            buckets,
+        };
+        let svg = plot::svg(&timeline, "the run's timeline")?;
         figs.push(Figure {
             caption: "Environments over time: busy, initializing (cold starts) and idle \
                       (kept warm), stacked; buckets with throttled requests shaded red. Below: \
@@ -233,7 +224,7 @@ pub fn run_figures(scenario: &Scenario, report: &Report) -> Result<Vec<Figure>, 
             series: vec![Series::line("all requests", cdf)],
             ..Chart::default()
         };
-        let svg = svg_of(|p| plot::lines(&chart, p))?;
+        let svg = plot::svg(&chart, "the run's latency CDF")?;
         figs.push(Figure {
             caption: "Latency CDF: the share of requests that finished within a latency. \
                       Warm requests make the steep part; cold starts the tail."

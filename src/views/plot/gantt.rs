@@ -2,8 +2,9 @@
 //! (initializing, busy, idle) ending in an eviction mark, and a top row with every request
 //! arrival marked by what became of it (warm, cold, throttled). `faasim explain` draws it.
 
-use super::{ensure_fonts, err, tick, Format, PlotError, FONT};
+use super::{save, tick, Drawn, Figure, FONT};
 use crate::core::time::SimTime;
+use crate::views::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -76,20 +77,17 @@ pub fn gantt_height(rows: usize) -> u32 {
 }
 
 /// Draws `g` to `path` (.png or .svg).
-pub fn gantt(g: &Gantt, path: &Path) -> Result<(), PlotError> {
-    ensure_fonts();
-    let size = (GANTT_WIDTH, gantt_height(g.rows.len()));
-    match Format::of(path)? {
-        Format::Png => {
-            let root = BitMapBackend::new(path, size).into_drawing_area();
-            draw(&root, g, size).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
-        Format::Svg => {
-            let root = SVGBackend::new(path, size).into_drawing_area();
-            draw(&root, g, size).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
+pub fn gantt(g: &Gantt, path: &Path) -> Result<(), Error> {
+    save(g, path)
+}
+
+impl Figure for Gantt {
+    fn size(&self) -> (u32, u32) {
+        (GANTT_WIDTH, gantt_height(self.rows.len()))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self, self.size())
     }
 }
 
@@ -113,7 +111,7 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     g: &Gantt,
     size: (u32, u32),
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Drawn<DB> {
     root.fill(&WHITE)?;
     let (body, footer) = root.split_vertically(size.1 - 70);
     let end = g.end.max(g.start + 1);

@@ -3,25 +3,24 @@
 //! A logarithmic axis is drawn by plotting log10 of the values on a linear axis and labelling
 //! the ticks with 10^v: one code path for all four axis combinations.
 
-use super::{ensure_fonts, err, tick, Chart, Format, PlotError, CHART_SIZE, FONT, PALETTE};
+use super::{save, tick, Chart, Drawn, Figure, CHART_SIZE, FONT, PALETTE};
+use crate::views::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
 /// Draws `chart` to `path` (.png or .svg).
-pub fn lines(chart: &Chart, path: &Path) -> Result<(), PlotError> {
-    ensure_fonts();
-    match Format::of(path)? {
-        Format::Png => {
-            let root = BitMapBackend::new(path, CHART_SIZE).into_drawing_area();
-            draw(&root, chart).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
-        Format::Svg => {
-            let root = SVGBackend::new(path, CHART_SIZE).into_drawing_area();
-            draw(&root, chart).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
+pub fn lines(chart: &Chart, path: &Path) -> Result<(), Error> {
+    save(chart, path)
+}
+
+impl Figure for Chart {
+    fn size(&self) -> (u32, u32) {
+        CHART_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self)
     }
 }
 
@@ -97,10 +96,7 @@ fn label_for(v: f64, log: Option<Option<&[f64]>>) -> String {
     }
 }
 
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
     root.fill(&WHITE)?;
     let (body, footer) = match &chart.note {
         Some(_) => root.split_vertically(CHART_SIZE.1 - 28),

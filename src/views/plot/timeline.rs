@@ -2,8 +2,9 @@
 //! the time buckets that throttled requests shaded red; below, arrivals, cold starts and
 //! throttles per second; and, when the run has async or queue functions, the events waiting.
 
-use super::{ensure_fonts, err, tick, Format, PlotError, FONT, TIMELINE_SIZE};
+use super::{save, tick, Drawn, Figure, FONT, TIMELINE_SIZE};
 use crate::core::metrics::Bucket;
+use crate::views::Error;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,25 +23,30 @@ type Layer<'a> = (&'a str, RGBColor, &'a dyn Fn(&Bucket) -> f64);
 type RateLine = (&'static str, RGBColor, fn(&Bucket) -> u64);
 
 /// Draws the timeline of `buckets` (one run's time series) to `path` (.png or .svg).
-pub fn timeline(title: &str, buckets: &[Bucket], path: &Path) -> Result<(), PlotError> {
-    ensure_fonts();
+pub fn timeline(title: &str, buckets: &[Bucket], path: &Path) -> Result<(), Error> {
     if buckets.is_empty() {
-        return Err(PlotError(format!(
-            "{}: the run has no time series to draw (set [metrics] timeseries)",
-            path.display()
-        )));
+        return Err(Error::NoTimeSeries {
+            path: path.to_path_buf(),
+        });
     }
-    match Format::of(path)? {
-        Format::Png => {
-            let root = BitMapBackend::new(path, TIMELINE_SIZE).into_drawing_area();
-            draw(&root, title, buckets).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
-        Format::Svg => {
-            let root = SVGBackend::new(path, TIMELINE_SIZE).into_drawing_area();
-            draw(&root, title, buckets).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
+    save(&Timeline { title, buckets }, path)
+}
+
+/// A run's timeline, ready to draw: its title and its time series (not empty).
+pub(crate) struct Timeline<'a> {
+    /// What was simulated.
+    pub(crate) title: &'a str,
+    /// One run's time series.
+    pub(crate) buckets: &'a [Bucket],
+}
+
+impl Figure for Timeline<'_> {
+    fn size(&self) -> (u32, u32) {
+        TIMELINE_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self.title, self.buckets)
     }
 }
 
@@ -95,7 +101,7 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     buckets: &[Bucket],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Drawn<DB> {
     root.fill(&WHITE)?;
     let width_s = if buckets.len() > 1 {
         buckets[1].t - buckets[0].t
