@@ -221,6 +221,15 @@ impl From<lab::Error> for Failure {
     }
 }
 
+impl From<faasim::views::Error> for Failure {
+    fn from(e: faasim::views::Error) -> Self {
+        match e {
+            faasim::views::Error::Lab(l) => l.into(),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
+
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         Failure::Other(e.into())
@@ -296,10 +305,19 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 threads,
                 shard: shard.unwrap_or(Shard::ALL),
                 resume,
-                progress: std::io::stderr().is_terminal(),
             };
             let started = std::time::Instant::now();
-            let done = lab::sweep(&exp, &opts)?;
+            let bar = Bar::default();
+            let progress: &dyn lab::Progress = if std::io::stderr().is_terminal() {
+                &bar
+            } else {
+                &lab::Silent
+            };
+            let done = lab::sweep(&exp, &opts, progress)?;
+            let plots = match &done.results {
+                Some(r) => faasim::views::sweep_plots::write_plots(&out, r)?,
+                None => Vec::new(),
+            };
             let shard_note = match shard {
                 Some(s) if s.count > 1 => format!(" (shard {}/{})", s.index, s.count),
                 _ => String::new(),
@@ -311,11 +329,11 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 done.kept,
                 started.elapsed().as_secs_f64()
             );
-            if done.finished {
+            if let Some(results) = &done.results {
                 eprintln!("faasim: results in {}", out.display());
                 if report {
                     let text = std::fs::read_to_string(&experiment).ok();
-                    let page = faasim::views::html::sweep_report(&out, text.as_deref())?;
+                    let page = faasim::views::html::sweep_report(results, &plots, text.as_deref());
                     let path = out.join("report.html");
                     std::fs::write(&path, page).map_err(|e| {
                         Failure::Other(anyhow::anyhow!("{}: cannot write: {e}", path.display()))
@@ -336,7 +354,9 @@ fn run(cmd: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Merge { dirs, out } => {
-            let exp = lab::merge::merge(&dirs, &out)?;
+            let results = lab::merge::merge(&dirs, &out)?;
+            faasim::views::sweep_plots::write_plots(&out, &results)?;
+            let exp = &results.experiment;
             eprintln!(
                 "faasim: merged {} runs of '{}' into {}",
                 exp.run_count(),
@@ -346,7 +366,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Plot { dir } => {
-            let files = lab::output::replot(&dir)?;
+            let files = faasim::views::sweep_plots::replot(&dir)?;
             let mut o = std::io::stdout().lock();
             for f in files {
                 writeln!(o, "{}", f.display())?;
@@ -458,7 +478,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             write!(
                 std::io::stdout().lock(),
                 "{}",
-                faasim::lab::compare::table(&rows)
+                faasim::views::compare::table(&rows)
             )?;
             if let Some(path) = &out {
                 std::fs::write(path, faasim::lab::compare::csv(&rows))?;
@@ -471,7 +491,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     rows.len(),
                     sc.run.seed
                 );
-                faasim::lab::compare::plot(&title, &rows, path)
+                faasim::views::compare::plot(&title, &rows, path)
                     .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
             }
             Ok(())
@@ -515,6 +535,37 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 writeln!(out, "{name:<16} {first}")?;
             }
             Ok(())
+        }
+    }
+}
+
+/// The sweep's progress bar on stderr, with an ETA.
+#[derive(Default)]
+struct Bar(std::sync::OnceLock<indicatif::ProgressBar>);
+
+impl lab::Progress for Bar {
+    fn start(&self, runs: u64) {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(runs),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        let _ = self.0.set(bar);
+    }
+
+    fn run_done(&self) {
+        if let Some(b) = self.0.get() {
+            b.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.0.get() {
+            b.finish_and_clear();
         }
     }
 }

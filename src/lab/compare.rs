@@ -1,5 +1,6 @@
 //! One scenario on several platform models: the figures a planner compares (p99 latency,
-//! cold-start share, monthly cost, and the always-on alternative), as a table, CSV or chart.
+//! cold-start share, monthly cost, and the always-on alternative), and their CSV. The views
+//! show them as a table and a chart.
 //!
 //! Each model runs the scenario as written, with `[platform] model` replaced; a function that
 //! leaves `concurrency_per_instance` out gets each model's default (see
@@ -8,11 +9,7 @@
 
 use super::csv_writer::CsvWriter;
 use crate::core::billing::MONTH_NS;
-use crate::views::plot::{Chart, Series};
-use crate::views::Error as PlotError;
 use crate::{InputError, Scenario};
-use std::fmt::Write as _;
-use std::path::Path;
 
 /// One model's figures for the scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,37 +71,6 @@ pub fn compare(scenario: &Scenario, models: &[String]) -> Result<Vec<Row>, Input
     Ok(rows)
 }
 
-/// The rows as an aligned table for a terminal.
-pub fn table(rows: &[Row]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<26} {:>10} {:>8} {:>8} {:>14} {:>14} {:>14}",
-        "model", "p99 ms", "cold %", "thr %", "$/month", "EC2 $/month", "Fargate $/mo"
-    );
-    for r in rows {
-        match &r.outcome {
-            Ok(f) => {
-                let _ = writeln!(
-                    s,
-                    "{:<26} {:>10.1} {:>8.3} {:>8.3} {:>14.2} {:>14.2} {:>14.2}",
-                    r.model,
-                    f.p99_ms,
-                    f.cold_start_pct,
-                    f.throttled_pct,
-                    f.monthly_usd,
-                    f.vm_monthly_usd,
-                    f.fargate_monthly_usd
-                );
-            }
-            Err(e) => {
-                let _ = writeln!(s, "{:<26} cannot run: {e}", r.model);
-            }
-        }
-    }
-    s
-}
-
 /// The rows as CSV (one header line; empty figures and an `error` column for a model the
 /// scenario cannot run on).
 pub fn csv(rows: &[Row]) -> String {
@@ -139,48 +105,4 @@ pub fn csv(rows: &[Row]) -> String {
         }
     }
     csv.finish()
-}
-
-/// Draws monthly cost against p99 latency, one labelled point per model, with the always-on
-/// EC2 fleet of the first model that ran as a reference line (.png or .svg).
-pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), PlotError> {
-    let mut series: Vec<Series> = rows
-        .iter()
-        .filter_map(|r| {
-            let f = r.outcome.as_ref().ok()?;
-            Some(Series {
-                label: r.model.clone(),
-                points: vec![(f.p99_ms, f.monthly_usd)],
-                markers: true,
-                point_labels: vec![r.model.clone()],
-                ..Series::default()
-            })
-        })
-        .collect();
-    let runs: Vec<Figures> = rows
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().copied())
-        .collect();
-    if let Some(first) = runs.first() {
-        let xs = runs.iter().map(|f| f.p99_ms);
-        let lo = xs.clone().fold(f64::INFINITY, f64::min);
-        let hi = xs.fold(f64::NEG_INFINITY, f64::max);
-        series.push(Series::line(
-            format!(
-                "always-on EC2 fleet ({})",
-                crate::lab::format::tick(first.vm_monthly_usd)
-            ),
-            vec![(lo, first.vm_monthly_usd), (hi, first.vm_monthly_usd)],
-        ));
-    }
-    let chart = Chart {
-        title: title.to_string(),
-        note: Some("cost of the run scaled to a 730-hour month; lower left is better".into()),
-        x_label: "p99 latency (ms)".into(),
-        y_label: "cost per month (USD)".into(),
-        y_from_zero: true,
-        series,
-        ..Chart::default()
-    };
-    crate::views::plot::lines(&chart, path)
 }

@@ -1,5 +1,5 @@
 //! Experiments: sweeps of a base scenario over swept parameters, run in parallel, aggregated
-//! with confidence intervals, written as tidy tables and plots.
+//! with confidence intervals, written as tidy tables (the views draw them).
 //!
 //! - [`spec`]: the experiment file and its expansion into numbered runs;
 //! - [`runner`]: `faasim sweep` — runs in a rayon pool, one result file per run written
@@ -7,7 +7,9 @@
 //! - [`record`]: one run's stored result;
 //! - [`store`]: the run files on disk: names, atomic writes, reading them back, completeness;
 //! - [`stats`]: mean, standard deviation, Student-t confidence intervals;
-//! - [`output`]: runs.csv, summary.csv, manifest.json and the plots of a finished sweep;
+//! - [`results`]: a finished sweep in memory: every run's record and every metric's summary;
+//! - [`output`]: runs.csv, summary.csv and manifest.json of a finished sweep;
+//! - [`compare`]: one scenario on several platform models;
 //! - [`merge`]: `faasim merge` — joins shard outputs.
 //!
 //! Common random numbers: every run's `run.seed` is the experiment's master seed and its run
@@ -21,12 +23,14 @@ pub(crate) mod format;
 pub mod merge;
 pub mod output;
 pub mod record;
+pub mod results;
 pub mod runner;
 pub mod spec;
 pub mod stats;
 pub mod store;
 
-pub use runner::{sweep, Shard, SweepOptions, SweepOutcome};
+pub use results::{MetricSummary, Results};
+pub use runner::{sweep, Progress, Shard, Silent, SweepOptions, SweepOutcome};
 pub use spec::{Experiment, PlotSpec};
 
 use crate::input::InputError;

@@ -9,11 +9,11 @@
 
 use super::output;
 use super::record::RunRecord;
+use super::results::Results;
 use super::spec::Experiment;
 use super::store;
 use super::{io_error, Error};
 use crate::input::InputError;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -63,25 +63,55 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Keep finished runs found in `out` and do only the others.
     pub resume: bool,
-    /// Draw a progress bar on stderr (the CLI asks for it only when stderr is a terminal).
-    pub progress: bool,
 }
 
+/// Told how a sweep advances, so that a caller can show progress (the CLI draws a bar). Called
+/// from the worker threads.
+pub trait Progress: Sync {
+    /// `runs` runs are about to be simulated.
+    fn start(&self, runs: u64) {
+        let _ = runs;
+    }
+
+    /// One more run is finished and stored.
+    fn run_done(&self) {}
+
+    /// Every run is done; the tables are written next.
+    fn finish(&self) {}
+}
+
+/// Progress that nobody watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// What a sweep did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SweepOutcome {
     /// Runs simulated by this call.
     pub ran: u64,
     /// Runs of this shard already finished (kept by `--resume`).
     pub kept: u64,
-    /// Whether the outputs (runs.csv, summary.csv, manifest.json, plots) were written: only
-    /// for an unsharded sweep; shards are joined with `faasim merge`.
-    pub finished: bool,
+    /// The finished sweep, whose runs.csv, summary.csv and manifest.json are written: only for
+    /// an unsharded sweep; shards are joined with `faasim merge`.
+    pub results: Option<Results>,
 }
 
-/// Runs this shard's runs of `exp` that are not finished yet, and writes the outputs when the
-/// sweep is unsharded.
-pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Error> {
+impl SweepOutcome {
+    /// Whether the sweep is finished and its tables written (not a shard).
+    pub fn finished(&self) -> bool {
+        self.results.is_some()
+    }
+}
+
+/// Runs this shard's runs of `exp` that are not finished yet, telling `progress`, and writes
+/// the tables when the sweep is unsharded.
+pub fn sweep(
+    exp: &Experiment,
+    opts: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<SweepOutcome, Error> {
     if opts.threads == 0 {
         return Err(Error::Input(InputError::new(
             "--threads",
@@ -146,18 +176,7 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
         .map(|p| exp.scenario(p))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let bar = if opts.progress {
-        let b =
-            ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    progress.start(todo.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -170,20 +189,23 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
             let report = crate::simulate_run(&scenarios[p], rep)?;
             let rec = RunRecord::new(&exp.runs_sha256, id, p, rep, exp.seed, &report);
             store::write_atomic(&store::record_path(out, id), rec.to_json().as_bytes())?;
-            bar.inc(1);
+            progress.run_done();
             Ok::<(), Error>(())
         })
     })?;
-    bar.finish_and_clear();
+    progress.finish();
 
-    let finished = opts.shard.count == 1;
-    if finished {
-        output::write_all(out, exp)?;
-    }
+    let results = if opts.shard.count == 1 {
+        let results = Results::collect(std::slice::from_ref(out), exp.clone())?;
+        output::write_all(out, &results)?;
+        Some(results)
+    } else {
+        None
+    };
     Ok(SweepOutcome {
         ran: todo.len() as u64,
         kept,
-        finished,
+        results,
     })
 }
 

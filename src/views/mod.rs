@@ -1,8 +1,10 @@
 //! Views: plots, HTML reports and the narration of `faasim explain`.
 
+pub mod compare;
 pub mod explain;
 pub mod html;
 pub mod plot;
+pub mod sweep_plots;
 
 use std::path::PathBuf;
 
@@ -30,6 +32,18 @@ pub enum Error {
         /// The plotting library's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A sweep's results could not be read back (`faasim plot`).
+    #[error(transparent)]
+    Lab(#[from] crate::lab::Error),
+    /// A directory could not be made.
+    #[error("{}", path.display())]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
     },
     /// A drawn figure could not be written.
     #[error("{}: cannot write", path.display())]

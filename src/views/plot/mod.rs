@@ -3,7 +3,7 @@
 //! fontconfig.
 //!
 //! The charts take plain data ([`Chart`], time-series buckets), not reports or experiments:
-//! [`crate::lab::output`] decides what to draw, this module how.
+//! [`crate::views::sweep_plots`] decides what a sweep draws, this module how.
 //!
 //! ```no_run
 //! use faasim::views::plot::{Chart, Series};
@@ -26,7 +26,7 @@ pub use lines::lines;
 pub use target::Format;
 pub use timeline::timeline;
 
-pub(crate) use target::{save, svg, Drawn, Figure};
+pub(crate) use target::{save, save_svg, svg, Drawn, Figure};
 pub(crate) use timeline::Timeline;
 
 pub(crate) use crate::lab::format::tick;

@@ -50,14 +50,18 @@ pub(crate) trait Figure {
 pub(crate) fn save(fig: &impl Figure, path: &Path) -> Result<(), Error> {
     match Format::of(path)? {
         Format::Png => png(fig, path),
-        Format::Svg => {
-            let text = render_svg(fig).map_err(|e| draw_error(path.display().to_string(), e))?;
-            std::fs::write(path, text).map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Format::Svg => save_svg(fig, path).map(drop),
     }
+}
+
+/// Draws `fig` to the SVG file `path` and returns the document.
+pub(crate) fn save_svg(fig: &impl Figure, path: &Path) -> Result<String, Error> {
+    let text = render_svg(fig).map_err(|e| draw_error(path.display().to_string(), e))?;
+    std::fs::write(path, &text).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text)
 }
 
 /// `fig` as an SVG document; `what` names it in an error.

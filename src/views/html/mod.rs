@@ -7,8 +7,8 @@
 //!   environment timeline and the latency CDF.
 //! - [`sweep_report`]: a finished sweep (`faasim sweep EXP --report`, written to
 //!   `DIR/report.html`): the experiment, the key metrics per point with 95% confidence
-//!   intervals (and paired differences against the baseline), all of `summary.csv`, and every
-//!   plot of `plots/`.
+//!   intervals (and paired differences against the baseline), every metric's summary, and
+//!   every plot drawn into `plots/`.
 //!
 //! Plots are drawn by [`crate::views::plot`]'s SVG backend; their text uses the generic `sans-serif`
 //! family, which every browser resolves to a font of its own.
@@ -16,11 +16,13 @@
 use crate::core::metrics::Bucket;
 use crate::core::report::Report;
 use crate::input::scenario::Scenario;
-use crate::lab::{self, store, Experiment};
 use crate::views::plot::{self, Chart, Series, Timeline};
 use crate::views::Error;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+
+mod sweep;
+
+pub use sweep::sweep_report;
 
 /// A plot to show: a caption and the SVG text.
 #[derive(Clone, Debug, PartialEq)]
@@ -499,7 +501,6 @@ pub fn run_report(scenario: &Scenario, report: &Report, figs: &[Figure]) -> Stri
     page(&format!("faasim report: {}", report.scenario), &o)
 }
 
-/// Splits one CSV line into cells (RFC 4180 quotes; no line breaks inside cells).
 /// What is around the functions, when the scenario has it: events and queues, fan-out flows,
 /// databases, the CDN.
 fn architecture(o: &mut String, report: &Report) {
@@ -592,289 +593,9 @@ fn architecture(o: &mut String, report: &Report) {
     table(o, &[s("what"), s("this run")], &rows, 1);
 }
 
-fn csv_line(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => cells.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    cells.push(cur);
-    cells
-}
-
-/// The metrics shown in the sweep report's first table, when the sweep has them.
-const KEY_METRICS: [&str; 7] = [
-    "cold_start_probability",
-    "throttle_probability",
-    "latency_ms.p99",
-    "instances.mean_total",
-    "idle_memory_gb_s",
-    "cost_usd.total",
-    "cost_usd.always_on.serverless_monthly_usd",
-];
-
-fn is_probability(metric: &str) -> bool {
-    metric.ends_with("_probability")
-}
-
-fn mean_ci(metric: &str, mean: &str, ci: &str) -> String {
-    let (Ok(m), ci) = (mean.parse::<f64>(), ci.parse::<f64>().ok()) else {
-        return mean.to_string();
-    };
-    let scale = if is_probability(metric) { 100.0 } else { 1.0 };
-    let unit = if is_probability(metric) { "%" } else { "" };
-    match ci {
-        Some(c) => format!("{}{unit} ± {}", num(m * scale, 4), num(c * scale, 2)),
-        None => format!("{}{unit}", num(m * scale, 4)),
-    }
-}
-
-/// A column title for a metric: a short name for the key ones, else the metric's own.
-fn metric_title(m: &str) -> String {
-    let short = match m {
-        "cold_start_probability" => "cold starts (%)",
-        "throttle_probability" => "throttled (%)",
-        "latency_ms.p99" => "p99 latency (ms)",
-        "instances.mean_total" => "mean environments",
-        "idle_memory_gb_s" => "idle memory (GB-s)",
-        "cost_usd.total" => "cost of a run (USD)",
-        "cost_usd.always_on.serverless_monthly_usd" => "serverless per month (USD)",
-        _ if is_probability(m) => return format!("{m} (%)"),
-        _ => m,
-    };
-    short.to_string()
-}
-
-/// The HTML report of the finished sweep in `dir` (its plan.json, summary.csv, manifest.json
-/// and plots/*.svg); `experiment_text` is the experiment file, shown when given.
-pub fn sweep_report(dir: &Path, experiment_text: Option<&str>) -> Result<String, lab::Error> {
-    let exp: Experiment = store::read_plan(dir)?;
-    let read = |name: &str| -> Result<String, lab::Error> {
-        let p = dir.join(name);
-        std::fs::read_to_string(&p).map_err(|e| lab::Error::Io(format!("{}: {e}", p.display())))
-    };
-    let summary = read("summary.csv")?;
-    let mut lines = summary.lines();
-    let header = lines.next().map(csv_line).unwrap_or_default();
-    let rows: Vec<Vec<String>> = lines
-        .filter(|l| !l.is_empty())
-        .map(csv_line)
-        .filter(|r| r.len() == header.len())
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(c_metric), Some(c_mean), Some(c_ci), Some(c_n)) =
-        (col("metric"), col("mean"), col("ci95"), col("n"))
-    else {
-        return Err(lab::Error::Io(format!(
-            "{}: not a faasim summary.csv (no metric, n, mean, ci95 columns)",
-            dir.join("summary.csv").display()
-        )));
-    };
-    let (c_dmean, c_dci) = (col("diff_mean"), col("diff_ci95"));
-    let n_axes = exp.axes.len();
-
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "<h1>faasim sweep: {}</h1>\n<p class=\"meta\">{} point(s) × {} replication(s) = {} runs · \
-         master seed {} · {} · faasim {}</p>",
-        escape(&exp.name),
-        exp.points.len(),
-        exp.replications,
-        exp.run_count(),
-        exp.seed,
-        escape(&exp.file_name),
-        env!("CARGO_PKG_VERSION")
-    );
-    if let Some(d) = &exp.description {
-        let _ = writeln!(o, "<p>{}</p>", escape(d.trim()));
-    }
-    if !exp.axes.is_empty() {
-        o.push_str("<p>Swept:</p>\n<ul>\n");
-        for a in &exp.axes {
-            let _ = writeln!(
-                o,
-                "<li><b>{}</b> (<code>{}</code>): {}</li>",
-                escape(&a.label()),
-                escape(&a.path),
-                escape(&a.labels.join(", "))
-            );
-        }
-        o.push_str("</ul>\n");
-    }
-
-    // Key metrics per point.
-    let keys: Vec<&str> = KEY_METRICS
-        .iter()
-        .copied()
-        .filter(|m| rows.iter().any(|r| r[c_metric] == *m))
-        .collect();
-    let point_cells = |p: usize| -> Vec<String> {
-        match exp.points.get(p) {
-            Some(pt) => exp
-                .axes
-                .iter()
-                .zip(pt)
-                .map(|(a, &v)| a.labels[v].clone())
-                .collect(),
-            None => vec![String::new(); n_axes],
-        }
-    };
-    let find = |p: usize, m: &str| {
-        rows.iter()
-            .find(|r| r[0] == p.to_string() && r[c_metric] == m)
-    };
-    o.push_str("<h2>Key figures per point</h2>\n");
-    let _ = writeln!(
-        o,
-        "<p class=\"note\">Mean over {} replication(s) ± the half-width of its 95% confidence \
-         interval (Student t); probabilities in percent.</p>",
-        exp.replications
-    );
-    let mut head: Vec<String> = exp.axes.iter().map(|a| a.label()).collect();
-    head.extend(keys.iter().map(|m| metric_title(m)));
-    let body: Vec<Vec<String>> = (0..exp.points.len())
-        .map(|p| {
-            let mut r = point_cells(p);
-            for m in &keys {
-                r.push(
-                    find(p, m)
-                        .map(|row| mean_ci(m, &row[c_mean], &row[c_ci]))
-                        .unwrap_or_default(),
-                );
-            }
-            r
-        })
-        .collect();
-    table(&mut o, &head, &body, n_axes);
-
-    if let (Some(dm), Some(dc), Some(base)) = (c_dmean, c_dci, exp.baseline.as_ref()) {
-        o.push_str(
-            "<h2>Paired differences against the baseline</h2>\n<p class=\"note\">Each point \
-             minus its baseline point, replication by replication (common random numbers), ± 95% \
-             interval.</p>\n",
-        );
-        let mut head = head.clone();
-        head.insert(n_axes, s("against"));
-        let body: Vec<Vec<String>> = (0..exp.points.len())
-            .map(|p| {
-                let mut r = point_cells(p);
-                r.push(base.get(p).map_or(String::new(), |&b| exp.point_label(b)));
-                for m in &keys {
-                    r.push(
-                        find(p, m)
-                            .map(|row| mean_ci(m, &row[dm], &row[dc]))
-                            .unwrap_or_default(),
-                    );
-                }
-                r
-            })
-            .collect();
-        table(&mut o, &head, &body, n_axes + 1);
-    }
-
-    // Plots.
-    let plots = dir.join("plots");
-    let mut svgs: Vec<PathBuf> = std::fs::read_dir(&plots)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "svg"))
-                .collect()
-        })
-        .unwrap_or_default();
-    svgs.sort();
-    if !svgs.is_empty() {
-        o.push_str("<h2>Plots</h2>\n");
-        let mut figs = Vec::new();
-        for p in &svgs {
-            let svg = std::fs::read_to_string(p)
-                .map_err(|e| lab::Error::Io(format!("{}: {e}", p.display())))?;
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
-            figs.push(Figure {
-                caption: format!("plots/{name}"),
-                svg,
-            });
-        }
-        figures(&mut o, &figs);
-    }
-
-    // All of summary.csv.
-    let _ = writeln!(
-        o,
-        "<h2>All metrics</h2>\n<details>\n<summary>summary.csv: {} rows (point × metric)</summary>",
-        rows.len()
-    );
-    let mut head: Vec<String> = exp.axes.iter().map(|a| a.name.clone()).collect();
-    head.extend(["metric", "n", "mean ± 95% CI"].map(s));
-    if c_dmean.is_some() {
-        head.push(s("difference to baseline ± 95% CI"));
-    }
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let p: usize = r[0].parse().unwrap_or(usize::MAX);
-            let mut cells = point_cells(p);
-            let m = &r[c_metric];
-            cells.push(m.clone());
-            cells.push(r[c_n].clone());
-            cells.push(mean_ci(m, &r[c_mean], &r[c_ci]));
-            if let (Some(dm), Some(dc)) = (c_dmean, c_dci) {
-                cells.push(mean_ci(m, &r[dm], &r[dc]));
-            }
-            cells
-        })
-        .collect();
-    table(&mut o, &head, &body, n_axes + 1);
-    o.push_str("</details>\n");
-
-    o.push_str("<h2>Experiment</h2>\n");
-    if let Some(t) = experiment_text {
-        let _ = writeln!(
-            o,
-            "<p class=\"meta\">{}</p>\n<pre>{}</pre>",
-            escape(&exp.file_name),
-            escape(t.trim_end())
-        );
-    }
-    let _ = writeln!(
-        o,
-        "<p class=\"meta\">base scenario: {}</p>\n<pre>{}</pre>",
-        escape(&exp.base_origin),
-        escape(exp.base_text.trim_end())
-    );
-    if let Ok(m) = read("manifest.json") {
-        let _ = writeln!(
-            o,
-            "<details><summary>manifest.json</summary>\n<pre>{}</pre>\n</details>",
-            escape(m.trim_end())
-        );
-    }
-    Ok(page(&format!("faasim sweep: {}", exp.name), &o))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_with_quotes() {
-        assert_eq!(
-            csv_line(r#"0,"{ kind = ""none"" }",arrivals,5"#),
-            vec!["0", r#"{ kind = "none" }"#, "arrivals", "5"]
-        );
-        assert_eq!(csv_line("a,,b"), vec!["a", "", "b"]);
-    }
 
     #[test]
     fn numbers_are_short() {
