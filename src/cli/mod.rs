@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 an unexpected failure (e.g. cannot write output), 2 bad input
 //! (a scenario, model or option that is wrong; the message says where and what is accepted).
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use faasim::input::scenario;
 use faasim::lab::{self, Experiment, Shard, SweepOptions};
@@ -190,53 +191,26 @@ pub fn main() -> i32 {
     };
     match run(cli.command) {
         Ok(()) => 0,
-        Err(Failure::Input(e)) => {
-            eprintln!("error: {e}");
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints `e` and returns its exit code: 2 when an input error is at its root (the user can
+/// fix the input; its message says where and what is accepted), 1 for any other failure.
+fn report(e: &anyhow::Error) -> i32 {
+    match e.chain().find_map(|c| c.downcast_ref::<InputError>()) {
+        Some(input) => {
+            eprintln!("error: {input}");
             2
         }
-        Err(Failure::Other(e)) => {
+        None => {
             eprintln!("error: {e:#}");
             1
         }
     }
 }
 
-enum Failure {
-    Input(InputError),
-    Other(anyhow::Error),
-}
-
-impl From<InputError> for Failure {
-    fn from(e: InputError) -> Self {
-        Failure::Input(e)
-    }
-}
-
-impl From<lab::Error> for Failure {
-    fn from(e: lab::Error) -> Self {
-        match e {
-            lab::Error::Input(i) => Failure::Input(i),
-            lab::Error::Io(m) => Failure::Other(anyhow::anyhow!(m)),
-        }
-    }
-}
-
-impl From<faasim::views::Error> for Failure {
-    fn from(e: faasim::views::Error) -> Self {
-        match e {
-            faasim::views::Error::Lab(l) => l.into(),
-            other => Failure::Other(other.into()),
-        }
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Failure::Other(e.into())
-    }
-}
-
-fn run(cmd: Command) -> Result<(), Failure> {
+fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Run {
             scenario,
@@ -269,16 +243,12 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     sc.run.horizon
                 );
                 let buckets = report.timeseries.clone().unwrap_or_default();
-                faasim::views::plot::timeline(&title, &buckets, path)
-                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+                faasim::views::plot::timeline(&title, &buckets, path)?;
             }
             if let Some(path) = &html {
-                let figs = faasim::views::html::run_figures(&sc, &report)
-                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+                let figs = faasim::views::html::run_figures(&sc, &report)?;
                 std::fs::write(path, faasim::views::html::run_report(&sc, &report, &figs))
-                    .map_err(|e| {
-                        Failure::Other(anyhow::anyhow!("{}: cannot write: {e}", path.display()))
-                    })?;
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
             }
             let mut out = std::io::stdout().lock();
             if json {
@@ -335,9 +305,8 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     let text = std::fs::read_to_string(&experiment).ok();
                     let page = faasim::views::html::sweep_report(results, &plots, text.as_deref());
                     let path = out.join("report.html");
-                    std::fs::write(&path, page).map_err(|e| {
-                        Failure::Other(anyhow::anyhow!("{}: cannot write: {e}", path.display()))
-                    })?;
+                    std::fs::write(&path, page)
+                        .with_context(|| format!("{}: cannot write", path.display()))?;
                     eprintln!("faasim: report in {}", path.display());
                 }
             } else {
@@ -481,7 +450,8 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 faasim::views::compare::table(&rows)
             )?;
             if let Some(path) = &out {
-                std::fs::write(path, faasim::lab::compare::csv(&rows))?;
+                std::fs::write(path, faasim::lab::compare::csv(&rows))
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
             }
             if let Some(path) = &plot {
                 let title = format!(
@@ -491,8 +461,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     rows.len(),
                     sc.run.seed
                 );
-                faasim::views::compare::plot(&title, &rows, path)
-                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+                faasim::views::compare::plot(&title, &rows, path)?;
             }
             Ok(())
         }
@@ -519,8 +488,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 faasim::views::explain::narration(&sc, &told)
             )?;
             if let Some(path) = &chart {
-                faasim::views::plot::gantt::gantt(&told.gantt, path)
-                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+                faasim::views::plot::gantt::gantt(&told.gantt, path)?;
             }
             Ok(())
         }

@@ -34,36 +34,49 @@ pub use runner::{sweep, Progress, Shard, Silent, SweepOptions, SweepOutcome};
 pub use spec::{Experiment, PlotSpec};
 
 use crate::input::InputError;
-use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Why an experiment command failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input is wrong (an experiment file, an option, a directory of results that does not
-    /// fit): the user can fix it. Exit code 2.
-    Input(InputError),
-    /// The machine failed us (cannot write a file, a plot backend error). Exit code 1.
-    Io(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Input(e) => write!(f, "{e}"),
-            Error::Io(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        Error::Input(e)
-    }
+    /// fit): the user can fix it. The message is the input error's, which is also the source.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// A file or directory could not be read or written.
+    #[error("{}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The experiment could not be written as plan.json.
+    #[error("{}", path.display())]
+    Plan {
+        /// The output directory.
+        path: PathBuf,
+        /// Why serialising failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The pool of worker threads could not be started.
+    #[error("cannot start {threads} worker threads")]
+    Threads {
+        /// How many were asked for.
+        threads: usize,
+        /// Why they could not start.
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
 }
 
 /// An [`Error::Io`] naming the path it happened on.
-pub(crate) fn io_error(path: &std::path::Path, e: impl fmt::Display) -> Error {
-    Error::Io(format!("{}: {e}", path.display()))
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -180,7 +180,10 @@ pub fn sweep(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
-        .map_err(|e| Error::Io(format!("cannot start {} worker threads: {e}", opts.threads)))?;
+        .map_err(|source| Error::Threads {
+            threads: opts.threads,
+            source,
+        })?;
     // One task per run (with_max_len(1)): runs are long, so fine-grained stealing keeps every
     // thread busy to the end.
     pool.install(|| {

@@ -88,7 +88,10 @@ pub fn list(out: &Path) -> Result<BTreeMap<u64, PathBuf>, Error> {
 
 /// Writes `plan.json`, the experiment as loaded, so merge and plot need no other file.
 pub fn write_plan(out: &Path, exp: &Experiment) -> Result<(), Error> {
-    let json = serde_json::to_string_pretty(exp).map_err(|e| io_error(out, e))?;
+    let json = serde_json::to_string_pretty(exp).map_err(|source| Error::Plan {
+        path: out.to_path_buf(),
+        source,
+    })?;
     write_atomic(&out.join("plan.json"), format!("{json}\n").as_bytes())
 }
 
