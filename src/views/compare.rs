@@ -1,6 +1,7 @@
 //! `faasim compare` shown: the models' figures as an aligned table for a terminal, and monthly
 //! cost against p99 latency as a chart.
 
+use crate::input::scenario::Scenario;
 use crate::lab::compare::{Figures, Row};
 use crate::lab::format::tick;
 use crate::views::plot::{self, Chart, Series};
@@ -41,7 +42,14 @@ pub fn table(rows: &[Row]) -> String {
 
 /// Draws monthly cost against p99 latency, one labelled point per model, with the always-on
 /// EC2 fleet of the first model that ran as a reference line (.png or .svg).
-pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), Error> {
+pub fn plot(scenario: &Scenario, rows: &[Row], path: &Path) -> Result<(), Error> {
+    let title = format!(
+        "{}: {} simulated on {} models (seed {})",
+        scenario.display_name(),
+        scenario.run.horizon,
+        rows.len(),
+        scenario.run.seed
+    );
     let mut series: Vec<Series> = rows
         .iter()
         .filter_map(|r| {
@@ -69,7 +77,7 @@ pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), Error> {
         ));
     }
     let chart = Chart {
-        title: title.to_string(),
+        title,
         note: Some("cost of the run scaled to a 730-hour month; lower left is better".into()),
         x_label: "p99 latency (ms)".into(),
         y_label: "cost per month (USD)".into(),

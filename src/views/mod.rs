@@ -4,6 +4,7 @@ pub mod compare;
 pub mod explain;
 pub mod html;
 pub mod plot;
+pub mod run_plots;
 pub mod sweep_plots;
 
 use std::path::PathBuf;
