@@ -4,6 +4,7 @@
 
 use super::{card, escape, figures, num, page, pct, s, table, usd, Figure};
 use crate::core::report::Report;
+use crate::core::sim::DeliveryReport;
 use crate::core::time::format_duration;
 use crate::input::scenario::Scenario;
 use crate::views::plot::{self, Timeline};
@@ -350,32 +351,7 @@ fn architecture(o: &mut String, report: &Report) {
         ]);
     }
     if let Some(d) = &report.delivery {
-        let k = &d.counts;
-        rows.push(vec![
-            s("events and messages"),
-            format!(
-                "{} accepted: {} succeeded, {} dead-lettered, {} expired, {} pending at the end",
-                k.events, k.succeeded, k.dead_lettered, k.expired, k.pending_at_end
-            ),
-        ]);
-        rows.push(vec![
-            s("retries"),
-            format!(
-                "{} after errors, {} after throttles, {} redeliveries, {} batches",
-                k.retries, k.throttle_retries, k.redeliveries, k.batches
-            ),
-        ]);
-        rows.push(vec![
-            s("backlog and age"),
-            format!(
-                "peak {}, mean {}; age at success p50 {} ms, p99 {} ms; {} per second processed",
-                d.peak_backlog,
-                num(d.mean_backlog, 3),
-                num(d.age_ms.p50, 3),
-                num(d.age_ms.p99, 3),
-                num(d.throughput_per_s, 3)
-            ),
-        ]);
+        rows.extend(delivery(d));
     }
     if let Some(f) = &report.flows {
         rows.push(vec![
@@ -416,4 +392,36 @@ fn architecture(o: &mut String, report: &Report) {
         ]);
     }
     table(o, &[s("what"), s("this run")], &rows, 1);
+}
+
+/// Events and messages: what became of them, retries, backlog and age.
+fn delivery(d: &DeliveryReport) -> Vec<Vec<String>> {
+    let k = &d.counts;
+    vec![
+        vec![
+            s("events and messages"),
+            format!(
+                "{} accepted: {} succeeded, {} dead-lettered, {} expired, {} pending at the end",
+                k.events, k.succeeded, k.dead_lettered, k.expired, k.pending_at_end
+            ),
+        ],
+        vec![
+            s("retries"),
+            format!(
+                "{} after errors, {} after throttles, {} redeliveries, {} batches",
+                k.retries, k.throttle_retries, k.redeliveries, k.batches
+            ),
+        ],
+        vec![
+            s("backlog and age"),
+            format!(
+                "peak {}, mean {}; age at success p50 {} ms, p99 {} ms; {} per second processed",
+                d.peak_backlog,
+                num(d.mean_backlog, 3),
+                num(d.age_ms.p50, 3),
+                num(d.age_ms.p99, 3),
+                num(d.throughput_per_s, 3)
+            ),
+        ],
+    ]
 }

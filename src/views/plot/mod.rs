@@ -31,6 +31,9 @@ pub(crate) use timeline::Timeline;
 
 pub(crate) use crate::lab::format::tick;
 
+use plotters::chart::ChartContext;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::style::{FontStyle, RGBColor};
 use std::sync::Once;
 
@@ -89,6 +92,9 @@ pub struct Chart {
     /// The lines.
     pub series: Vec<Series>,
 }
+
+/// A chart's drawing context: f64 across, f64 up.
+pub(crate) type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Colours for successive series (Tableau 10: distinct, and readable by most colour-blind
 /// viewers).
