@@ -17,6 +17,7 @@
 //! durations and cold starts; only the swept parameters differ, and paired differences between
 //! points are tight. Replications differ from each other through the run index.
 
+mod axes;
 pub mod compare;
 mod csv_writer;
 pub(crate) mod format;

@@ -15,7 +15,7 @@ use super::store;
 use super::{io_error, Error};
 use crate::input::InputError;
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Which part of the runs this process does: `index` of `count` (0-based).
@@ -119,6 +119,28 @@ pub fn sweep(
         )));
     }
     let out = &opts.out;
+    prepare_out(exp, out)?;
+    let (todo, kept) = runs_to_do(exp, opts)?;
+    if opts.resume {
+        remove_stale_temps(exp, opts)?;
+    }
+    run_all(exp, opts, &todo, progress)?;
+    let results = if opts.shard.count == 1 {
+        let results = Results::collect(std::slice::from_ref(out), exp.clone())?;
+        output::write_all(out, &results)?;
+        Some(results)
+    } else {
+        None
+    };
+    Ok(SweepOutcome {
+        ran: todo.len() as u64,
+        kept,
+        results,
+    })
+}
+
+/// Makes `out/runs` and writes plan.json, unless `out` holds another experiment's results.
+fn prepare_out(exp: &Experiment, out: &Path) -> Result<(), Error> {
     let runs_dir = store::runs_dir(out);
     std::fs::create_dir_all(&runs_dir).map_err(|e| io_error(&runs_dir, e))?;
     if out.join("plan.json").exists() {
@@ -133,8 +155,13 @@ pub fn sweep(
             )));
         }
     }
-    store::write_plan(out, exp)?;
+    store::write_plan(out, exp)
+}
 
+/// This shard's runs still to do, and how many it already finished (an error if it finished
+/// some and `--resume` was not given).
+fn runs_to_do(exp: &Experiment, opts: &SweepOptions) -> Result<(Vec<u64>, u64), Error> {
+    let out = &opts.out;
     let mine: Vec<u64> = (0..exp.run_count())
         .filter(|&id| opts.shard.owns(id))
         .collect();
@@ -167,15 +194,20 @@ pub fn sweep(
             None => todo.push(id),
         }
     }
-    if opts.resume {
-        remove_stale_temps(exp, opts)?;
-    }
+    Ok((todo, kept))
+}
 
+/// Simulates the runs `todo` in a pool of `opts.threads` threads, storing each as it finishes.
+fn run_all(
+    exp: &Experiment,
+    opts: &SweepOptions,
+    todo: &[u64],
+    progress: &dyn Progress,
+) -> Result<(), Error> {
     // Points are validated when the experiment is loaded; build their scenarios once.
     let scenarios = (0..exp.points.len())
         .map(|p| exp.scenario(p))
         .collect::<Result<Vec<_>, _>>()?;
-
     progress.start(todo.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -191,25 +223,13 @@ pub fn sweep(
             let (p, rep) = exp.run_of(id);
             let report = crate::simulate_run(&scenarios[p], rep)?;
             let rec = RunRecord::new(&exp.runs_sha256, id, p, rep, exp.seed, &report);
-            store::write_atomic(&store::record_path(out, id), rec.to_json().as_bytes())?;
+            store::write_atomic(&store::record_path(&opts.out, id), rec.to_json().as_bytes())?;
             progress.run_done();
             Ok::<(), Error>(())
         })
     })?;
     progress.finish();
-
-    let results = if opts.shard.count == 1 {
-        let results = Results::collect(std::slice::from_ref(out), exp.clone())?;
-        output::write_all(out, &results)?;
-        Some(results)
-    } else {
-        None
-    };
-    Ok(SweepOutcome {
-        ran: todo.len() as u64,
-        kept,
-        results,
-    })
+    Ok(())
 }
 
 /// Removes temporary files of this shard's runs left by a killed sweep.

@@ -187,15 +187,9 @@ fn split_by_key(
         return groups;
     };
     let value_of = |p: usize| {
-        let raw = &exp.axes[a].values[exp.points[p][a]];
-        match crate::lab::spec::parse_value(raw) {
-            Some(toml::Value::Table(t)) => t.get(key).map(|v| match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }),
-            _ => None,
-        }
-        .unwrap_or_else(|| "other".into())
+        exp.axes[a]
+            .field(exp.points[p][a], key)
+            .unwrap_or_else(|| "other".into())
     };
     let mut out: Vec<(String, Vec<usize>)> = Vec::new();
     for (label, pts) in groups {
