@@ -16,8 +16,9 @@ use crate::{InputError, Scenario};
 pub struct Row {
     /// Model name as given.
     pub model: String,
-    /// The figures, or why the scenario cannot run on this model.
-    pub outcome: Result<Figures, String>,
+    /// The figures, or why the scenario cannot run on this model (its `message` says it
+    /// in the table and the CSV).
+    pub outcome: Result<Figures, InputError>,
 }
 
 /// What a planner compares.
@@ -48,21 +49,19 @@ pub fn compare(scenario: &Scenario, models: &[String]) -> Result<Vec<Row>, Input
         })?;
         let mut sc = scenario.clone();
         sc.platform.model = name.clone();
-        let outcome = crate::simulate(&sc)
-            .map(|r| {
-                let span = (r.horizon_s - r.warmup_s).max(f64::MIN_POSITIVE);
-                let month = MONTH_NS as f64 / 1e9;
-                let always = r.cost_usd.always_on.unwrap_or_default();
-                Figures {
-                    p99_ms: r.latency_ms.p99,
-                    cold_start_pct: 100.0 * r.cold_start_probability,
-                    throttled_pct: 100.0 * r.throttle_probability,
-                    monthly_usd: r.cost_usd.total * month / span,
-                    vm_monthly_usd: always.vm_monthly_usd,
-                    fargate_monthly_usd: always.fargate_monthly_usd,
-                }
-            })
-            .map_err(|e| e.message);
+        let outcome = crate::simulate(&sc).map(|r| {
+            let span = (r.horizon_s - r.warmup_s).max(f64::MIN_POSITIVE);
+            let month = MONTH_NS as f64 / 1e9;
+            let always = r.cost_usd.always_on.unwrap_or_default();
+            Figures {
+                p99_ms: r.latency_ms.p99,
+                cold_start_pct: 100.0 * r.cold_start_probability,
+                throttled_pct: 100.0 * r.throttle_probability,
+                monthly_usd: r.cost_usd.total * month / span,
+                vm_monthly_usd: always.vm_monthly_usd,
+                fargate_monthly_usd: always.fargate_monthly_usd,
+            }
+        });
         rows.push(Row {
             model: name.clone(),
             outcome,
@@ -100,7 +99,7 @@ pub fn csv(rows: &[Row]) -> String {
             Err(e) => {
                 let empty = std::iter::repeat_n(String::new(), 6);
                 let row = std::iter::once(r.model.clone()).chain(empty);
-                csv.row(row.chain(std::iter::once(e.clone())));
+                csv.row(row.chain(std::iter::once(e.message.clone())));
             }
         }
     }

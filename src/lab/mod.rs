@@ -5,10 +5,10 @@
 //! - [`runner`]: `faasim sweep` — runs in a rayon pool, one result file per run written
 //!   atomically, `--resume` and `--shard i/n`;
 //! - [`record`]: one run's stored result;
-//! - [`store`]: the run files on disk: names, atomic writes, reading them back, completeness;
+//! - `store`: the run files on disk: names, atomic writes, reading them back, completeness;
 //! - [`stats`]: mean, standard deviation, Student-t confidence intervals;
 //! - [`results`]: a finished sweep in memory: every run's record and every metric's summary;
-//! - [`output`]: runs.csv, summary.csv and manifest.json of a finished sweep;
+//! - `output`: runs.csv, summary.csv and manifest.json of a finished sweep;
 //! - [`compare`]: one scenario on several platform models;
 //! - [`merge`]: `faasim merge` — joins shard outputs.
 //!
@@ -22,13 +22,13 @@ pub mod compare;
 mod csv_writer;
 pub(crate) mod format;
 pub mod merge;
-pub mod output;
+pub(crate) mod output;
 pub mod record;
 pub mod results;
 pub mod runner;
 pub mod spec;
 pub mod stats;
-pub mod store;
+pub(crate) mod store;
 
 pub use results::{MetricSummary, Results};
 pub use runner::{sweep, Progress, Shard, Silent, SweepOptions, SweepOutcome};

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Writes runs.csv, summary.csv and manifest.json of `results` into `out`, in that order.
-pub fn write_all(out: &Path, results: &Results) -> Result<(), Error> {
+pub(crate) fn write_all(out: &Path, results: &Results) -> Result<(), Error> {
     store::write_atomic(&out.join("runs.csv"), runs_csv(results).as_bytes())?;
     store::write_atomic(&out.join("summary.csv"), summary_csv(results).as_bytes())?;
     let manifest = manifest(&results.experiment);
@@ -24,7 +24,7 @@ pub fn write_all(out: &Path, results: &Results) -> Result<(), Error> {
 
 /// One row per run, sorted by run id: run, point, replication, seed, the swept values, then
 /// every metric.
-pub fn runs_csv(results: &Results) -> String {
+pub(crate) fn runs_csv(results: &Results) -> String {
     let exp = &results.experiment;
     let mut csv = CsvWriter::new();
     let fixed = ["run", "point", "replication", "seed"].map(String::from);
@@ -54,7 +54,7 @@ pub fn runs_csv(results: &Results) -> String {
 /// One row per point and metric: n, mean, sd, ci95 (half-width of the 95% interval), and with a
 /// baseline, the baseline point and the mean, sd and ci95 of the paired differences
 /// (replication k minus the baseline's replication k).
-pub fn summary_csv(results: &Results) -> String {
+pub(crate) fn summary_csv(results: &Results) -> String {
     let exp = &results.experiment;
     let mut csv = CsvWriter::new();
     let mut header = vec!["point".to_string()];
@@ -130,7 +130,7 @@ fn git_revision() -> Option<String> {
 
 /// manifest.json: versions, hashes, seeds and counts. Paths are reduced to file names so that
 /// shards run from different directories produce the same bytes.
-pub fn manifest(exp: &Experiment) -> String {
+pub(crate) fn manifest(exp: &Experiment) -> String {
     let base = if exp.base_origin.starts_with("built-in") {
         exp.base_origin.clone()
     } else if exp.base_origin.ends_with(" [base]") {

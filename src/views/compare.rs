@@ -33,7 +33,7 @@ pub fn table(rows: &[Row]) -> String {
                 );
             }
             Err(e) => {
-                let _ = writeln!(s, "{:<26} cannot run: {e}", r.model);
+                let _ = writeln!(s, "{:<26} cannot run: {}", r.model, e.message);
             }
         }
     }

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// At most this many environments get a row in the chart (the first ones created).
-pub const MAX_ROWS: usize = 40;
+pub(crate) const MAX_ROWS: usize = 40;
 /// At most this many arrivals are marked on the chart.
 const MAX_MARKS: usize = 20_000;
 
@@ -171,7 +171,7 @@ enum Item {
 }
 
 /// A duration in words: "250 ms", "34.9 s", "10 min", "2.5 h".
-pub fn words(ns: SimTime) -> String {
+pub(crate) fn words(ns: SimTime) -> String {
     let s = ns as f64 / 1e9;
     let trim = |v: f64, d: usize| {
         let t = format!("{v:.d$}");

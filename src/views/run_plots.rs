@@ -8,7 +8,7 @@ use crate::views::Error;
 use std::path::Path;
 
 /// The title of a run's timeline: the scenario, its seed and horizon.
-pub fn timeline_title(scenario: &Scenario) -> String {
+pub(crate) fn timeline_title(scenario: &Scenario) -> String {
     format!(
         "{}: environments over time (seed {}, {} simulated)",
         scenario.display_name(),
@@ -24,7 +24,7 @@ pub fn timeline(scenario: &Scenario, report: &Report, path: &Path) -> Result<(),
 }
 
 /// The run's latency CDF, when some request completed.
-pub fn latency_cdf(scenario: &Scenario, report: &Report) -> Option<Chart> {
+pub(crate) fn latency_cdf(scenario: &Scenario, report: &Report) -> Option<Chart> {
     let cdf = report.latency.cdf();
     if cdf.is_empty() {
         return None;

@@ -31,7 +31,7 @@ pub struct Figure {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -104,7 +104,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// A number with about `digits` significant digits, without trailing zeros.
-pub fn num(v: f64, digits: usize) -> String {
+pub(crate) fn num(v: f64, digits: usize) -> String {
     if !v.is_finite() {
         return "–".to_string();
     }

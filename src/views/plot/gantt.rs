@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// Width of a Gantt chart, pixels (its height grows with the number of rows).
-pub const GANTT_WIDTH: u32 = 1100;
+pub(crate) const GANTT_WIDTH: u32 = 1100;
 
 const INIT: RGBColor = RGBColor(255, 127, 14);
 const BUSY: RGBColor = RGBColor(31, 119, 180);
@@ -72,7 +72,7 @@ pub struct Gantt {
 }
 
 /// Height of a chart with `rows` environment rows, pixels.
-pub fn gantt_height(rows: usize) -> u32 {
+pub(crate) fn gantt_height(rows: usize) -> u32 {
     (230 + 30 * (rows as u32 + 1)).clamp(320, 2400)
 }
 

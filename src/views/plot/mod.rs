@@ -38,9 +38,9 @@ use plotters::style::{FontStyle, RGBColor};
 use std::sync::Once;
 
 /// Width and height of line charts, pixels.
-pub const CHART_SIZE: (u32, u32) = (1000, 620);
+pub(crate) const CHART_SIZE: (u32, u32) = (1000, 620);
 /// Width and height of timelines, pixels.
-pub const TIMELINE_SIZE: (u32, u32) = (1000, 760);
+pub(crate) const TIMELINE_SIZE: (u32, u32) = (1000, 760);
 
 /// One line of a chart, optionally with a band (e.g. a 95% confidence interval).
 #[derive(Clone, Debug, Default, PartialEq)]
