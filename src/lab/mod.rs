@@ -1,7 +1,10 @@
 //! Experiments: sweeps of a base scenario over swept parameters, run in parallel, aggregated
-//! with confidence intervals, written as tidy tables (the views draw them).
+//! with confidence intervals, written as tidy tables. The lab uses the core and the input
+//! layer only: it writes data, and the views draw it (plots, HTML); a caller that wants
+//! to show progress implements [`Progress`].
 //!
-//! - [`spec`]: the experiment file and its expansion into numbered runs;
+//! - [`spec`]: the experiment file and its expansion into numbered runs (`axes`: the
+//!   `[[axis]]` tables resolved, expanded into points, and their baselines);
 //! - [`runner`]: `faasim sweep` — runs in a rayon pool, one result file per run written
 //!   atomically, `--resume` and `--shard i/n`;
 //! - [`record`]: one run's stored result;

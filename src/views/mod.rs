@@ -1,4 +1,13 @@
-//! Views: plots, HTML reports and the narration of `faasim explain`.
+//! Views: plots, HTML reports and the narration of `faasim explain`. They show what the
+//! layers below produce (a [`crate::Report`], a sweep's [`crate::lab::Results`]) and never
+//! compute a figure of their own.
+//!
+//! - [`plot`]: charts from plain data, drawn to PNG or SVG through one drawing target;
+//! - [`run_plots`]: one run's timeline and latency CDF;
+//! - [`sweep_plots`]: the `[[plot]]`s of a finished sweep, into its `plots/`;
+//! - [`compare`]: `faasim compare`'s table and chart;
+//! - [`html`]: self-contained HTML reports of a run and of a sweep;
+//! - [`explain`]: a run told in words, and its Gantt chart.
 
 pub mod compare;
 pub mod explain;
