@@ -18,7 +18,7 @@ fn run_point(exp: &Experiment, point: &str, extra: &[&str]) -> Report {
     let table: toml::Table = toml::from_str(point).unwrap();
     let p = exp
         .find_point(&table)
-        .unwrap_or_else(|(k, m)| panic!("{k}: {m}"));
+        .unwrap_or_else(|e| panic!("{}: {}", e.field, e.message));
     let mut o = exp.overrides(p);
     o.extend(extra.iter().map(|s| s.to_string()));
     let sc = Scenario::from_str_named(&exp.base_text, &exp.base_origin, &o)

@@ -113,7 +113,6 @@ fn graph() -> Graph {
 }
 
 #[test]
-#[ignore = "lab still draws its plots through views; the presentation branch moves them (issue 13)"]
 fn no_layer_imports_a_layer_above_it() {
     let mut wrong = Vec::new();
     for ((layer, module), edges) in graph() {

@@ -1,24 +1,24 @@
 //! One scenario on several platform models: the figures a planner compares (p99 latency,
-//! cold-start share, monthly cost, and the always-on alternative), as a table, CSV or chart.
+//! cold-start share, monthly cost, and the always-on alternative), and their CSV. The views
+//! show them as a table and a chart.
 //!
 //! Each model runs the scenario as written, with `[platform] model` replaced; a function that
 //! leaves `concurrency_per_instance` out gets each model's default (see
 //! [`crate::input::model::PlatformModel::with_defaults`]). A model on which the scenario
 //! cannot run (memory beyond its limit, say) gets a row that says why, and the others still run.
 
+use super::csv_writer::CsvWriter;
 use crate::core::billing::MONTH_NS;
-use crate::views::plot::{Chart, PlotError, Series};
 use crate::{InputError, Scenario};
-use std::fmt::Write as _;
-use std::path::Path;
 
 /// One model's figures for the scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     /// Model name as given.
     pub model: String,
-    /// The figures, or why the scenario cannot run on this model.
-    pub outcome: Result<Figures, String>,
+    /// The figures, or why the scenario cannot run on this model (its `message` says it
+    /// in the table and the CSV).
+    pub outcome: Result<Figures, InputError>,
 }
 
 /// What a planner compares.
@@ -49,21 +49,19 @@ pub fn compare(scenario: &Scenario, models: &[String]) -> Result<Vec<Row>, Input
         })?;
         let mut sc = scenario.clone();
         sc.platform.model = name.clone();
-        let outcome = crate::simulate(&sc)
-            .map(|r| {
-                let span = (r.horizon_s - r.warmup_s).max(f64::MIN_POSITIVE);
-                let month = MONTH_NS as f64 / 1e9;
-                let always = r.cost_usd.always_on.unwrap_or_default();
-                Figures {
-                    p99_ms: r.latency_ms.p99,
-                    cold_start_pct: 100.0 * r.cold_start_probability,
-                    throttled_pct: 100.0 * r.throttle_probability,
-                    monthly_usd: r.cost_usd.total * month / span,
-                    vm_monthly_usd: always.vm_monthly_usd,
-                    fargate_monthly_usd: always.fargate_monthly_usd,
-                }
-            })
-            .map_err(|e| e.message);
+        let outcome = crate::simulate(&sc).map(|r| {
+            let span = (r.horizon_s - r.warmup_s).max(f64::MIN_POSITIVE);
+            let month = MONTH_NS as f64 / 1e9;
+            let always = r.cost_usd.always_on.unwrap_or_default();
+            Figures {
+                p99_ms: r.latency_ms.p99,
+                cold_start_pct: 100.0 * r.cold_start_probability,
+                throttled_pct: 100.0 * r.throttle_probability,
+                monthly_usd: r.cost_usd.total * month / span,
+                vm_monthly_usd: always.vm_monthly_usd,
+                fargate_monthly_usd: always.fargate_monthly_usd,
+            }
+        });
         rows.push(Row {
             model: name.clone(),
             outcome,
@@ -72,115 +70,38 @@ pub fn compare(scenario: &Scenario, models: &[String]) -> Result<Vec<Row>, Input
     Ok(rows)
 }
 
-/// The rows as an aligned table for a terminal.
-pub fn table(rows: &[Row]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<26} {:>10} {:>8} {:>8} {:>14} {:>14} {:>14}",
-        "model", "p99 ms", "cold %", "thr %", "$/month", "EC2 $/month", "Fargate $/mo"
-    );
-    for r in rows {
-        match &r.outcome {
-            Ok(f) => {
-                let _ = writeln!(
-                    s,
-                    "{:<26} {:>10.1} {:>8.3} {:>8.3} {:>14.2} {:>14.2} {:>14.2}",
-                    r.model,
-                    f.p99_ms,
-                    f.cold_start_pct,
-                    f.throttled_pct,
-                    f.monthly_usd,
-                    f.vm_monthly_usd,
-                    f.fargate_monthly_usd
-                );
-            }
-            Err(e) => {
-                let _ = writeln!(s, "{:<26} cannot run: {e}", r.model);
-            }
-        }
-    }
-    s
-}
-
 /// The rows as CSV (one header line; empty figures and an `error` column for a model the
 /// scenario cannot run on).
 pub fn csv(rows: &[Row]) -> String {
-    let mut s = String::from(
-        "model,p99_ms,cold_start_pct,throttled_pct,monthly_usd,always_on_vm_monthly_usd,always_on_fargate_monthly_usd,error\n",
-    );
+    let mut csv = CsvWriter::new();
+    csv.row([
+        "model",
+        "p99_ms",
+        "cold_start_pct",
+        "throttled_pct",
+        "monthly_usd",
+        "always_on_vm_monthly_usd",
+        "always_on_fargate_monthly_usd",
+        "error",
+    ]);
     for r in rows {
         match &r.outcome {
-            Ok(f) => {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},",
-                    quote(&r.model),
-                    f.p99_ms,
-                    f.cold_start_pct,
-                    f.throttled_pct,
-                    f.monthly_usd,
-                    f.vm_monthly_usd,
-                    f.fargate_monthly_usd
-                );
-            }
+            Ok(f) => csv.row([
+                r.model.clone(),
+                f.p99_ms.to_string(),
+                f.cold_start_pct.to_string(),
+                f.throttled_pct.to_string(),
+                f.monthly_usd.to_string(),
+                f.vm_monthly_usd.to_string(),
+                f.fargate_monthly_usd.to_string(),
+                String::new(),
+            ]),
             Err(e) => {
-                let _ = writeln!(s, "{},,,,,,,{}", quote(&r.model), quote(e));
+                let empty = std::iter::repeat_n(String::new(), 6);
+                let row = std::iter::once(r.model.clone()).chain(empty);
+                csv.row(row.chain(std::iter::once(e.message.clone())));
             }
         }
     }
-    s
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
-}
-
-/// Draws monthly cost against p99 latency, one labelled point per model, with the always-on
-/// EC2 fleet of the first model that ran as a reference line (.png or .svg).
-pub fn plot(title: &str, rows: &[Row], path: &Path) -> Result<(), PlotError> {
-    let mut series: Vec<Series> = rows
-        .iter()
-        .filter_map(|r| {
-            let f = r.outcome.as_ref().ok()?;
-            Some(Series {
-                label: r.model.clone(),
-                points: vec![(f.p99_ms, f.monthly_usd)],
-                markers: true,
-                point_labels: vec![r.model.clone()],
-                ..Series::default()
-            })
-        })
-        .collect();
-    let runs: Vec<Figures> = rows
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().copied())
-        .collect();
-    if let Some(first) = runs.first() {
-        let xs = runs.iter().map(|f| f.p99_ms);
-        let lo = xs.clone().fold(f64::INFINITY, f64::min);
-        let hi = xs.fold(f64::NEG_INFINITY, f64::max);
-        series.push(Series::line(
-            format!(
-                "always-on EC2 fleet ({})",
-                crate::views::plot::tick(first.vm_monthly_usd)
-            ),
-            vec![(lo, first.vm_monthly_usd), (hi, first.vm_monthly_usd)],
-        ));
-    }
-    let chart = Chart {
-        title: title.to_string(),
-        note: Some("cost of the run scaled to a 730-hour month; lower left is better".into()),
-        x_label: "p99 latency (ms)".into(),
-        y_label: "cost per month (USD)".into(),
-        y_from_zero: true,
-        series,
-        ..Chart::default()
-    };
-    crate::views::plot::lines(&chart, path)
+    csv.finish()
 }

@@ -1,18 +1,19 @@
 //! `faasim merge DIR... --out DIR`: joins the output directories of shards into one finished
 //! sweep. Every directory must hold the same experiment (same `runs_sha256`), and every run id
 //! must be present exactly once over all of them; the run files are copied into the output
-//! directory, which then holds a complete sweep (runs.csv, summary.csv, manifest.json, plots),
-//! byte-identical to one made on a single machine.
+//! directory, which then holds a complete sweep (runs.csv, summary.csv, manifest.json; the
+//! views draw the plots), byte-identical to one made on a single machine.
 
 use super::output;
-use super::spec::Experiment;
+use super::results::Results;
 use super::store;
 use super::{io_error, Error};
 use crate::input::InputError;
 use std::path::{Path, PathBuf};
 
-/// Merges `dirs` into `out` (which may be one of them); returns the experiment.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Experiment, Error> {
+/// Merges `dirs` into `out` (which may be one of them) and writes its tables; returns the
+/// finished sweep.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Results, Error> {
     let Some(first) = dirs.first() else {
         return Err(Error::Input(InputError::new(
             "merge",
@@ -63,6 +64,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Experiment, Error> {
     }
     // A directory that already held other run files (from an earlier merge) is checked again.
     store::write_plan(out, &exp)?;
-    output::write_all(out, &exp)?;
-    Ok(exp)
+    let results = Results::collect(&[out.to_path_buf()], exp)?;
+    output::write_all(out, &results)?;
+    Ok(results)
 }

@@ -1,13 +1,18 @@
 //! Experiments: sweeps of a base scenario over swept parameters, run in parallel, aggregated
-//! with confidence intervals, written as tidy tables and plots.
+//! with confidence intervals, written as tidy tables. The lab uses the core and the input
+//! layer only: it writes data, and the views draw it (plots, HTML); a caller that wants
+//! to show progress implements [`Progress`].
 //!
-//! - [`spec`]: the experiment file and its expansion into numbered runs;
+//! - [`spec`]: the experiment file and its expansion into numbered runs (`axes`: the
+//!   `[[axis]]` tables resolved, expanded into points, and their baselines);
 //! - [`runner`]: `faasim sweep` — runs in a rayon pool, one result file per run written
 //!   atomically, `--resume` and `--shard i/n`;
 //! - [`record`]: one run's stored result;
-//! - [`store`]: the run files on disk: names, atomic writes, reading them back, completeness;
+//! - `store`: the run files on disk: names, atomic writes, reading them back, completeness;
 //! - [`stats`]: mean, standard deviation, Student-t confidence intervals;
-//! - [`output`]: runs.csv, summary.csv, manifest.json and the plots of a finished sweep;
+//! - [`results`]: a finished sweep in memory: every run's record and every metric's summary;
+//! - `output`: runs.csv, summary.csv and manifest.json of a finished sweep;
+//! - [`compare`]: one scenario on several platform models;
 //! - [`merge`]: `faasim merge` — joins shard outputs.
 //!
 //! Common random numbers: every run's `run.seed` is the experiment's master seed and its run
@@ -15,49 +20,67 @@
 //! durations and cold starts; only the swept parameters differ, and paired differences between
 //! points are tight. Replications differ from each other through the run index.
 
+mod axes;
 pub mod compare;
+mod csv_writer;
+pub(crate) mod format;
 pub mod merge;
-pub mod output;
+pub(crate) mod output;
 pub mod record;
+pub mod results;
 pub mod runner;
 pub mod spec;
 pub mod stats;
-pub mod store;
+pub(crate) mod store;
 
-pub use runner::{sweep, Shard, SweepOptions, SweepOutcome};
+pub use results::{MetricSummary, Results};
+pub use runner::{sweep, Progress, Shard, Silent, SweepOptions, SweepOutcome};
 pub use spec::{Experiment, PlotSpec};
 
 use crate::input::InputError;
-use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Why an experiment command failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input is wrong (an experiment file, an option, a directory of results that does not
-    /// fit): the user can fix it. Exit code 2.
-    Input(InputError),
-    /// The machine failed us (cannot write a file, a plot backend error). Exit code 1.
-    Io(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Input(e) => write!(f, "{e}"),
-            Error::Io(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        Error::Input(e)
-    }
+    /// fit): the user can fix it. The message is the input error's, which is also the source.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// A file or directory could not be read or written.
+    #[error("{}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The experiment could not be written as plan.json.
+    #[error("{}", path.display())]
+    Plan {
+        /// The output directory.
+        path: PathBuf,
+        /// Why serialising failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The pool of worker threads could not be started.
+    #[error("cannot start {threads} worker threads")]
+    Threads {
+        /// How many were asked for.
+        threads: usize,
+        /// Why they could not start.
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
 }
 
 /// An [`Error::Io`] naming the path it happened on.
-pub(crate) fn io_error(path: &std::path::Path, e: impl fmt::Display) -> Error {
-    Error::Io(format!("{}: {e}", path.display()))
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -9,13 +9,13 @@
 
 use super::output;
 use super::record::RunRecord;
+use super::results::Results;
 use super::spec::Experiment;
 use super::store;
 use super::{io_error, Error};
 use crate::input::InputError;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Which part of the runs this process does: `index` of `count` (0-based).
@@ -63,25 +63,55 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Keep finished runs found in `out` and do only the others.
     pub resume: bool,
-    /// Draw a progress bar on stderr (the CLI asks for it only when stderr is a terminal).
-    pub progress: bool,
 }
 
+/// Told how a sweep advances, so that a caller can show progress (the CLI draws a bar). Called
+/// from the worker threads.
+pub trait Progress: Sync {
+    /// `runs` runs are about to be simulated.
+    fn start(&self, runs: u64) {
+        let _ = runs;
+    }
+
+    /// One more run is finished and stored.
+    fn run_done(&self) {}
+
+    /// Every run is done; the tables are written next.
+    fn finish(&self) {}
+}
+
+/// Progress that nobody watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// What a sweep did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SweepOutcome {
     /// Runs simulated by this call.
     pub ran: u64,
     /// Runs of this shard already finished (kept by `--resume`).
     pub kept: u64,
-    /// Whether the outputs (runs.csv, summary.csv, manifest.json, plots) were written: only
-    /// for an unsharded sweep; shards are joined with `faasim merge`.
-    pub finished: bool,
+    /// The finished sweep, whose runs.csv, summary.csv and manifest.json are written: only for
+    /// an unsharded sweep; shards are joined with `faasim merge`.
+    pub results: Option<Results>,
 }
 
-/// Runs this shard's runs of `exp` that are not finished yet, and writes the outputs when the
-/// sweep is unsharded.
-pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Error> {
+impl SweepOutcome {
+    /// Whether the sweep is finished and its tables written (not a shard).
+    pub fn finished(&self) -> bool {
+        self.results.is_some()
+    }
+}
+
+/// Runs this shard's runs of `exp` that are not finished yet, telling `progress`, and writes
+/// the tables when the sweep is unsharded.
+pub fn sweep(
+    exp: &Experiment,
+    opts: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<SweepOutcome, Error> {
     if opts.threads == 0 {
         return Err(Error::Input(InputError::new(
             "--threads",
@@ -89,6 +119,28 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
         )));
     }
     let out = &opts.out;
+    prepare_out(exp, out)?;
+    let (todo, kept) = runs_to_do(exp, opts)?;
+    if opts.resume {
+        remove_stale_temps(exp, opts)?;
+    }
+    run_all(exp, opts, &todo, progress)?;
+    let results = if opts.shard.count == 1 {
+        let results = Results::collect(std::slice::from_ref(out), exp.clone())?;
+        output::write_all(out, &results)?;
+        Some(results)
+    } else {
+        None
+    };
+    Ok(SweepOutcome {
+        ran: todo.len() as u64,
+        kept,
+        results,
+    })
+}
+
+/// Makes `out/runs` and writes plan.json, unless `out` holds another experiment's results.
+fn prepare_out(exp: &Experiment, out: &Path) -> Result<(), Error> {
     let runs_dir = store::runs_dir(out);
     std::fs::create_dir_all(&runs_dir).map_err(|e| io_error(&runs_dir, e))?;
     if out.join("plan.json").exists() {
@@ -103,8 +155,13 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
             )));
         }
     }
-    store::write_plan(out, exp)?;
+    store::write_plan(out, exp)
+}
 
+/// This shard's runs still to do, and how many it already finished (an error if it finished
+/// some and `--resume` was not given).
+fn runs_to_do(exp: &Experiment, opts: &SweepOptions) -> Result<(Vec<u64>, u64), Error> {
+    let out = &opts.out;
     let mine: Vec<u64> = (0..exp.run_count())
         .filter(|&id| opts.shard.owns(id))
         .collect();
@@ -137,31 +194,28 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
             None => todo.push(id),
         }
     }
-    if opts.resume {
-        remove_stale_temps(exp, opts)?;
-    }
+    Ok((todo, kept))
+}
 
+/// Simulates the runs `todo` in a pool of `opts.threads` threads, storing each as it finishes.
+fn run_all(
+    exp: &Experiment,
+    opts: &SweepOptions,
+    todo: &[u64],
+    progress: &dyn Progress,
+) -> Result<(), Error> {
     // Points are validated when the experiment is loaded; build their scenarios once.
     let scenarios = (0..exp.points.len())
         .map(|p| exp.scenario(p))
         .collect::<Result<Vec<_>, _>>()?;
-
-    let bar = if opts.progress {
-        let b =
-            ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    progress.start(todo.len() as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
-        .map_err(|e| Error::Io(format!("cannot start {} worker threads: {e}", opts.threads)))?;
+        .map_err(|source| Error::Threads {
+            threads: opts.threads,
+            source,
+        })?;
     // One task per run (with_max_len(1)): runs are long, so fine-grained stealing keeps every
     // thread busy to the end.
     pool.install(|| {
@@ -169,22 +223,13 @@ pub fn sweep(exp: &Experiment, opts: &SweepOptions) -> Result<SweepOutcome, Erro
             let (p, rep) = exp.run_of(id);
             let report = crate::simulate_run(&scenarios[p], rep)?;
             let rec = RunRecord::new(&exp.runs_sha256, id, p, rep, exp.seed, &report);
-            store::write_atomic(&store::record_path(out, id), rec.to_json().as_bytes())?;
-            bar.inc(1);
+            store::write_atomic(&store::record_path(&opts.out, id), rec.to_json().as_bytes())?;
+            progress.run_done();
             Ok::<(), Error>(())
         })
     })?;
-    bar.finish_and_clear();
-
-    let finished = opts.shard.count == 1;
-    if finished {
-        output::write_all(out, exp)?;
-    }
-    Ok(SweepOutcome {
-        ran: todo.len() as u64,
-        kept,
-        finished,
-    })
+    progress.finish();
+    Ok(())
 }
 
 /// Removes temporary files of this shard's runs left by a killed sweep.

@@ -22,6 +22,8 @@
 //! assert_eq!(exp.run_of(5), (1, 2));
 //! ```
 
+use super::axes::{baseline_points, expand, find_axis, resolve_axis, value_index, AxisSpec};
+pub use super::axes::{Axis, FieldError, Mode};
 use crate::input::scenario::{self, Scenario};
 use crate::input::{self, locate, InputError};
 use serde::{Deserialize, Serialize};
@@ -30,35 +32,6 @@ use std::path::Path;
 
 /// The most runs one experiment may expand into; beyond it the file is surely a mistake.
 pub const MAX_RUNS: u64 = 10_000_000;
-
-/// How the axes combine into points.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Every combination of values (the first axis varies slowest).
-    #[default]
-    Grid,
-    /// The axes move together: point i takes value i of every axis (all axes equally long).
-    Zip,
-}
-
-/// One `[[axis]]` table as written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AxisSpec {
-    path: String,
-    values: Vec<toml::Value>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    unit: Option<String>,
-    #[serde(default)]
-    numeric: Option<Vec<f64>>,
-    /// Short names for the values in legends and point labels (e.g. when values are whole
-    /// tables).
-    #[serde(default)]
-    labels: Option<Vec<String>>,
-}
 
 /// A plot to draw after the sweep (`[[plot]]`, chosen by `kind`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,44 +174,6 @@ fn one() -> u64 {
     1
 }
 
-/// A swept parameter, resolved.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Axis {
-    /// Column name in runs.csv and legend label (default: the path).
-    pub name: String,
-    /// Dotted path in the scenario (`keep_alive.ttl`, `function.0.arrivals.rate`).
-    pub path: String,
-    /// Unit for plot labels (given, or inferred: `s` for durations, `1/s` for rates).
-    pub unit: Option<String>,
-    /// The values, as inline TOML (`"60s"`, `5`, `{ kind = "none" }`).
-    pub values: Vec<String>,
-    /// The numbers plots put on an axis for each value, when there are any.
-    pub numeric: Option<Vec<f64>>,
-    /// Short text for each value in legends and point labels: the number and unit when
-    /// `numeric` was given (a table value such as `{ kind = "fixed", ttl = "10min" }` reads
-    /// "10 min"), else the value itself.
-    pub labels: Vec<String>,
-}
-
-impl Axis {
-    /// Value `i` as a table cell: strings without their quotes, anything else as TOML.
-    pub fn cell(&self, i: usize) -> String {
-        match parse_value(&self.values[i]) {
-            Some(toml::Value::String(s)) => s,
-            _ => self.values[i].clone(),
-        }
-    }
-
-    /// The axis label for plots: name and unit.
-    pub fn label(&self) -> String {
-        match &self.unit {
-            Some(u) => format!("{} ({u})", self.name),
-            None => self.name.clone(),
-        }
-    }
-}
-
 /// A loaded experiment: everything a sweep, a merge and the plots need. Serialised as
 /// `plan.json` in the output directory, so `merge` and `plot` work without the original files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -283,6 +218,156 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An experiment file's text and where it came from: turns a field's mistake into an input
+/// error at the field's line and column.
+struct Source<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Source<'_> {
+    /// `e` at its field's position, its message prefixed with the field.
+    fn at(&self, e: FieldError) -> InputError {
+        let message = format!("{}: {}", e.field, e.message);
+        self.located(&e.field, message)
+    }
+
+    /// `message` at the position of the field `path`.
+    fn located(&self, path: &str, message: String) -> InputError {
+        let (line, column) = locate(self.text, path).unzip();
+        InputError::at(self.origin, line, column, message)
+    }
+
+    /// The base scenario: a file next to the experiment, a built-in name, or inline. Returns
+    /// where it came from, its text and the scenario.
+    fn base(
+        &self,
+        base: &toml::Value,
+        dir: &Path,
+    ) -> Result<(String, String, Scenario), InputError> {
+        match base {
+            toml::Value::String(s) => self.named_base(s, dir),
+            toml::Value::Table(t) => {
+                // Deserialise again with the base typed, so its mistakes point at its lines.
+                let typed: ExperimentFile<Scenario> = input::from_toml_str(self.text, self.origin)?;
+                if let Err((p, m)) = typed.base.validate() {
+                    return Err(self.at(FieldError::new(format!("base.{p}"), m)));
+                }
+                let t = toml::to_string(t)
+                    .map_err(|e| self.at(FieldError::new("base", e.to_string())))?;
+                Ok((format!("{} [base]", self.origin), t, typed.base))
+            }
+            _ => Err(self.at(FieldError::new(
+                "base",
+                "expected a scenario file path, a built-in scenario name, or a [base] table",
+            ))),
+        }
+    }
+
+    /// A base named by a path (relative to `dir`) or a built-in scenario's name.
+    fn named_base(&self, s: &str, dir: &Path) -> Result<(String, String, Scenario), InputError> {
+        let p = dir.join(s);
+        if p.is_file() {
+            let shown = p.display().to_string();
+            let t = std::fs::read_to_string(&p).map_err(|e| {
+                self.at(FieldError::new("base", format!("cannot read {shown}: {e}")))
+            })?;
+            let sc = Scenario::from_str_named(&t, &shown, &[])?;
+            Ok((shown, t, sc))
+        } else if let Some((n, t)) = scenario::BUILTIN.iter().find(|(n, _)| *n == s) {
+            let shown = format!("built-in scenario '{n}'");
+            let sc = Scenario::from_str_named(t, &shown, &[])?;
+            Ok((shown, t.to_string(), sc))
+        } else {
+            let names: Vec<&str> = scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
+            Err(self.at(FieldError::new(
+                "base",
+                format!(
+                    "'{s}' is neither a file (looked for {}) nor a built-in scenario \
+                     (built-in: {}); or write the scenario inline as a [base] table",
+                    p.display(),
+                    names.join(", ")
+                ),
+            )))
+        }
+    }
+
+    /// The experiment's name (default: the file's stem), checked to make a directory name.
+    fn name(&self, given: Option<&str>) -> Result<String, InputError> {
+        let name = match given {
+            Some(n) => n.to_string(),
+            None => Path::new(self.origin)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("experiment")
+                .to_string(),
+        };
+        let name_ok = !name.is_empty()
+            && name != "."
+            && name != ".."
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !name_ok {
+            return Err(self.at(FieldError::new(
+                "name",
+                format!("'{name}': use letters, digits, '-', '_' and '.' only (it names the output directory)"),
+            )));
+        }
+        Ok(name)
+    }
+
+    /// The axes resolved, their points, and each point's baseline.
+    fn points(&self, file: &ExperimentFile<toml::Value>) -> Result<Expanded, InputError> {
+        let mut axes = Vec::with_capacity(file.axes.len());
+        for (a, spec) in file.axes.iter().enumerate() {
+            axes.push(resolve_axis(a, spec, &axes).map_err(|e| self.at(e))?);
+        }
+        let points = expand(file.mode, &axes).map_err(|e| self.at(e))?;
+        let runs = (points.len() as u64).checked_mul(file.replications);
+        if runs.is_none_or(|r| r > MAX_RUNS) {
+            return Err(self.at(FieldError::new(
+                "replications",
+                format!(
+                    "{} points × {} replications is more than {MAX_RUNS} runs",
+                    points.len(),
+                    file.replications
+                ),
+            )));
+        }
+        let baseline = match &file.baseline {
+            None => None,
+            Some(b) => Some(baseline_points(file.mode, &axes, &points, b).map_err(|e| self.at(e))?),
+        };
+        Ok(Expanded {
+            axes,
+            points,
+            baseline,
+        })
+    }
+}
+
+/// The swept axes, the points they make, and each point's baseline.
+struct Expanded {
+    axes: Vec<Axis>,
+    points: Vec<Vec<usize>>,
+    baseline: Option<Vec<usize>>,
+}
+
+/// A hash of everything that decides the runs' results: the faasim version, the base, the
+/// seed, the replications, the axes and the points.
+fn runs_sha256(base_text: &str, seed: u64, replications: u64, x: &Expanded) -> String {
+    let key = serde_json::json!({
+        "faasim": env!("CARGO_PKG_VERSION"),
+        "base": base_text,
+        "seed": seed,
+        "replications": replications,
+        "axes": x.axes.iter().map(|a| (&a.path, &a.values)).collect::<Vec<_>>(),
+        "points": x.points,
+    });
+    sha256_hex(key.to_string().as_bytes())
+}
+
 impl Experiment {
     /// Reads an experiment file.
     pub fn load(path: &Path) -> Result<Experiment, InputError> {
@@ -296,116 +381,16 @@ impl Experiment {
     /// Parses experiment `text` (from `origin`, for messages); a base given as a path is
     /// resolved relative to `dir`.
     pub fn from_str_named(text: &str, origin: &str, dir: &Path) -> Result<Experiment, InputError> {
+        let src = Source { text, origin };
         let file: ExperimentFile<toml::Value> = input::from_toml_str(text, origin)?;
-        let at = |path: &str, msg: String| -> InputError {
-            let (line, column) = locate(text, path).unzip();
-            InputError::at(origin, line, column, format!("{path}: {msg}"))
-        };
-
-        // The base scenario: a file next to the experiment, a built-in name, or inline.
-        let (base_origin, base_text, base) =
-            match &file.base {
-                toml::Value::String(s) => {
-                    let p = dir.join(s);
-                    if p.is_file() {
-                        let shown = p.display().to_string();
-                        let t = std::fs::read_to_string(&p)
-                            .map_err(|e| at("base", format!("cannot read {shown}: {e}")))?;
-                        let sc = Scenario::from_str_named(&t, &shown, &[])?;
-                        (shown, t, sc)
-                    } else if let Some((n, t)) = scenario::BUILTIN.iter().find(|(n, _)| n == s) {
-                        let shown = format!("built-in scenario '{n}'");
-                        let sc = Scenario::from_str_named(t, &shown, &[])?;
-                        (shown, t.to_string(), sc)
-                    } else {
-                        let names: Vec<&str> = scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
-                        return Err(at(
-                            "base",
-                            format!(
-                                "'{s}' is neither a file (looked for {}) nor a built-in scenario \
-                             (built-in: {}); or write the scenario inline as a [base] table",
-                                p.display(),
-                                names.join(", ")
-                            ),
-                        ));
-                    }
-                }
-                toml::Value::Table(t) => {
-                    // Deserialise again with the base typed, so its mistakes point at its lines.
-                    let typed: ExperimentFile<Scenario> = input::from_toml_str(text, origin)?;
-                    if let Err((p, m)) = typed.base.validate() {
-                        return Err(at(&format!("base.{p}"), m));
-                    }
-                    let t = toml::to_string(t).map_err(|e| at("base", e.to_string()))?;
-                    (format!("{origin} [base]"), t, typed.base)
-                }
-                _ => return Err(at(
-                    "base",
-                    "expected a scenario file path, a built-in scenario name, or a [base] table"
-                        .into(),
-                )),
-            };
-
-        let name = match &file.name {
-            Some(n) => n.clone(),
-            None => Path::new(origin)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("experiment")
-                .to_string(),
-        };
-        let name_ok = !name.is_empty()
-            && name != "."
-            && name != ".."
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !name_ok {
-            return Err(at(
-                "name",
-                format!("'{name}': use letters, digits, '-', '_' and '.' only (it names the output directory)"),
-            ));
-        }
+        let (base_origin, base_text, base) = src.base(&file.base, dir)?;
+        let name = src.name(file.name.as_deref())?;
         if file.replications == 0 {
-            return Err(at("replications", "must be at least 1".into()));
+            return Err(src.at(FieldError::new("replications", "must be at least 1")));
         }
-
-        let mut axes = Vec::with_capacity(file.axes.len());
-        for (a, spec) in file.axes.iter().enumerate() {
-            axes.push(resolve_axis(a, spec, &axes).map_err(|(p, m)| at(&p, m))?);
-        }
-        let points = expand(file.mode, &axes).map_err(|(p, m)| at(&p, m))?;
-        let runs = (points.len() as u64).checked_mul(file.replications);
-        if runs.is_none_or(|r| r > MAX_RUNS) {
-            return Err(at(
-                "replications",
-                format!(
-                    "{} points × {} replications is more than {MAX_RUNS} runs",
-                    points.len(),
-                    file.replications
-                ),
-            ));
-        }
-
-        let baseline = match &file.baseline {
-            None => None,
-            Some(b) => {
-                Some(baseline_points(file.mode, &axes, &points, b).map_err(|(p, m)| at(&p, m))?)
-            }
-        };
-
+        let expanded = src.points(&file)?;
         let seed = file.seed.unwrap_or(base.run.seed);
-        let runs_sha256 = {
-            let key = serde_json::json!({
-                "faasim": env!("CARGO_PKG_VERSION"),
-                "base": base_text,
-                "seed": seed,
-                "replications": file.replications,
-                "axes": axes.iter().map(|a| (&a.path, &a.values)).collect::<Vec<_>>(),
-                "points": points,
-            });
-            sha256_hex(key.to_string().as_bytes())
-        };
+        let runs_sha256 = runs_sha256(&base_text, seed, file.replications, &expanded);
         let exp = Experiment {
             name,
             description: file.description.clone(),
@@ -421,32 +406,35 @@ impl Experiment {
             seed,
             replications: file.replications,
             mode: file.mode,
-            axes,
-            points,
-            baseline,
+            axes: expanded.axes,
+            points: expanded.points,
+            baseline: expanded.baseline,
             plots: file.plots.clone(),
             runs_sha256,
         };
-
-        // Every point must make a valid scenario; report the first that does not at the
-        // position of its first value.
-        for p in 0..exp.points.len() {
-            exp.scenario(p).map_err(|e| {
-                let where_ = match exp.points[p].first() {
-                    Some(&v) => format!("axis.0.values.{v}"),
-                    None => "base".to_string(),
-                };
-                let mut err = at(&where_, String::new());
-                err.message = format!("point {p} ({}): {e}", exp.point_label(p));
-                err
-            })?;
-        }
+        exp.check_points(&src)?;
         let metrics = super::record::metric_names();
         for (i, plot) in exp.plots.iter().enumerate() {
             exp.check_plot(plot, &metrics)
-                .map_err(|(field, m)| at(&format!("plot.{i}.{field}"), m))?;
+                .map_err(|e| src.at(FieldError::new(format!("plot.{i}.{}", e.field), e.message)))?;
         }
         Ok(exp)
+    }
+
+    /// Every point must make a valid scenario; reports the first that does not at the position
+    /// of its first value.
+    fn check_points(&self, src: &Source) -> Result<(), InputError> {
+        for p in 0..self.points.len() {
+            self.scenario(p).map_err(|e| {
+                let where_ = match self.points[p].first() {
+                    Some(&v) => format!("axis.0.values.{v}"),
+                    None => "base".to_string(),
+                };
+                let message = format!("point {p} ({}): {e}", self.point_label(p));
+                src.located(&where_, message)
+            })?;
+        }
+        Ok(())
     }
 
     /// Number of runs: points × replications.
@@ -495,19 +483,20 @@ impl Experiment {
         find_axis(&self.axes, key)
     }
 
-    /// Finds the point whose values match `table` (axis name or path → value); axes not named
-    /// take their first value.
-    pub fn find_point(&self, table: &toml::Table) -> Result<usize, (String, String)> {
+    /// Finds the point whose values match `table` (axis name or path → value); the axes not
+    /// named may take any value, and the first point that matches is taken. An error names the
+    /// key at fault (empty when no point has all these values).
+    pub fn find_point(&self, table: &toml::Table) -> Result<usize, FieldError> {
         let mut want: Vec<Option<usize>> = vec![None; self.axes.len()];
         for (k, v) in table {
             let a = find_axis(&self.axes, k).ok_or_else(|| {
-                (
+                FieldError::new(
                     k.clone(),
                     format!("'{k}' is not an axis ({})", self.axis_names()),
                 )
             })?;
             want[a] = Some(value_index(&self.axes[a], v).ok_or_else(|| {
-                (
+                FieldError::new(
                     k.clone(),
                     format!(
                         "{v} is not one of the axis's values ({})",
@@ -519,7 +508,7 @@ impl Experiment {
         self.points
             .iter()
             .position(|pt| pt.iter().zip(&want).all(|(v, w)| w.is_none_or(|w| w == *v)))
-            .ok_or_else(|| (String::new(), "no point has these values".to_string()))
+            .ok_or_else(|| FieldError::new("", "no point has these values"))
     }
 
     fn axis_names(&self) -> String {
@@ -531,39 +520,13 @@ impl Experiment {
         }
     }
 
-    fn check_plot(&self, plot: &PlotSpec, metrics: &[String]) -> Result<(), (String, String)> {
-        let axis = |field: &str, key: &str, numeric: bool| -> Result<(), (String, String)> {
-            let a = self.axis_index(key).ok_or_else(|| {
-                (
-                    field.to_string(),
-                    format!("'{key}' is not an axis ({})", self.axis_names()),
-                )
-            })?;
-            if numeric && self.axes[a].numeric.is_none() {
-                return Err((
-                    field.to_string(),
-                    format!(
-                        "axis '{key}' has values that are not numbers, durations or rates; \
-                         give it numeric = [...] to place them on a plot"
-                    ),
-                ));
-            }
-            Ok(())
-        };
-        let metric = |field: &str, m: &str| -> Result<(), (String, String)> {
-            if metrics.iter().any(|n| super::record::same_metric(n, m)) {
-                Ok(())
-            } else {
-                Err((
-                    field.to_string(),
-                    format!("'{m}' is not a metric; accepted: {}", metrics.join(", ")),
-                ))
-            }
-        };
+    /// Checks that a plot names axes and metrics that exist (`metrics`: every metric name).
+    fn check_plot(&self, plot: &PlotSpec, metrics: &[String]) -> Result<(), FieldError> {
+        let metric = |field: &str, m: &str| check_metric(metrics, field, m);
         match plot {
             PlotSpec::LatencyCdf { .. } => Ok(()),
             PlotSpec::Metric { x, y, .. } => {
-                axis("x", x, true)?;
+                self.check_axis("x", x, true)?;
                 metric("y", y)
             }
             PlotSpec::Tradeoff {
@@ -576,15 +539,17 @@ impl Experiment {
                 metric("x", x.as_deref().unwrap_or("idle_memory_gb_s"))?;
                 metric("y", y.as_deref().unwrap_or("cold_start_probability"))?;
                 if *x_relative && self.baseline.is_none() {
-                    return Err((
-                        "x_relative".into(),
-                        "needs a baseline point (baseline = { ... }) to be relative to".into(),
+                    return Err(FieldError::new(
+                        "x_relative",
+                        "needs a baseline point (baseline = { ... }) to be relative to",
                     ));
                 }
-                along.as_deref().map_or(Ok(()), |s| axis("along", s, false))
+                along
+                    .as_deref()
+                    .map_or(Ok(()), |s| self.check_axis("along", s, false))
             }
             PlotSpec::CostVsLoad { x, y, also, .. } => {
-                axis("x", x, true)?;
+                self.check_axis("x", x, true)?;
                 for (i, m) in also.iter().enumerate() {
                     metric(&format!("also.{i}"), m)?;
                 }
@@ -592,289 +557,81 @@ impl Experiment {
             }
             PlotSpec::Timeline {
                 point, replication, ..
-            } => {
-                let p = match point {
-                    Some(t) => self.find_point(t).map_err(|(k, m)| {
-                        (
-                            if k.is_empty() {
-                                "point".into()
-                            } else {
-                                format!("point.{k}")
-                            },
-                            m,
-                        )
-                    })?,
-                    None => 0,
-                };
-                if u64::from(*replication) >= self.replications {
-                    return Err((
-                        "replication".into(),
-                        format!(
-                            "{replication} is not below the {} replications",
-                            self.replications
-                        ),
-                    ));
-                }
-                let has_series = self
-                    .scenario(p)
-                    .map(|s| s.metrics.timeseries.is_some())
-                    .unwrap_or(false);
-                if !has_series {
-                    return Err((
-                        "kind".into(),
-                        "a timeline needs the point's scenario to record a time series: set [metrics] timeseries = \"10s\" in the base (or sweep metrics.timeseries)".into(),
-                    ));
-                }
-                Ok(())
-            }
+            } => self.check_timeline(point.as_ref(), *replication),
         }
     }
-}
 
-fn find_axis(axes: &[Axis], key: &str) -> Option<usize> {
-    axes.iter()
-        .position(|a| a.name == key)
-        .or_else(|| axes.iter().position(|a| a.path == key))
-}
-
-/// The index of `v` among the axis's values (compared as TOML values, so `"10min"` matches
-/// `"10min"` and `{kind="none"}` matches `{ kind = "none" }`). A number also matches the value
-/// whose `numeric` entry it equals, so `baseline = { ttl = 10 }` can name
-/// `{ kind = "fixed", ttl = "10min" }` on an axis with `numeric = [0, 1, 10]`.
-fn value_index(axis: &Axis, v: &toml::Value) -> Option<usize> {
-    axis.values
-        .iter()
-        .position(|raw| parse_value(raw).as_ref() == Some(v))
-        .or_else(|| {
-            let x = match v {
-                toml::Value::Integer(i) => *i as f64,
-                toml::Value::Float(f) => *f,
-                _ => return None,
-            };
-            axis.numeric.as_ref()?.iter().position(|n| *n == x)
-        })
-}
-
-pub(crate) fn parse_value(raw: &str) -> Option<toml::Value> {
-    toml::from_str::<toml::Table>(&format!("v = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-}
-
-/// Numbers for a plot axis: given ones, else the values themselves when they are numbers,
-/// durations (seconds) or rates (per second).
-fn numeric_values(values: &[toml::Value]) -> Option<(Vec<f64>, Option<&'static str>)> {
-    let mut unit = None;
-    let mut out = Vec::with_capacity(values.len());
-    for v in values {
-        let (x, u) = match v {
-            toml::Value::Integer(i) => (*i as f64, None),
-            toml::Value::Float(f) => (*f, None),
-            toml::Value::String(s) if s.contains('/') => {
-                (crate::core::time::parse_rate(s).ok()?, Some("1/s"))
-            }
-            toml::Value::String(s) => (
-                crate::core::time::parse_duration(s).ok()? as f64 / 1e9,
-                Some("s"),
-            ),
-            _ => return None,
-        };
-        if !x.is_finite() || (unit.is_some() && u != unit) {
-            return None;
-        }
-        unit = u;
-        out.push(x);
-    }
-    Some((out, unit))
-}
-
-fn resolve_axis(a: usize, spec: &AxisSpec, before: &[Axis]) -> Result<Axis, (String, String)> {
-    let p = |k: &str| format!("axis.{a}.{k}");
-    if spec.path.is_empty() || spec.path.split('.').any(|s| s.is_empty()) {
-        return Err((p("path"), format!("'{}': expected a dotted scenario path such as keep_alive.ttl or function.0.memory_mb", spec.path)));
-    }
-    if spec.values.is_empty() {
-        return Err((p("values"), "give at least one value".into()));
-    }
-    let name = spec.name.clone().unwrap_or_else(|| spec.path.clone());
-    if name.is_empty() || name.contains([',', '"', '\n']) {
-        return Err((
-            p("name"),
-            format!("'{name}': a column name may not be empty or hold commas, quotes or newlines"),
-        ));
-    }
-    let reserved = ["run", "point", "replication", "seed", "metric"];
-    if reserved.contains(&name.as_str()) {
-        return Err((
-            p("name"),
-            format!(
-                "'{name}' is a column faasim writes itself ({}); choose another name",
-                reserved.join(", ")
-            ),
-        ));
-    }
-    if before.iter().any(|b| b.name == name || b.path == spec.path) {
-        return Err((p("path"), format!("'{name}' is swept twice")));
-    }
-    let values: Vec<String> = spec.values.iter().map(|v| v.to_string()).collect();
-    for (i, v) in values.iter().enumerate() {
-        if values[..i].contains(v) {
-            return Err((
-                format!("axis.{a}.values.{i}"),
-                format!("{v} is listed twice"),
-            ));
-        }
-    }
-    let (numeric, inferred_unit) = match &spec.numeric {
-        Some(n) => {
-            if n.len() != spec.values.len() {
-                return Err((
-                    p("numeric"),
-                    format!("has {} numbers for {} values", n.len(), spec.values.len()),
-                ));
-            }
-            if n.iter().any(|x| !x.is_finite()) {
-                return Err((p("numeric"), "numbers must be finite".into()));
-            }
-            (Some(n.clone()), None)
-        }
-        None => match numeric_values(&spec.values) {
-            Some((n, u)) => (Some(n), u),
-            None => (None, None),
-        },
-    };
-    let mut axis = Axis {
-        name,
-        path: spec.path.clone(),
-        unit: spec.unit.clone().or(inferred_unit.map(String::from)),
-        values,
-        numeric,
-        labels: Vec::new(),
-    };
-    axis.labels = match &spec.numeric {
-        Some(n) => n
-            .iter()
-            .map(|x| match &axis.unit {
-                Some(u) => format!("{} {u}", crate::views::plot::tick(*x)),
-                None => crate::views::plot::tick(*x),
-            })
-            .collect(),
-        None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),
-    };
-    if let Some(l) = &spec.labels {
-        if l.len() != axis.values.len() {
-            return Err((
-                p("labels"),
-                format!("has {} labels for {} values", l.len(), axis.values.len()),
-            ));
-        }
-        axis.labels = l.clone();
-    }
-    Ok(axis)
-}
-
-/// The points in run order: grid is row-major (first axis slowest), zip walks all together.
-fn expand(mode: Mode, axes: &[Axis]) -> Result<Vec<Vec<usize>>, (String, String)> {
-    if axes.is_empty() {
-        return Ok(vec![Vec::new()]);
-    }
-    match mode {
-        Mode::Zip => {
-            let n = axes[0].values.len();
-            if let Some((a, ax)) = axes.iter().enumerate().find(|(_, ax)| ax.values.len() != n) {
-                return Err((
-                    format!("axis.{a}.values"),
-                    format!("mode = \"zip\" moves the axes together, so all need the same number of values: axis 0 has {n}, this one {}", ax.values.len()),
-                ));
-            }
-            Ok((0..n).map(|i| vec![i; axes.len()]).collect())
-        }
-        Mode::Grid => {
-            let mut total: u64 = 1;
-            for a in axes {
-                total = total.saturating_mul(a.values.len() as u64);
-            }
-            if total > MAX_RUNS {
-                return Err((
-                    "axis".into(),
-                    format!("the grid has {total} points, more than {MAX_RUNS}"),
-                ));
-            }
-            let mut points = vec![Vec::new()];
-            for a in axes {
-                points = points
-                    .into_iter()
-                    .flat_map(|p| {
-                        (0..a.values.len()).map(move |v| {
-                            let mut q = p.clone();
-                            q.push(v);
-                            q
-                        })
-                    })
-                    .collect();
-            }
-            Ok(points)
-        }
-    }
-}
-
-/// Each point's baseline. Grid: the point with the baseline's values on the axes it names and
-/// the point's own values on the others (so each series is compared within itself). Zip: the one
-/// point that matches every value named.
-fn baseline_points(
-    mode: Mode,
-    axes: &[Axis],
-    points: &[Vec<usize>],
-    table: &toml::Table,
-) -> Result<Vec<usize>, (String, String)> {
-    if table.is_empty() {
-        return Err(("baseline".into(), "name at least one axis and its value, e.g. baseline = { \"keep_alive.ttl\" = \"10min\" }".into()));
-    }
-    let mut fixed: Vec<Option<usize>> = vec![None; axes.len()];
-    for (k, v) in table {
-        let a = find_axis(axes, k).ok_or_else(|| {
-            let names: Vec<&str> = axes.iter().map(|a| a.name.as_str()).collect();
-            (
-                format!("baseline.{k}"),
-                format!("'{k}' is not an axis (axes: {})", names.join(", ")),
+    /// Checks that `key` (given in `field`) is an axis, with numbers if `numeric`.
+    fn check_axis(&self, field: &str, key: &str, numeric: bool) -> Result<(), FieldError> {
+        let a = self.axis_index(key).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("'{key}' is not an axis ({})", self.axis_names()),
             )
         })?;
-        fixed[a] = Some(value_index(&axes[a], v).ok_or_else(|| {
-            (
-                format!("baseline.{k}"),
+        if numeric && self.axes[a].numeric.is_none() {
+            return Err(FieldError::new(
+                field,
                 format!(
-                    "{v} is not one of the axis's values ({})",
-                    axes[a].values.join(", ")
+                    "axis '{key}' has values that are not numbers, durations or rates; \
+                     give it numeric = [...] to place them on a plot"
                 ),
-            )
-        })?);
-    }
-    let find = |want: &dyn Fn(usize, usize) -> bool| {
-        points
-            .iter()
-            .position(|q| q.iter().enumerate().all(|(a, &v)| want(a, v)))
-    };
-    match mode {
-        Mode::Zip => {
-            let b = find(&|a, v| fixed[a].is_none_or(|f| f == v)).ok_or_else(|| {
-                (
-                    "baseline".to_string(),
-                    "no point has all these values".to_string(),
-                )
-            })?;
-            Ok(vec![b; points.len()])
+            ));
         }
-        Mode::Grid => points
-            .iter()
-            .map(|p| {
-                find(&|a, v| v == fixed[a].unwrap_or(p[a])).ok_or_else(|| {
-                    (
-                        "baseline".to_string(),
-                        "no point has these values".to_string(),
-                    )
-                })
-            })
-            .collect(),
+        Ok(())
+    }
+
+    /// Checks that a timeline's point and replication exist and that its scenario records a
+    /// time series.
+    fn check_timeline(
+        &self,
+        point: Option<&toml::Table>,
+        replication: u32,
+    ) -> Result<(), FieldError> {
+        let p = match point {
+            Some(t) => self.find_point(t).map_err(|e| {
+                let field = if e.field.is_empty() {
+                    "point".to_string()
+                } else {
+                    format!("point.{}", e.field)
+                };
+                FieldError::new(field, e.message)
+            })?,
+            None => 0,
+        };
+        if u64::from(replication) >= self.replications {
+            return Err(FieldError::new(
+                "replication",
+                format!(
+                    "{replication} is not below the {} replications",
+                    self.replications
+                ),
+            ));
+        }
+        let has_series = self
+            .scenario(p)
+            .map(|s| s.metrics.timeseries.is_some())
+            .unwrap_or(false);
+        if !has_series {
+            return Err(FieldError::new(
+                "kind",
+                "a timeline needs the point's scenario to record a time series: set [metrics] timeseries = \"10s\" in the base (or sweep metrics.timeseries)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `m` (given in `field`) is one of `metrics`, where a database's or function's
+/// name may stand in for the one the list uses.
+fn check_metric(metrics: &[String], field: &str, m: &str) -> Result<(), FieldError> {
+    if metrics.iter().any(|n| super::record::same_metric(n, m)) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("'{m}' is not a metric; accepted: {}", metrics.join(", ")),
+        ))
     }
 }
 

@@ -67,24 +67,6 @@ pub fn t975(df: usize) -> Option<f64> {
         .map(|t| t.inverse_cdf(0.975))
 }
 
-/// Formats a float the same way on every machine: shortest round-trip digits, in scientific
-/// form outside [1e-5, 1e16) so tiny or huge values stay short; `-0` is written `0`;
-/// not-finite and missing values are empty cells.
-pub fn fmt_f64(x: Option<f64>) -> String {
-    match x {
-        Some(x) if x.is_finite() => {
-            if x == 0.0 {
-                "0".to_string()
-            } else if (1e-5..1e16).contains(&x.abs()) {
-                format!("{x}")
-            } else {
-                format!("{x:e}")
-            }
-        }
-        _ => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,15 +93,5 @@ mod tests {
         assert_eq!(d.mean, 1.0);
         assert!((d.sd.unwrap() - 0.5).abs() < 1e-12);
         assert!(Summary::of(&[5.0]).ci95.is_none());
-    }
-
-    #[test]
-    fn formatting_is_fixed() {
-        assert_eq!(fmt_f64(Some(0.25)), "0.25");
-        assert_eq!(fmt_f64(Some(7238.0)), "7238");
-        assert_eq!(fmt_f64(Some(-0.0)), "0");
-        assert_eq!(fmt_f64(Some(1.5e-9)), "1.5e-9");
-        assert_eq!(fmt_f64(Some(f64::NAN)), "");
-        assert_eq!(fmt_f64(None), "");
     }
 }

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The directory of run files in an output directory.
-pub fn runs_dir(out: &Path) -> PathBuf {
+pub(crate) fn runs_dir(out: &Path) -> PathBuf {
     out.join("runs")
 }
 
 /// The file holding run `id`'s result (zero-padded, so a listing sorts by id).
-pub fn record_path(out: &Path, id: u64) -> PathBuf {
+pub(crate) fn record_path(out: &Path, id: u64) -> PathBuf {
     runs_dir(out).join(format!("{id:08}.json"))
 }
 
@@ -31,7 +31,7 @@ fn record_id(name: &str) -> Option<u64> {
 }
 
 /// The run id of a temporary file left by an interrupted write (`.<id>.json.tmp-...`).
-pub fn temp_id(name: &str) -> Option<u64> {
+pub(crate) fn temp_id(name: &str) -> Option<u64> {
     let rest = name.strip_prefix('.')?;
     let (file, _) = rest.split_once(".tmp-")?;
     record_id(file)
@@ -39,7 +39,7 @@ pub fn temp_id(name: &str) -> Option<u64> {
 
 /// Writes `bytes` to `path` so that a reader sees either the whole file or none: write a
 /// temporary file beside it, flush it to disk, then rename it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -62,14 +62,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// Reads a run file; `None` when it is not a complete record of the current format (it is then
 /// redone on resume).
-pub fn read_record(path: &Path) -> Option<RunRecord> {
+pub(crate) fn read_record(path: &Path) -> Option<RunRecord> {
     let text = std::fs::read_to_string(path).ok()?;
     let r: RunRecord = serde_json::from_str(&text).ok()?;
     (r.format == FORMAT).then_some(r)
 }
 
 /// The finished run files in `out/runs`, by id.
-pub fn list(out: &Path) -> Result<BTreeMap<u64, PathBuf>, Error> {
+pub(crate) fn list(out: &Path) -> Result<BTreeMap<u64, PathBuf>, Error> {
     let dir = runs_dir(out);
     let mut found = BTreeMap::new();
     let entries = match std::fs::read_dir(&dir) {
@@ -87,13 +87,16 @@ pub fn list(out: &Path) -> Result<BTreeMap<u64, PathBuf>, Error> {
 }
 
 /// Writes `plan.json`, the experiment as loaded, so merge and plot need no other file.
-pub fn write_plan(out: &Path, exp: &Experiment) -> Result<(), Error> {
-    let json = serde_json::to_string_pretty(exp).map_err(|e| io_error(out, e))?;
+pub(crate) fn write_plan(out: &Path, exp: &Experiment) -> Result<(), Error> {
+    let json = serde_json::to_string_pretty(exp).map_err(|source| Error::Plan {
+        path: out.to_path_buf(),
+        source,
+    })?;
     write_atomic(&out.join("plan.json"), format!("{json}\n").as_bytes())
 }
 
 /// Reads `plan.json` from an output directory.
-pub fn read_plan(out: &Path) -> Result<Experiment, Error> {
+pub(crate) fn read_plan(out: &Path) -> Result<Experiment, Error> {
     let path = out.join("plan.json");
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -113,7 +116,7 @@ pub fn read_plan(out: &Path) -> Result<Experiment, Error> {
 }
 
 /// Ids as short ranges for messages: `0-3, 7, 9-12`, at most `limit` ranges shown.
-pub fn ranges(ids: &[u64], limit: usize) -> String {
+pub(crate) fn ranges(ids: &[u64], limit: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < ids.len() {
@@ -139,7 +142,10 @@ pub fn ranges(ids: &[u64], limit: usize) -> String {
 /// Reads every run of `exp` from the output directories `dirs`: each run id of the experiment
 /// must be present exactly once over all of them, and every record must belong to `exp`.
 /// Returns the records and the file each came from, sorted by run id.
-pub fn collect(dirs: &[PathBuf], exp: &Experiment) -> Result<Vec<(RunRecord, PathBuf)>, Error> {
+pub(crate) fn collect(
+    dirs: &[PathBuf],
+    exp: &Experiment,
+) -> Result<Vec<(RunRecord, PathBuf)>, Error> {
     let total = exp.run_count();
     let mut seen: BTreeMap<u64, Vec<PathBuf>> = BTreeMap::new();
     for d in dirs {

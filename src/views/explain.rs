@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// At most this many environments get a row in the chart (the first ones created).
-pub const MAX_ROWS: usize = 40;
+pub(crate) const MAX_ROWS: usize = 40;
 /// At most this many arrivals are marked on the chart.
 const MAX_MARKS: usize = 20_000;
 
@@ -168,7 +168,7 @@ enum Item {
 }
 
 /// A duration in words: "250 ms", "34.9 s", "10 min", "2.5 h".
-pub fn words(ns: SimTime) -> String {
+pub(crate) fn words(ns: SimTime) -> String {
     let s = ns as f64 / 1e9;
     let trim = |v: f64, d: usize| {
         let t = format!("{v:.d$}");
@@ -225,23 +225,11 @@ impl Item {
                 name(func),
                 words(init)
             ),
-            Item::Ready {
-                func,
-                env,
-                init,
-                first_req,
-                waiting,
-            } => {
-                let then = match (first_req, waiting) {
-                    (None, _) => "ready and idle, waiting for a request".to_string(),
-                    (Some(0), _) => "starts a keep-warm ping".to_string(),
-                    (Some(r), 1) => format!("starts request {r}"),
-                    (Some(r), w) => format!("starts request {r} and {} more", w - 1),
-                };
-                format!(
-                    "{when}  environment {env} of {} finished initializing after {} → {then}",
+            Item::Ready { func, env, init, first_req, waiting } => {
+                format!("{when}  environment {env} of {} finished initializing after {} → {}",
                     name(func),
-                    words(init)
+                    words(init),
+                    ready_then(first_req, waiting)
                 )
             }
             Item::Completed {
@@ -250,49 +238,14 @@ impl Item {
                 latency,
                 wait,
                 timed_out,
-            } => {
-                if req == 0 {
-                    return format!(
-                        "{when}  keep-warm ping done on environment {env} after {}",
-                        words(latency)
-                    );
-                }
-                let how = if wait > 0 {
-                    format!(
-                        "{} waiting for the cold start + {} running",
-                        words(wait),
-                        words(latency.saturating_sub(wait))
-                    )
-                } else {
-                    "warm: all of it running".to_string()
-                };
-                let cut = if timed_out {
-                    ", cut at the timeout (an error)"
-                } else {
-                    ""
-                };
-                format!(
-                    "{when}  request {req} done on environment {env}: {} end to end ({how}){cut}",
-                    words(latency)
-                )
-            }
+            } => format!("{when}  {}", completed(req, env, latency, wait, timed_out)),
             Item::Idle {
                 func,
                 env,
                 expires,
                 provisioned,
             } => {
-                let fate = match expires {
-                    _ if provisioned => "provisioned, so it stays warm".to_string(),
-                    None => "kept until memory runs short (the policy evicts on pressure only)"
-                        .to_string(),
-                    Some(e) if e <= t => "no keep-alive: it goes at once".to_string(),
-                    Some(e) => format!(
-                        "kept warm for {} (until t={:.3}s) unless a request comes",
-                        words(e - t),
-                        e as f64 / 1e9
-                    ),
-                };
+                let fate = idle_fate(t, expires, provisioned);
                 format!("{when}  environment {env} of {} is idle → {fate}", name(func))
             }
             Item::Evicted {
@@ -300,27 +253,77 @@ impl Item {
                 env,
                 idle_for,
                 early,
-            } => {
-                if early {
-                    format!(
-                        "{when}  environment {env} of {} idle for {} → evicted to free memory for another",
-                        name(func),
-                        words(idle_for)
-                    )
-                } else if idle_for == 0 {
-                    format!(
-                        "{when}  environment {env} of {} evicted (scale to zero)",
-                        name(func)
-                    )
-                } else {
-                    format!(
-                        "{when}  environment {env} of {} idle for {} → evicted (its keep-alive ran out)",
-                        name(func),
-                        words(idle_for)
-                    )
-                }
-            }
+            } => format!("{when}  {}", evicted(name(func), env, idle_for, early)),
         }
+    }
+}
+
+/// What a newly ready environment does first.
+fn ready_then(first_req: Option<u64>, waiting: u32) -> String {
+    match (first_req, waiting) {
+        (None, _) => "ready and idle, waiting for a request".to_string(),
+        (Some(0), _) => "starts a keep-warm ping".to_string(),
+        (Some(r), 1) => format!("starts request {r}"),
+        (Some(r), w) => format!("starts request {r} and {} more", w - 1),
+    }
+}
+
+/// A request (0: a ping) done: how long it took, and where the time went.
+fn completed(req: u64, env: u32, latency: SimTime, wait: SimTime, timed_out: bool) -> String {
+    if req == 0 {
+        return format!(
+            "keep-warm ping done on environment {env} after {}",
+            words(latency)
+        );
+    }
+    let how = if wait > 0 {
+        format!(
+            "{} waiting for the cold start + {} running",
+            words(wait),
+            words(latency.saturating_sub(wait))
+        )
+    } else {
+        "warm: all of it running".to_string()
+    };
+    let cut = if timed_out {
+        ", cut at the timeout (an error)"
+    } else {
+        ""
+    };
+    format!(
+        "request {req} done on environment {env}: {} end to end ({how}){cut}",
+        words(latency)
+    )
+}
+
+/// What becomes of an environment gone idle at `t`.
+fn idle_fate(t: SimTime, expires: Option<SimTime>, provisioned: bool) -> String {
+    match expires {
+        _ if provisioned => "provisioned, so it stays warm".to_string(),
+        None => "kept until memory runs short (the policy evicts on pressure only)".to_string(),
+        Some(e) if e <= t => "no keep-alive: it goes at once".to_string(),
+        Some(e) => format!(
+            "kept warm for {} (until t={:.3}s) unless a request comes",
+            words(e - t),
+            e as f64 / 1e9
+        ),
+    }
+}
+
+/// An eviction of environment `env` of function `func`, and why.
+fn evicted(func: &str, env: u32, idle_for: SimTime, early: bool) -> String {
+    if early {
+        format!(
+            "environment {env} of {func} idle for {} → evicted to free memory for another",
+            words(idle_for)
+        )
+    } else if idle_for == 0 {
+        format!("environment {env} of {func} evicted (scale to zero)")
+    } else {
+        format!(
+            "environment {env} of {func} idle for {} → evicted (its keep-alive ran out)",
+            words(idle_for)
+        )
     }
 }
 
@@ -565,13 +568,7 @@ impl Observer for Narrator {
             return;
         }
         match *what {
-            Happening::Provisioned { func, env } => {
-                let n = self.new_env(now, func, env, Phase::Idle);
-                if let Some(e) = self.envs.get_mut(&env) {
-                    e.provisioned = true;
-                }
-                self.tell(now, Item::Provisioned { func, env: n });
-            }
+            Happening::Provisioned { func, env } => self.provisioned(now, func, env),
             Happening::Arrival { func } => {
                 let n = self.next_req;
                 self.next_req += 1;
@@ -581,60 +578,14 @@ impl Observer for Narrator {
                 let req = self.take_request(func);
                 self.fate(now, func, req, false, Fate::Throttled(reason));
             }
-            Happening::WaitingForMemory { func, req } => {
-                let number = self.take_request(func);
-                let r = Req {
-                    number,
-                    arrival: now,
-                    start: None,
-                };
-                self.reqs.insert(req, r);
-                self.fate(now, func, number, false, Fate::WaitsForMemory);
-            }
-            Happening::WarmStart { func, env, req } => {
-                let (number, known) = self.admitted(now, func, req, Some(now));
-                let (env_no, idle_for) = match self.envs.get_mut(&env) {
-                    Some(e) => {
-                        let idle_for = e.idle_since.take().map(|s| now - s);
-                        e.expires = None;
-                        (e.number, idle_for)
-                    }
-                    None => (0, None),
-                };
-                self.enter(env, Phase::Busy, now);
-                let fate = Fate::Warm {
-                    env: env_no,
-                    idle_for,
-                };
-                self.fate(now, func, number, known, fate);
-            }
+            Happening::WaitingForMemory { func, req } => self.waiting_for_memory(now, func, req),
+            Happening::WarmStart { func, env, req } => self.warm_start(now, func, env, req),
             Happening::ColdStart {
                 func,
                 env,
                 req,
                 init_ns,
-            } => {
-                let (number, known) = self.admitted(now, func, req, None);
-                let fate = if init_ns > 0 {
-                    let n = self.new_env(now, func, env, Phase::Initializing);
-                    Fate::Cold {
-                        env: n,
-                        init: init_ns,
-                    }
-                } else {
-                    Fate::Joins {
-                        env: self.envs.get(&env).map_or(0, |e| e.number),
-                    }
-                };
-                if let Some(e) = self.envs.get_mut(&env) {
-                    if init_ns > 0 {
-                        e.init = init_ns;
-                    }
-                    e.idle_since = None;
-                    e.waiting.push(req);
-                }
-                self.fate(now, func, number, known, fate);
-            }
+            } => self.cold_start(now, func, env, req, init_ns),
             Happening::Prewarm { func, env, init_ns } => {
                 let n = self.new_env(now, func, env, Phase::Initializing);
                 if let Some(e) = self.envs.get_mut(&env) {
@@ -643,100 +594,178 @@ impl Observer for Narrator {
                 let init = init_ns;
                 self.tell(now, Item::Prewarm { func, env: n, init });
             }
-            Happening::Ready { func, env } => {
-                let (number, init, waiting) = match self.envs.get_mut(&env) {
-                    Some(e) => (e.number, e.init, std::mem::take(&mut e.waiting)),
-                    None => (0, 0, Vec::new()),
-                };
-                let mut first_req = None;
-                for slot in &waiting {
-                    if let Some(r) = self.reqs.get_mut(slot) {
-                        r.start = Some(now);
-                        first_req = first_req.or(Some(r.number));
-                    }
-                }
-                self.enter(env, Phase::Busy, now);
-                self.tell(
-                    now,
-                    Item::Ready {
-                        func,
-                        env: number,
-                        init,
-                        first_req,
-                        waiting: waiting.len() as u32,
-                    },
-                );
-            }
+            Happening::Ready { func, env } => self.ready(now, func, env),
             Happening::Completed {
                 env,
                 req,
                 latency_ns,
                 timed_out,
                 ..
-            } => {
-                let (number, wait) = match self.reqs.remove(&req) {
-                    Some(r) => (r.number, r.start.map_or(0, |s| s.saturating_sub(r.arrival))),
-                    None => (0, 0),
-                };
-                let env_no = self.envs.get(&env).map_or(0, |e| e.number);
-                self.tell(
-                    now,
-                    Item::Completed {
-                        req: number,
-                        env: env_no,
-                        latency: latency_ns,
-                        wait: wait.min(latency_ns),
-                        timed_out,
-                    },
-                );
-            }
-            Happening::Idle { func, env, expires } => {
-                let (number, provisioned) = match self.envs.get_mut(&env) {
-                    Some(e) => {
-                        e.idle_since = Some(now);
-                        e.expires = Some(expires.unwrap_or(SimTime::MAX));
-                        (e.number, e.provisioned)
-                    }
-                    None => (0, false),
-                };
-                self.enter(env, Phase::Idle, now);
-                self.tell(
-                    now,
-                    Item::Idle {
-                        func,
-                        env: number,
-                        expires,
-                        provisioned,
-                    },
-                );
-            }
+            } => self.completed(now, env, req, latency_ns, timed_out),
+            Happening::Idle { func, env, expires } => self.idle(now, func, env, expires),
             // The narration is about environments; database connections are not told.
             Happening::Connection { .. } => {}
-            Happening::Evicted { func, env } => {
-                let Some(e) = self.envs.remove(&env) else {
-                    return;
-                };
-                if let Some(r) = e.row {
-                    let row = &mut self.rows[r];
-                    if now > row.since {
-                        row.segments.push((row.since, now, row.phase));
-                    }
-                    row.since = now;
-                    row.evicted = Some(now);
-                }
-                let early = e.expires.is_some_and(|x| now < x);
-                let idle_for = e.idle_since.map_or(0, |s| now.saturating_sub(s));
-                self.tell(
-                    now,
-                    Item::Evicted {
-                        func,
-                        env: e.number,
-                        idle_for,
-                        early,
-                    },
-                );
+            Happening::Evicted { func, env } => self.evicted(now, func, env),
+        }
+    }
+}
+
+/// What each happening does to the story and the chart.
+impl Narrator {
+    fn provisioned(&mut self, now: SimTime, func: u32, env: u32) {
+        let n = self.new_env(now, func, env, Phase::Idle);
+        if let Some(e) = self.envs.get_mut(&env) {
+            e.provisioned = true;
+        }
+        self.tell(now, Item::Provisioned { func, env: n });
+    }
+
+    fn waiting_for_memory(&mut self, now: SimTime, func: u32, req: u32) {
+        let number = self.take_request(func);
+        let r = Req {
+            number,
+            arrival: now,
+            start: None,
+        };
+        self.reqs.insert(req, r);
+        self.fate(now, func, number, false, Fate::WaitsForMemory);
+    }
+
+    fn warm_start(&mut self, now: SimTime, func: u32, env: u32, req: u32) {
+        let (number, known) = self.admitted(now, func, req, Some(now));
+        let (env_no, idle_for) = match self.envs.get_mut(&env) {
+            Some(e) => {
+                let idle_for = e.idle_since.take().map(|s| now - s);
+                e.expires = None;
+                (e.number, idle_for)
+            }
+            None => (0, None),
+        };
+        self.enter(env, Phase::Busy, now);
+        let fate = Fate::Warm {
+            env: env_no,
+            idle_for,
+        };
+        self.fate(now, func, number, known, fate);
+    }
+
+    fn cold_start(&mut self, now: SimTime, func: u32, env: u32, req: u32, init_ns: SimTime) {
+        let (number, known) = self.admitted(now, func, req, None);
+        let fate = if init_ns > 0 {
+            let n = self.new_env(now, func, env, Phase::Initializing);
+            Fate::Cold {
+                env: n,
+                init: init_ns,
+            }
+        } else {
+            Fate::Joins {
+                env: self.envs.get(&env).map_or(0, |e| e.number),
+            }
+        };
+        if let Some(e) = self.envs.get_mut(&env) {
+            if init_ns > 0 {
+                e.init = init_ns;
+            }
+            e.idle_since = None;
+            e.waiting.push(req);
+        }
+        self.fate(now, func, number, known, fate);
+    }
+
+    fn ready(&mut self, now: SimTime, func: u32, env: u32) {
+        let (number, init, waiting) = match self.envs.get_mut(&env) {
+            Some(e) => (e.number, e.init, std::mem::take(&mut e.waiting)),
+            None => (0, 0, Vec::new()),
+        };
+        let mut first_req = None;
+        for slot in &waiting {
+            if let Some(r) = self.reqs.get_mut(slot) {
+                r.start = Some(now);
+                first_req = first_req.or(Some(r.number));
             }
         }
+        self.enter(env, Phase::Busy, now);
+        self.tell(
+            now,
+            Item::Ready {
+                func,
+                env: number,
+                init,
+                first_req,
+                waiting: waiting.len() as u32,
+            },
+        );
+    }
+
+    fn completed(
+        &mut self,
+        now: SimTime,
+        env: u32,
+        req: u32,
+        latency_ns: SimTime,
+        timed_out: bool,
+    ) {
+        let (number, wait) = match self.reqs.remove(&req) {
+            Some(r) => (r.number, r.start.map_or(0, |s| s.saturating_sub(r.arrival))),
+            None => (0, 0),
+        };
+        let env_no = self.envs.get(&env).map_or(0, |e| e.number);
+        self.tell(
+            now,
+            Item::Completed {
+                req: number,
+                env: env_no,
+                latency: latency_ns,
+                wait: wait.min(latency_ns),
+                timed_out,
+            },
+        );
+    }
+
+    fn idle(&mut self, now: SimTime, func: u32, env: u32, expires: Option<SimTime>) {
+        let (number, provisioned) = match self.envs.get_mut(&env) {
+            Some(e) => {
+                e.idle_since = Some(now);
+                e.expires = Some(expires.unwrap_or(SimTime::MAX));
+                (e.number, e.provisioned)
+            }
+            None => (0, false),
+        };
+        self.enter(env, Phase::Idle, now);
+        self.tell(
+            now,
+            Item::Idle {
+                func,
+                env: number,
+                expires,
+                provisioned,
+            },
+        );
+    }
+
+    fn evicted(&mut self, now: SimTime, func: u32, env: u32) {
+        let Some(e) = self.envs.remove(&env) else {
+            return;
+        };
+        if let Some(r) = e.row {
+            let row = &mut self.rows[r];
+            if now > row.since {
+                row.segments.push((row.since, now, row.phase));
+            }
+            row.since = now;
+            row.evicted = Some(now);
+        }
+        let early = e.expires.is_some_and(|x| now < x);
+        let idle_for = e.idle_since.map_or(0, |s| now.saturating_sub(s));
+        self.tell(
+            now,
+            Item::Evicted {
+                func,
+                env: e.number,
+                idle_for,
+                early,
+            },
+        );
     }
 }
 

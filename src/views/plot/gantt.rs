@@ -2,15 +2,16 @@
 //! (initializing, busy, idle) ending in an eviction mark, and a top row with every request
 //! arrival marked by what became of it (warm, cold, throttled). `faasim explain` draws it.
 
-use super::{ensure_fonts, err, tick, Format, PlotError, FONT};
+use super::{save, tick, Drawn, Figure, Panel, FONT};
 use crate::core::time::SimTime;
+use crate::views::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// Width of a Gantt chart, pixels (its height grows with the number of rows).
-pub const GANTT_WIDTH: u32 = 1100;
+pub(crate) const GANTT_WIDTH: u32 = 1100;
 
 const INIT: RGBColor = RGBColor(255, 127, 14);
 const BUSY: RGBColor = RGBColor(31, 119, 180);
@@ -71,25 +72,22 @@ pub struct Gantt {
 }
 
 /// Height of a chart with `rows` environment rows, pixels.
-pub fn gantt_height(rows: usize) -> u32 {
+pub(crate) fn gantt_height(rows: usize) -> u32 {
     (230 + 30 * (rows as u32 + 1)).clamp(320, 2400)
 }
 
 /// Draws `g` to `path` (.png or .svg).
-pub fn gantt(g: &Gantt, path: &Path) -> Result<(), PlotError> {
-    ensure_fonts();
-    let size = (GANTT_WIDTH, gantt_height(g.rows.len()));
-    match Format::of(path)? {
-        Format::Png => {
-            let root = BitMapBackend::new(path, size).into_drawing_area();
-            draw(&root, g, size).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
-        Format::Svg => {
-            let root = SVGBackend::new(path, size).into_drawing_area();
-            draw(&root, g, size).map_err(|e| err(path, e))?;
-            root.present().map_err(|e| err(path, e))
-        }
+pub fn gantt(g: &Gantt, path: &Path) -> Result<(), Error> {
+    save(g, path)
+}
+
+impl Figure for Gantt {
+    fn size(&self) -> (u32, u32) {
+        (GANTT_WIDTH, gantt_height(self.rows.len()))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self, self.size())
     }
 }
 
@@ -113,42 +111,90 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     g: &Gantt,
     size: (u32, u32),
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Drawn<DB> {
     root.fill(&WHITE)?;
     let (body, footer) = root.split_vertically(size.1 - 70);
-    let end = g.end.max(g.start + 1);
-    let (div, unit) = time_unit(end - g.start);
-    let x = |t: SimTime| t.clamp(g.start, end) as f64 / div;
-    let (x0, x1) = (x(g.start), x(end));
-    // Row 0 (top) is the requests row; environment i sits at i + 1, counted downwards.
-    let n = g.rows.len() as f64 + 1.0;
-    let yc = |row: usize| n - row as f64 - 0.5;
+    let axes = Axes::of(g);
     let mut ctx = ChartBuilder::on(&body)
         .caption(&g.title, (FONT, 20).into_font().style(FontStyle::Bold))
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(110)
-        .build_cartesian_2d(x0..x1, 0.0..n)?;
+        .build_cartesian_2d(axes.x0..axes.x1, 0.0..axes.n)?;
     let fx = |v: &f64| tick(*v);
     ctx.configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc(format!("simulated time ({unit})"))
+        .x_desc(format!("simulated time ({})", axes.unit))
         .x_label_formatter(&fx)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .light_line_style(RGBColor(245, 245, 245))
         .bold_line_style(GRID)
         .draw()?;
+    rows(root, &mut ctx, g, &axes)?;
+    segments(&mut ctx, g, &axes, size)?;
+    arrivals(&mut ctx, g, &axes)?;
+    footer_legend(&footer, g)
+}
 
-    // Row labels and separators.
+/// Where things go: simulated time across (in a readable unit), one row per environment
+/// below the requests row.
+struct Axes {
+    start: SimTime,
+    end: SimTime,
+    /// Nanoseconds per unit shown.
+    div: f64,
+    unit: &'static str,
+    x0: f64,
+    x1: f64,
+    /// Rows, the requests row included.
+    n: f64,
+}
+
+impl Axes {
+    fn of(g: &Gantt) -> Axes {
+        let end = g.end.max(g.start + 1);
+        let (div, unit) = time_unit(end - g.start);
+        let mut axes = Axes {
+            start: g.start,
+            end,
+            div,
+            unit,
+            x0: 0.0,
+            x1: 0.0,
+            n: g.rows.len() as f64 + 1.0,
+        };
+        (axes.x0, axes.x1) = (axes.x(g.start), axes.x(end));
+        axes
+    }
+
+    /// An instant on the horizontal axis (clamped to the window).
+    fn x(&self, t: SimTime) -> f64 {
+        t.clamp(self.start, self.end) as f64 / self.div
+    }
+
+    /// The middle of a row: row 0 (top) is the requests row; environment i sits at i + 1,
+    /// counted downwards.
+    fn yc(&self, row: usize) -> f64 {
+        self.n - row as f64 - 0.5
+    }
+}
+
+/// Row labels to the left, and the lines between rows.
+fn rows<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    ctx: &mut Panel<'_, DB>,
+    g: &Gantt,
+    axes: &Axes,
+) -> Drawn<DB> {
     let label_style = (FONT, 14)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Right, VPos::Center));
     let labels = std::iter::once("requests").chain(g.rows.iter().map(|r| r.label.as_str()));
     for (i, label) in labels.enumerate() {
-        let (px, py) = ctx.backend_coord(&(x0, yc(i)));
+        let (px, py) = ctx.backend_coord(&(axes.x0, axes.yc(i)));
         root.draw(&Text::new(
             label.to_string(),
             (px - 8, py),
@@ -156,24 +202,34 @@ fn draw<DB: DrawingBackend>(
         ))?;
     }
     ctx.draw_series((1..g.rows.len() + 1).map(|i| {
-        let y = n - i as f64;
-        PathElement::new(vec![(x0, y), (x1, y)], GRID)
+        let y = axes.n - i as f64;
+        PathElement::new(vec![(axes.x0, y), (axes.x1, y)], GRID)
     }))?;
+    Ok(())
+}
 
-    // Segments: a cold start or a request gets at least four pixels, so a 100 ms request
-    // shows on an hour's axis; what follows it starts after it.
+/// Each environment's segments, and its eviction mark. A cold start or a request gets at
+/// least four pixels, so a 100 ms request shows on an hour's axis; what follows it starts
+/// after it.
+fn segments<DB: DrawingBackend>(
+    ctx: &mut Panel<'_, DB>,
+    g: &Gantt,
+    axes: &Axes,
+    size: (u32, u32),
+) -> Drawn<DB> {
+    let (x0, x1) = (axes.x0, axes.x1);
     let plot_px = (size.0 as f64 - 140.0).max(100.0);
     let min_w = (x1 - x0) * 4.0 / plot_px;
     let mut evictions = Vec::new();
     for (i, row) in g.rows.iter().enumerate() {
-        let y = yc(i + 1);
+        let y = axes.yc(i + 1);
         let mut cursor = f64::NEG_INFINITY;
         for &(s, e, phase) in &row.segments {
-            let a = x(s).max(cursor);
+            let a = axes.x(s).max(cursor);
             let (b, h, color) = match phase {
-                Phase::Idle => (x(e), 0.22, IDLE),
-                Phase::Busy => ((a + min_w).max(x(e)).min(x1), 0.34, BUSY),
-                Phase::Initializing => ((a + min_w).max(x(e)).min(x1), 0.34, INIT),
+                Phase::Idle => (axes.x(e), 0.22, IDLE),
+                Phase::Busy => ((a + min_w).max(axes.x(e)).min(x1), 0.34, BUSY),
+                Phase::Initializing => ((a + min_w).max(axes.x(e)).min(x1), 0.34, INIT),
             };
             if b <= a {
                 continue;
@@ -185,7 +241,7 @@ fn draw<DB: DrawingBackend>(
             )))?;
         }
         if let Some(t) = row.evicted {
-            evictions.push((x(t).max(cursor), y));
+            evictions.push((axes.x(t).max(cursor), y));
         }
     }
     ctx.draw_series(
@@ -198,9 +254,12 @@ fn draw<DB: DrawingBackend>(
             .iter()
             .map(|&(t, y)| Cross::new((t, y), 5, EVICT.stroke_width(2))),
     )?;
+    Ok(())
+}
 
-    // Arrivals on the requests row.
-    let y = yc(0);
+/// The arrivals on the requests row, marked by what became of them.
+fn arrivals<DB: DrawingBackend>(ctx: &mut Panel<'_, DB>, g: &Gantt, axes: &Axes) -> Drawn<DB> {
+    let y = axes.yc(0);
     for (outcome, color) in [
         (Outcome::Warm, WARM),
         (Outcome::Cold, INIT),
@@ -210,15 +269,18 @@ fn draw<DB: DrawingBackend>(
             .arrivals
             .iter()
             .filter(move |a| a.1 == outcome)
-            .map(|a| x(a.0));
+            .map(|a| axes.x(a.0));
         if outcome == Outcome::Throttled {
             ctx.draw_series(at.map(|t| Cross::new((t, y), 6, color.stroke_width(2))))?;
         } else {
             ctx.draw_series(at.map(|t| TriangleMarker::new((t, y), 7, color.filled())))?;
         }
     }
+    Ok(())
+}
 
-    // Legend, in the footer.
+/// The legend and the note, in the footer.
+fn footer_legend<DB: DrawingBackend>(footer: &DrawingArea<DB, Shift>, g: &Gantt) -> Drawn<DB> {
     let font = (FONT, 14).into_font().color(&BLACK);
     let items: [(&str, RGBColor, u8); 7] = [
         ("initializing (cold start)", INIT, 0),

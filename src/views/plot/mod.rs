@@ -3,7 +3,7 @@
 //! fontconfig.
 //!
 //! The charts take plain data ([`Chart`], time-series buckets), not reports or experiments:
-//! [`crate::lab::output`] decides what to draw, this module how.
+//! [`crate::views::sweep_plots`] decides what a sweep draws, this module how.
 //!
 //! ```no_run
 //! use faasim::views::plot::{Chart, Series};
@@ -19,65 +19,28 @@
 
 pub mod gantt;
 mod lines;
+mod target;
 mod timeline;
 
 pub use lines::lines;
+pub use target::Format;
 pub use timeline::timeline;
 
+pub(crate) use target::{save, save_svg, svg, Drawn, Figure};
+pub(crate) use timeline::Timeline;
+
+pub(crate) use crate::lab::format::tick;
+
+use plotters::chart::ChartContext;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::style::{FontStyle, RGBColor};
-use std::fmt;
-use std::path::Path;
 use std::sync::Once;
 
 /// Width and height of line charts, pixels.
-pub const CHART_SIZE: (u32, u32) = (1000, 620);
+pub(crate) const CHART_SIZE: (u32, u32) = (1000, 620);
 /// Width and height of timelines, pixels.
-pub const TIMELINE_SIZE: (u32, u32) = (1000, 760);
-
-/// A chart could not be drawn or written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlotError(pub String);
-
-impl fmt::Display for PlotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for PlotError {}
-
-/// Wraps any plotters error with the file it was drawing.
-pub(crate) fn err(path: &Path, e: impl fmt::Display) -> PlotError {
-    PlotError(format!("{}: cannot draw the plot: {e}", path.display()))
-}
-
-/// The output format, from the file's extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// PNG bitmap.
-    Png,
-    /// SVG vector image.
-    Svg,
-}
-
-impl Format {
-    /// `.png` or `.svg` (any case); anything else is an error naming what is accepted.
-    pub fn of(path: &Path) -> Result<Format, PlotError> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("png") => Ok(Format::Png),
-            Some("svg") => Ok(Format::Svg),
-            _ => Err(PlotError(format!(
-                "{}: unknown plot format; accepted extensions: .png, .svg",
-                path.display()
-            ))),
-        }
-    }
-}
+pub(crate) const TIMELINE_SIZE: (u32, u32) = (1000, 760);
 
 /// One line of a chart, optionally with a band (e.g. a 95% confidence interval).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -130,6 +93,9 @@ pub struct Chart {
     pub series: Vec<Series>,
 }
 
+/// A chart's drawing context: f64 across, f64 up.
+pub(crate) type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 /// Colours for successive series (Tableau 10: distinct, and readable by most colour-blind
 /// viewers).
 pub(crate) const PALETTE: [RGBColor; 10] = [
@@ -158,59 +124,18 @@ pub(crate) fn ensure_fonts() {
     });
 }
 
-/// A tick label: at most three significant digits, with k / M / G for large values.
-pub fn tick(x: f64) -> String {
-    if !x.is_finite() {
-        return String::new();
-    }
-    let a = x.abs();
-    let (v, suffix) = if a >= 1e9 {
-        (x / 1e9, "G")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e4 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
-    let av = v.abs();
-    let decimals = if av == 0.0 || av >= 100.0 {
-        0
-    } else {
-        (2 - av.log10().floor() as i32).clamp(0, 8) as usize
-    };
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    let s = if s == "-0" { "0".to_string() } else { s };
-    format!("{s}{suffix}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_are_short() {
-        assert_eq!(tick(0.0), "0");
-        assert_eq!(tick(1234.0), "1234");
-        assert_eq!(tick(25000.0), "25k");
-        assert_eq!(tick(1e9), "1G");
-        assert_eq!(tick(0.0123), "0.0123");
-        assert_eq!(tick(2.5), "2.5");
-        assert_eq!(tick(-0.0), "0");
-    }
+    use std::path::Path;
 
     #[test]
     fn formats_by_extension() {
-        assert_eq!(Format::of(Path::new("a.PNG")), Ok(Format::Png));
-        assert_eq!(Format::of(Path::new("a.svg")), Ok(Format::Svg));
+        assert_eq!(Format::of(Path::new("a.PNG")).ok(), Some(Format::Png));
+        assert_eq!(Format::of(Path::new("a.svg")).ok(), Some(Format::Svg));
         assert!(Format::of(Path::new("a.jpg"))
             .unwrap_err()
-            .0
+            .to_string()
             .contains(".png, .svg"));
     }
 }

@@ -1,0 +1,30 @@
+//! `faasim merge`: the output directories of shards joined into one finished sweep.
+
+use faasim::lab;
+use faasim::views::sweep_plots;
+use std::path::PathBuf;
+
+/// What the user asked of `faasim merge`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Shard output directories.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep (may be one of the shard directories).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Merges the shards, writes the tables and draws the plots.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let results = lab::merge::merge(&args.dirs, &args.out)?;
+    sweep_plots::write_plots(&args.out, &results)?;
+    let exp = &results.experiment;
+    eprintln!(
+        "faasim: merged {} runs of '{}' into {}",
+        exp.run_count(),
+        exp.name,
+        args.out.display()
+    );
+    Ok(())
+}
