@@ -5,7 +5,7 @@
 //! defaults already applied (per-instance concurrency, timeout, scaling, prices, cold-start
 //! terms), built distributions and arrival processes in their starting state, and no text and no
 //! file handle of the user's input. It is made only by the input layer's compiler
-//! ([`crate::input::compile`]), which checks everything a user can get wrong and says where; a
+//! (`faasim::compile`, in the input layer above the core), which checks everything a user can get wrong and says where; a
 //! simulation is built only from a plan ([`crate::core::sim::Simulation::new`]), so every door
 //! into a run (the command line, the library, sweeps, tests, benches) sees the same defaults.
 //!
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 /// Nanoseconds in a day: provisioned-concurrency schedules repeat daily.
 pub const DAY_NS: u64 = 24 * 3600 * NS_PER_SEC;
 
-/// One run, resolved and validated. Built by [`crate::input::compile`].
+/// One run, resolved and validated. Built by the input layer's compiler (`faasim::compile`).
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Name shown in the report.

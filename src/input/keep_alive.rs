@@ -122,7 +122,7 @@ impl KeepAliveSpec {
     }
 
     /// The built-in policy this table names (pings and provisioned environments are applied to
-    /// the functions by [`KeepAliveSpec::apply_to`]; idle environments then keep a fixed `ttl`).
+    /// the functions by the compiler; idle environments then keep a fixed `ttl`).
     pub fn policy(&self) -> KeepAlive {
         match self {
             KeepAliveSpec::None {} => KeepAlive::None,

@@ -3,8 +3,8 @@
 //! show them as a table and a chart.
 //!
 //! Each model runs the scenario as written, with `[platform] model` replaced; a function that
-//! leaves `concurrency_per_instance` out gets each model's default (see
-//! [`crate::input::model::PlatformModel::with_defaults`]). A model on which the scenario
+//! leaves `concurrency_per_instance` out gets each model's default (the compiler applies it,
+//! [`crate::input::compile()`]). A model on which the scenario
 //! cannot run (memory beyond its limit, say) gets a row that says why, and the others still run.
 
 use super::csv_writer::CsvWriter;

@@ -97,41 +97,68 @@ impl RunRecord {
     }
 }
 
-/// The names of all metrics a report flattens to, in order (from a tiny real run that has
-/// every optional section — async and queue delivery, a fan-out, a database named `db`, a
-/// CDN — so the list always matches the report's fields). A database's figures are named
-/// after it: see [`same_metric`].
+/// The names of all metrics a report flattens to, in order: those of a sample report that has
+/// every optional section (async and queue delivery, fan-out flows, a database named `db`, a
+/// CDN, three functions `f`, `a`, `q`) and every figure that is left out when zero. Built from
+/// the report's own types, so the list always matches its fields. A database's or a function's
+/// figures are named after it: see [`same_metric`].
 pub fn metric_names() -> Vec<String> {
-    let text = r#"
-        [run]
-        horizon = "1s"
-        [[database]]
-        name = "db"
-        max_connections = 1
-        [[function]]
-        name = "f"
-        duration = { kind = "constant", value = "1ms" }
-        cold_start = { kind = "constant", value = "1ms" }
-        arrivals = { kind = "periodic", period = "100ms" }
-        database = "db"
-        cdn = { hit_ratio = 0.5 }
-        fan_out = { function = "a", count = 1 }
-        [[function]]
-        name = "a"
-        invocation = "async"
-        duration = { kind = "constant", value = "1ms" }
-        arrivals = { kind = "none" }
-        [[function]]
-        name = "q"
-        invocation = "queue"
-        timeout = "1s"
-        duration = { kind = "constant", value = "1ms" }
-        arrivals = { kind = "none" }
-        "#;
-    crate::Scenario::from_str_named(text, "metric names", &[])
-        .and_then(|s| crate::simulate(&s))
-        .map(|r| flatten(&r).into_iter().map(|(n, _)| n).collect())
-        .unwrap_or_default()
+    flatten(&sample_report())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// A report with every section present and every optional figure non-zero.
+fn sample_report() -> Report {
+    use crate::core::billing::{always_on::AlwaysOn, Cost};
+    use crate::core::metrics::{Counts, InstanceSummary, Latency};
+    use crate::core::platform::{cdn::CdnReport, database::DatabaseReport};
+    use crate::core::report::{
+        DeliveryReport, FlowReport, FunctionParts, FunctionReport, ReportParts,
+    };
+    // Only the run's total carries the always-on quote.
+    let cost = Cost {
+        front_door: 1.0,
+        subscription: 1.0,
+        cdn: 1.0,
+        ..Cost::default()
+    };
+    let function = |name: &str| {
+        FunctionReport::assemble(FunctionParts {
+            name: name.into(),
+            app: None,
+            memory_mb: 128,
+            counts: Counts::default(),
+            latency_ms: Default::default(),
+            instances: InstanceSummary::default(),
+            idle_memory_gb_s: 0.0,
+            cost_usd: cost,
+        })
+    };
+    Report::assemble(ReportParts {
+        scenario: "metric names".into(),
+        seed: 0,
+        horizon: Default::default(),
+        warmup: Default::default(),
+        counts: Counts::default(),
+        latency: Latency::new(Latency::FINE),
+        instances: InstanceSummary::default(),
+        cost_usd: Cost {
+            always_on: Some(AlwaysOn::default()),
+            ..cost
+        },
+        functions: ["f", "a", "q"].into_iter().map(function).collect(),
+        hosts: Vec::new(),
+        delivery: Some(DeliveryReport::default()),
+        flows: Some(FlowReport::default()),
+        databases: vec![DatabaseReport {
+            name: "db".into(),
+            ..DatabaseReport::default()
+        }],
+        cdn: Some(CdnReport::default()),
+        timeseries: None,
+    })
 }
 
 /// Whether metric name `asked` is `known`, where a database's or a function's name may stand
