@@ -246,8 +246,8 @@ fn front_doors_charge_per_request_with_tiers() {
     let err = m
         .terms(&spec, 1, "function.0", Some("api-gateway-soap"))
         .unwrap_err();
-    assert_eq!(err.0, "platform.front_door");
-    assert!(err.1.contains("api-gateway-http"), "{}", err.1);
+    assert_eq!(err.field, "platform.front_door");
+    assert!(err.message.contains("api-gateway-http"), "{}", err.message);
 }
 
 /// A front door chosen in a scenario shows in the run's cost breakdown and in the total.

@@ -105,6 +105,45 @@ impl InputError {
     }
 }
 
+/// A mistake in one field of an input, found after it was read: the dotted path of the field
+/// (`function.2.memory_mb`, `axis.0.values`; empty for the table as a whole) and what is wrong.
+/// The scenario, model or experiment it belongs to turns it into a positioned [`InputError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted path of the field.
+    pub field: String,
+    /// What is wrong, and what is accepted.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A mistake in `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same mistake seen from the table that holds the field: `ttl` within `keep_alive` is
+    /// `keep_alive.ttl`.
+    pub fn within(self, table: &str) -> FieldError {
+        let field = if self.field.is_empty() {
+            table.to_string()
+        } else {
+            format!("{table}.{}", self.field)
+        };
+        FieldError { field, ..self }
+    }
+}
+
+impl From<(String, String)> for FieldError {
+    /// A `(field, message)` pair, as the core's parameter records report their own mistakes.
+    fn from((field, message): (String, String)) -> FieldError {
+        FieldError { field, message }
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

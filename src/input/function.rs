@@ -7,6 +7,7 @@ use crate::core::time::{Duration, Rate};
 use crate::input::arrivals::ArrivalSpec;
 use crate::input::dist::DistSpec;
 use crate::input::keep_alive::{PingSpec, Provisioned};
+use crate::input::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// The group id of workload functions' random streams: `(WORKLOAD_GROUP << 32) | index`, far
@@ -183,17 +184,17 @@ pub(crate) fn common_validate(
     cold_start: &Option<DistSpec>,
     timeout: Option<Duration>,
     per_instance: Option<u32>,
-) -> Result<(), (String, String)> {
+) -> Result<(), FieldError> {
     if let Some(c) = cold_start {
-        c.build().map_err(|m| ("cold_start".to_string(), m))?;
+        c.build().map_err(|m| FieldError::new("cold_start", m))?;
     }
     if timeout.is_some_and(|t| t.ns() == 0) {
-        return Err(("timeout".into(), "must be longer than 0".into()));
+        return Err(FieldError::new("timeout", "must be longer than 0"));
     }
     if per_instance == Some(0) {
-        return Err((
-            "concurrency_per_instance".into(),
-            "must be at least 1".into(),
+        return Err(FieldError::new(
+            "concurrency_per_instance",
+            "must be at least 1",
         ));
     }
     Ok(())

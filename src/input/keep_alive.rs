@@ -4,6 +4,7 @@
 use crate::core::plan::Provision;
 use crate::core::policy::{HybridParams, KeepAlive};
 use crate::core::time::{Duration, NS_PER_SEC};
+use crate::input::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// The `[keep_alive]` table of a scenario.
@@ -82,25 +83,25 @@ impl Default for KeepAliveSpec {
 
 impl KeepAliveSpec {
     /// Checks the parameters; errors name the key.
-    pub fn validate(&self) -> Result<(), (String, String)> {
+    pub fn validate(&self) -> Result<(), FieldError> {
         match self {
-            KeepAliveSpec::Fixed { ttl } if ttl.ns() == 0 => Err((
-                "ttl".into(),
-                "must be longer than 0 (use kind = \"none\" to scale to zero at once)".into(),
+            KeepAliveSpec::Fixed { ttl } if ttl.ns() == 0 => Err(FieldError::new(
+                "ttl",
+                "must be longer than 0 (use kind = \"none\" to scale to zero at once)",
             )),
-            KeepAliveSpec::HybridHistogram(p) => p.validate(),
-            KeepAliveSpec::Oracle { max_gb_s } if !(0.0..=f64::MAX).contains(max_gb_s) => Err((
-                "max_gb_s".into(),
+            KeepAliveSpec::HybridHistogram(p) => p.validate().map_err(FieldError::from),
+            KeepAliveSpec::Oracle { max_gb_s } if !(0.0..=f64::MAX).contains(max_gb_s) => Err(FieldError::new(
+                "max_gb_s",
                 format!("must be a number >= 0, got {max_gb_s}"),
             )),
             KeepAliveSpec::KeepWarmPing { every, .. } if every.ns() == 0 => {
-                Err(("every".into(), "must be longer than 0".into()))
+                Err(FieldError::new("every", "must be longer than 0"))
             }
             KeepAliveSpec::KeepWarmPing { ttl: Some(t), .. }
             | KeepAliveSpec::Provisioned { ttl: Some(t), .. }
                 if t.ns() == 0 =>
             {
-                Err(("ttl".into(), "must be longer than 0".into()))
+                Err(FieldError::new("ttl", "must be longer than 0"))
             }
             KeepAliveSpec::Provisioned {
                 count, schedule, ..
@@ -110,11 +111,10 @@ impl KeepAliveSpec {
                     schedule: s.clone(),
                 }
                 .validate()
-                .map_err(|m| ("schedule".into(), m)),
-                _ => Err((
-                    "count".into(),
-                    "give either count (environments all the time) or schedule (counts by time of day)"
-                        .into(),
+                .map_err(|m| FieldError::new("schedule", m)),
+                _ => Err(FieldError::new(
+                    "count",
+                    "give either count (environments all the time) or schedule (counts by time of day)",
                 )),
             },
             _ => Ok(()),

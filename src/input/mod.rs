@@ -15,4 +15,4 @@ pub mod trace;
 pub mod workload;
 
 pub use compile::{compile, compile_on};
-pub use format::{from_toml_str, line_col, locate, toml_error, InputError};
+pub use format::{from_toml_str, line_col, locate, toml_error, FieldError, InputError};

@@ -23,6 +23,7 @@ use crate::core::time::{secs_to_ns, Duration, SimTime};
 use crate::input::dist::DistSpec;
 use crate::input::function::FunctionSpec;
 use crate::input::scenario::ScalingRule;
+use crate::input::FieldError;
 use crate::input::{from_toml_str, locate, InputError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -149,7 +150,7 @@ pub struct Limits {
 
 /// Checks that a scaling bucket can ever hand out a token and that its refill is well defined;
 /// the error names the key.
-pub(crate) fn check_scaling(s: &Scaling) -> Result<(), (String, String)> {
+pub(crate) fn check_scaling(s: &Scaling) -> Result<(), FieldError> {
     if s.burst == 0 {
         return Err(key(
             "burst",
@@ -248,16 +249,16 @@ pub struct RuntimeColdStart {
 }
 
 /// Shorthand for a validation error at a dotted key path.
-fn key(path: &str, msg: &str) -> (String, String) {
-    (path.to_string(), msg.to_string())
+fn key(path: &str, msg: &str) -> FieldError {
+    FieldError::new(path, msg)
 }
 
 /// Checks that a price or amount is a finite number that is not negative.
-fn non_negative(path: &str, v: f64) -> Result<(), (String, String)> {
+fn non_negative(path: &str, v: f64) -> Result<(), FieldError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err((
+        Err(FieldError::new(
             path.to_string(),
             format!("must be a finite number >= 0, not {v}"),
         ))
@@ -269,12 +270,13 @@ impl PlatformModel {
     /// build, tiers in order, prices not negative, sane memory bounds. The message starts with the
     /// dotted key path of the offending value.
     pub fn validate(&self) -> Result<(), String> {
-        self.check().map_err(|(k, m)| format!("{k}: {m}"))
+        self.check()
+            .map_err(|e| format!("{}: {}", e.field, e.message))
     }
 
     /// Like [`validate`](Self::validate) but keeps the key path apart, so that [`parse`] can turn
     /// it into a line number.
-    fn check(&self) -> Result<(), (String, String)> {
+    fn check(&self) -> Result<(), FieldError> {
         let l = &self.limits;
         if l.account_concurrency == 0 {
             return Err(key("limits.account_concurrency", "must be at least 1"));
@@ -283,8 +285,8 @@ impl PlatformModel {
             return Err(key("limits.memory_mb_min", "must be at least 1"));
         }
         if l.memory_mb_max < l.memory_mb_min {
-            return Err((
-                "limits.memory_mb_max".into(),
+            return Err(FieldError::new(
+                "limits.memory_mb_max",
                 format!(
                     "{} is below memory_mb_min ({})",
                     l.memory_mb_max, l.memory_mb_min
@@ -295,8 +297,8 @@ impl PlatformModel {
             return Err(key("limits.max_timeout", "must be longer than 0"));
         }
         if l.default_timeout > l.max_timeout {
-            return Err((
-                "limits.default_timeout".into(),
+            return Err(FieldError::new(
+                "limits.default_timeout",
                 format!(
                     "{} is longer than max_timeout ({})",
                     l.default_timeout, l.max_timeout
@@ -306,9 +308,9 @@ impl PlatformModel {
         if l.init_timeout.ns() == 0 {
             return Err(key("limits.init_timeout", "must be longer than 0"));
         }
-        check_scaling(&self.scaling).map_err(|(k, m)| (format!("scaling.{k}"), m))?;
+        check_scaling(&self.scaling).map_err(|e| e.within("scaling"))?;
         if let Some(s) = &self.scaling_legacy {
-            check_scaling(s).map_err(|(k, m)| (format!("scaling_legacy.{k}"), m))?;
+            check_scaling(s).map_err(|e| e.within("scaling_legacy"))?;
         }
         if self.cpu.full_vcpu_memory_mb == 0 {
             return Err(key("cpu.full_vcpu_memory_mb", "must be at least 1"));
@@ -317,12 +319,12 @@ impl PlatformModel {
         self.cold_start
             .platform
             .build()
-            .map_err(|e| ("cold_start.platform".to_string(), e))?;
+            .map_err(|e| FieldError::new("cold_start.platform", e))?;
         for rt in Runtime::ALL {
             let path = format!("cold_start.runtime.{rt}");
             let Some(cs) = self.cold_start.runtime.get(&rt) else {
-                return Err((
-                    "cold_start.runtime".into(),
+                return Err(FieldError::new(
+                    "cold_start.runtime",
                     format!(
                         "no [{path}] table; every runtime needs one ({})",
                         runtime_names()
@@ -388,8 +390,8 @@ impl PlatformModel {
             .ghz_per_vcpu
             .filter(|g| !(g.is_finite() && *g > 0.0))
         {
-            return Err((
-                "cpu.ghz_per_vcpu".into(),
+            return Err(FieldError::new(
+                "cpu.ghz_per_vcpu",
                 format!("must be a finite number > 0, not {g}"),
             ));
         }
@@ -397,13 +399,13 @@ impl PlatformModel {
         for (i, step) in self.cpu.by_memory.iter().enumerate() {
             let at = format!("cpu.by_memory.{i}");
             if step.up_to_mb <= prev {
-                return Err((
+                return Err(FieldError::new(
                     format!("{at}.up_to_mb"),
                     format!("{} must be above the previous step ({prev})", step.up_to_mb),
                 ));
             }
             if !(step.units.is_finite() && step.units > 0.0) {
-                return Err((
+                return Err(FieldError::new(
                     format!("{at}.units"),
                     format!("must be a finite number > 0, not {}", step.units),
                 ));
@@ -412,8 +414,8 @@ impl PlatformModel {
         }
         let inst = &self.instances;
         if inst.concurrency_default == 0 || inst.concurrency_max < inst.concurrency_default {
-            return Err((
-                "instances.concurrency_default".into(),
+            return Err(FieldError::new(
+                "instances.concurrency_default",
                 format!(
                     "{} must be at least 1 and at most concurrency_max ({})",
                     inst.concurrency_default, inst.concurrency_max
@@ -432,14 +434,14 @@ impl PlatformModel {
         if let Some(snap) = &self.cold_start.snapshot {
             snap.restore
                 .build()
-                .map_err(|e| ("cold_start.snapshot.restore".to_string(), e))?;
+                .map_err(|e| FieldError::new("cold_start.snapshot.restore", e))?;
             non_negative("cold_start.snapshot.cache_per_gb_s", snap.cache_per_gb_s)?;
             non_negative("cold_start.snapshot.restore_per_gb", snap.restore_per_gb)?;
         }
         for (name, fd) in &self.front_door {
             let at = format!("front_door.{name}");
             if name == "none" {
-                return Err((at, "'none' is reserved for no front door".into()));
+                return Err(FieldError::new(at, "'none' is reserved for no front door"));
             }
             check_request_tiers(&format!("{at}.tiers"), &fd.tiers)?;
         }
@@ -481,7 +483,7 @@ impl PlatformModel {
 
     /// Uses the model's `[scaling_legacy]` rule as its scaling when the scenario asks for it.
     /// The error names the key and what is accepted.
-    pub fn select_scaling(&mut self, rule: ScalingRule) -> Result<(), (String, String)> {
+    pub fn select_scaling(&mut self, rule: ScalingRule) -> Result<(), FieldError> {
         if rule == ScalingRule::Legacy {
             let legacy = self.scaling_legacy.clone().ok_or_else(|| {
                 (
@@ -533,11 +535,11 @@ impl PlatformModel {
         per_instance: u32,
         prefix: &str,
         front_door: Option<&str>,
-    ) -> Result<ModelTerms, (String, String)> {
+    ) -> Result<ModelTerms, FieldError> {
         let at = |k: &str| format!("{prefix}.{k}");
         let inst = &self.instances;
         if per_instance > inst.concurrency_max {
-            return Err((
+            return Err(FieldError::new(
                 at("concurrency_per_instance"),
                 format!(
                     "{} is more than model '{}' allows per instance ({})",
@@ -548,7 +550,7 @@ impl PlatformModel {
         let provisioned = spec.provisioned_concurrency.as_ref().map(|p| p.max());
         if let (Some(p), Some(max)) = (provisioned, inst.min_instances_max) {
             if p > max {
-                return Err((
+                return Err(FieldError::new(
                     at("provisioned_concurrency"),
                     format!(
                         "{p} is more than model '{}' keeps warm per function ({max})",
@@ -568,10 +570,9 @@ impl PlatformModel {
         plan.exec_scale = self.exec_scale(spec.memory_mb, plan.cpu_bound);
         if spec.snapstart {
             if spec.cold_start.is_some() {
-                return Err((
+                return Err(FieldError::new(
                     at("snapstart"),
-                    "has no effect when the function gives its own cold_start; drop one of them"
-                        .into(),
+                    "has no effect when the function gives its own cold_start; drop one of them",
                 ));
             }
             let snap = self
@@ -591,7 +592,7 @@ impl PlatformModel {
                             .collect::<Vec<_>>()
                             .join(", ")
                     });
-                return Err((
+                return Err(FieldError::new(
                     at("snapstart"),
                     if supported.is_empty() {
                         format!("model '{}' has no snapshot restore", self.name)
@@ -657,9 +658,9 @@ pub struct ColdStartTerms {
     pub fixed_ns: SimTime,
 }
 
-fn check_request_tiers(path: &str, tiers: &[RequestTier]) -> Result<(), (String, String)> {
+fn check_request_tiers(path: &str, tiers: &[RequestTier]) -> Result<(), FieldError> {
     let Some((last, body)) = tiers.split_last() else {
-        return Err((path.to_string(), "needs at least one tier".into()));
+        return Err(FieldError::new(path.to_string(), "needs at least one tier"));
     };
     let mut prev = 0.0_f64;
     for (i, t) in body.iter().enumerate() {
@@ -668,7 +669,7 @@ fn check_request_tiers(path: &str, tiers: &[RequestTier]) -> Result<(), (String,
         match t.up_to_requests {
             Some(up) if up.is_finite() && up > prev => prev = up,
             _ => {
-                return Err((
+                return Err(FieldError::new(
                     format!("{here}.up_to_requests"),
                     format!("only the last tier is unbounded; bounds rise above {prev}"),
                 ))
@@ -678,31 +679,31 @@ fn check_request_tiers(path: &str, tiers: &[RequestTier]) -> Result<(), (String,
     let here = format!("{path}.{}", body.len());
     non_negative(&format!("{here}.per_million"), last.per_million)?;
     if last.up_to_requests.is_some() {
-        return Err((
+        return Err(FieldError::new(
             format!("{here}.up_to_requests"),
-            "the last tier must be unbounded: leave up_to_requests out".into(),
+            "the last tier must be unbounded: leave up_to_requests out",
         ));
     }
     Ok(())
 }
 
-fn check_arch(path: &str, a: &ArchPrices) -> Result<(), (String, String)> {
+fn check_arch(path: &str, a: &ArchPrices) -> Result<(), FieldError> {
     let tiers_path = format!("{path}.tiers");
     let Some((last, body)) = a.tiers.split_last() else {
-        return Err((tiers_path, "needs at least one tier".into()));
+        return Err(FieldError::new(tiers_path, "needs at least one tier"));
     };
     let mut prev = 0.0_f64;
     for (i, t) in body.iter().enumerate() {
         let here = format!("{tiers_path}.{i}");
         non_negative(&format!("{here}.price_per_gb_s"), t.price_per_gb_s)?;
         let Some(up) = t.up_to_gb_s else {
-            return Err((
+            return Err(FieldError::new(
                 here,
-                "only the last tier may leave up_to_gb_s out (be unbounded)".into(),
+                "only the last tier may leave up_to_gb_s out (be unbounded)",
             ));
         };
         if !(up.is_finite() && up > prev) {
-            return Err((
+            return Err(FieldError::new(
                 format!("{here}.up_to_gb_s"),
                 format!("{up} must be finite and above the previous bound ({prev})"),
             ));
@@ -712,9 +713,9 @@ fn check_arch(path: &str, a: &ArchPrices) -> Result<(), (String, String)> {
     let here = format!("{tiers_path}.{}", body.len());
     non_negative(&format!("{here}.price_per_gb_s"), last.price_per_gb_s)?;
     if last.up_to_gb_s.is_some() {
-        return Err((
+        return Err(FieldError::new(
             format!("{here}.up_to_gb_s"),
-            "the last tier must be unbounded: leave up_to_gb_s out".into(),
+            "the last tier must be unbounded: leave up_to_gb_s out",
         ));
     }
     non_negative(
@@ -748,13 +749,18 @@ fn builtin_names() -> String {
 /// line of the offending key when it is written in the text.
 pub fn parse(text: &str, origin: &str) -> Result<PlatformModel, InputError> {
     let model: PlatformModel = from_toml_str(text, origin)?;
-    model.check().map_err(|(path, msg)| {
-        let message = format!("{path}: {msg}");
-        match locate(text, &path) {
-            Some((line, column)) => InputError::at(origin, Some(line), Some(column), message),
-            None => InputError::new(origin, message),
-        }
-    })?;
+    model.check().map_err(
+        |FieldError {
+             field: path,
+             message: msg,
+         }| {
+            let message = format!("{path}: {msg}");
+            match locate(text, &path) {
+                Some((line, column)) => InputError::at(origin, Some(line), Some(column), message),
+                None => InputError::new(origin, message),
+            }
+        },
+    )?;
     Ok(model)
 }
 

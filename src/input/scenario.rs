@@ -24,7 +24,7 @@ use crate::core::time::Duration;
 use crate::input::function::{FunctionSpec, Popularity};
 use crate::input::keep_alive::{KeepAliveSpec, Provisioned};
 use crate::input::overrides::apply_override;
-use crate::input::{self, InputError};
+use crate::input::{self, FieldError, InputError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -273,8 +273,8 @@ impl Scenario {
             let stem = Path::new(origin).file_stem().and_then(|s| s.to_str());
             scenario.name = stem.map(str::to_string);
         }
-        if let Err((path, msg)) = scenario.validate() {
-            return Err(scenario.error_at(&path, &msg));
+        if let Err(e) = scenario.validate() {
+            return Err(scenario.error_at(&e.field, &e.message));
         }
         Ok(scenario)
     }
@@ -307,8 +307,8 @@ impl Scenario {
     }
 
     /// Checks values serde cannot: ranges and consistency. Errors carry the dotted path.
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        let err = |p: &str, m: String| Err((p.to_string(), m));
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let err = |p: &str, m: String| Err(FieldError::new(p, m));
         if self.run.horizon.ns() == 0 {
             return err("run.horizon", "must be longer than 0".into());
         }
@@ -323,9 +323,9 @@ impl Scenario {
                 );
             }
         }
-        if let Err((k, m)) = self.keep_alive.validate() {
-            return err(&format!("keep_alive.{k}"), m);
-        }
+        self.keep_alive
+            .validate()
+            .map_err(|e| e.within("keep_alive"))?;
         if let Some(Err((k, m))) = self.cluster.as_ref().map(|c| c.validate()) {
             return err(&format!("cluster.{k}"), m);
         }
@@ -358,8 +358,8 @@ impl Scenario {
                 );
             }
         }
-        if let Some(Err((k, m))) = self.workload.as_ref().map(|w| w.validate()) {
-            return err(&format!("workload.{k}"), m);
+        if let Some(w) = &self.workload {
+            w.validate().map_err(|e| e.within("workload"))?;
         }
         if self.functions.is_empty() && self.workload.is_none() {
             return err(
@@ -437,8 +437,8 @@ impl Scenario {
     }
 
     /// Names in `calls`, `fan_out` and `database` must exist, and calls may not loop.
-    fn validate_composition(&self) -> Result<(), (String, String)> {
-        let err = |p: String, m: String| Err((p, m));
+    fn validate_composition(&self) -> Result<(), FieldError> {
+        let err = |p: String, m: String| Err(FieldError::new(p, m));
         let mut names = std::collections::BTreeSet::new();
         for (i, d) in self.databases.iter().enumerate() {
             if !names.insert(d.name.as_str()) {
@@ -457,12 +457,12 @@ impl Scenario {
             .filter(|f| f.copies == 1)
             .map(|f| f.name.as_str())
             .collect();
-        let target = |path: String, name: &str| -> Result<usize, (String, String)> {
+        let target = |path: String, name: &str| -> Result<usize, FieldError> {
             self.functions
                 .iter()
                 .position(|f| f.name == name && f.copies == 1)
                 .ok_or_else(|| {
-                    (
+                    FieldError::new(
                         path,
                         format!(
                             "no [[function]] named '{name}' with copies = 1; accepted: {}",

@@ -34,6 +34,7 @@ use crate::core::time::{Duration, Rate, NS_PER_SEC};
 use crate::input::arrivals::ArrivalSpec;
 use crate::input::dist::DistSpec;
 use crate::input::function::{self, WorkloadFunction, WORKLOAD_GROUP};
+use crate::input::FieldError;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -230,27 +231,27 @@ fn app_size(rng: &mut Stream, cdf: &[f64]) -> usize {
 
 impl SynthSpec {
     /// Checks the options.
-    pub fn validate(&self) -> Result<(), (String, String)> {
+    pub fn validate(&self) -> Result<(), FieldError> {
         if self.functions == 0 {
-            return Err(("functions".into(), "must be at least 1".into()));
+            return Err(FieldError::new("functions", "must be at least 1"));
         }
         if let Some(s) = self.scale {
             if !(s.is_finite() && s > 0.0) {
-                return Err((
-                    "scale".into(),
+                return Err(FieldError::new(
+                    "scale",
                     format!("must be a positive finite number, got {s}"),
                 ));
             }
             if self.target_rate.is_some() {
-                return Err((
-                    "target_rate".into(),
-                    "give either scale or target_rate, not both".into(),
+                return Err(FieldError::new(
+                    "target_rate",
+                    "give either scale or target_rate, not both",
                 ));
             }
         }
         if let Some(r) = self.target_rate {
             if !(r.per_sec().is_finite() && r.per_sec() > 0.0) {
-                return Err(("target_rate".into(), "must be a positive rate".into()));
+                return Err(FieldError::new("target_rate", "must be a positive rate"));
             }
         }
         function::common_validate(

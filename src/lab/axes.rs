@@ -3,26 +3,8 @@
 
 use super::format::tick;
 use super::spec::MAX_RUNS;
+pub use crate::input::FieldError;
 use serde::{Deserialize, Serialize};
-
-/// A mistake in one field of an experiment file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    /// Dotted path of the field (`axis.0.values`, `plot.1.y`); empty for the table as a whole.
-    pub field: String,
-    /// What is wrong, and what is accepted.
-    pub message: String,
-}
-
-impl FieldError {
-    /// A mistake in `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// How the axes combine into points.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -250,7 +250,11 @@ impl Source<'_> {
             toml::Value::Table(t) => {
                 // Deserialise again with the base typed, so its mistakes point at its lines.
                 let typed: ExperimentFile<Scenario> = input::from_toml_str(self.text, self.origin)?;
-                if let Err((p, m)) = typed.base.validate() {
+                if let Err(FieldError {
+                    field: p,
+                    message: m,
+                }) = typed.base.validate()
+                {
                     return Err(self.at(FieldError::new(format!("base.{p}"), m)));
                 }
                 let t = toml::to_string(t)

@@ -1,7 +1,6 @@
 //! The functions of a plan: every `[[function]]` table and every `[workload]` function,
 //! checked against the model, copies expanded, names of callees and databases resolved to ids.
 
-use super::{fault, Fault};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
 use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
@@ -9,6 +8,7 @@ use crate::input::keep_alive::{KeepAliveSpec, PingSpec, Provisioned};
 use crate::input::model::PlatformModel;
 use crate::input::scenario::Scenario;
 use crate::input::trace;
+use crate::input::FieldError;
 
 /// Where a function comes from: a `[[function]]` table (by index) or the `[workload]` (with its
 /// stream index and application).
@@ -32,7 +32,7 @@ impl From<'_> {
 pub(super) fn functions(
     scenario: &Scenario,
     model: &PlatformModel,
-) -> Result<Vec<FunctionPlan>, Fault> {
+) -> Result<Vec<FunctionPlan>, FieldError> {
     // The [workload]'s functions (a trace or a synthetic population) follow the [[function]]
     // ones; each brings its own stream index in a group of its own
     // (function::WORKLOAD_GROUP), so they never collide with [[function]] streams.
@@ -55,7 +55,7 @@ pub(super) fn functions(
 fn workload_functions(
     scenario: &Scenario,
     model: &PlatformModel,
-) -> Result<Vec<WorkloadFunction>, Fault> {
+) -> Result<Vec<WorkloadFunction>, FieldError> {
     let Some(w) = &scenario.workload else {
         return Ok(Vec::new());
     };
@@ -63,7 +63,7 @@ fn workload_functions(
     let limits = &model.limits;
     let mut fs = w
         .open(&base)
-        .map_err(|e| fault("workload", e.to_string()))?
+        .map_err(|e| FieldError::new("workload", e.to_string()))?
         .functions;
     for f in &mut fs {
         f.spec.memory_mb = f.spec.memory_mb.clamp(
@@ -81,7 +81,7 @@ fn table(
     spec: &FunctionSpec,
     from: From,
     out: &mut Vec<FunctionPlan>,
-) -> Result<(), Fault> {
+) -> Result<(), FieldError> {
     // `[keep_alive] kind = "keep-warm-ping"` or `"provisioned"` adds pings or provisioned
     // environments to functions that set none themselves.
     let changed = with_strategy(&scenario.keep_alive, spec);
@@ -94,12 +94,12 @@ fn table(
     let duration = spec
         .duration
         .build()
-        .map_err(|e| fault(from.at("duration"), e))?;
+        .map_err(|e| FieldError::new(from.at("duration"), e))?;
     let cold_start = cold_start(model, spec, &from)?;
     let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).ns();
     if let Invocation::Queue(q) = &spec.invocation {
         if q.visibility_timeout.ns() < timeout {
-            return Err(fault(
+            return Err(FieldError::new(
                 from.at("invocation.visibility_timeout"),
                 format!(
                     "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
@@ -115,8 +115,9 @@ fn table(
                 .databases
                 .iter()
                 .position(|d| &d.name == name)
-                .ok_or_else(|| fault(from.at("database"), format!("no database '{name}'")))?
-                as u32,
+                .ok_or_else(|| {
+                    FieldError::new(from.at("database"), format!("no database '{name}'"))
+                })? as u32,
         ),
         None => None,
     };
@@ -127,14 +128,12 @@ fn table(
         From::Table(g) => format!("function.{g}"),
         From::Workload(_) => "workload".to_string(),
     };
-    let terms = model
-        .terms(
-            spec,
-            per_instance,
-            &prefix,
-            scenario.platform.front_door.as_deref(),
-        )
-        .map_err(|(path, msg)| fault(path, msg))?;
+    let terms = model.terms(
+        spec,
+        per_instance,
+        &prefix,
+        scenario.platform.front_door.as_deref(),
+    )?;
     let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
     for (c, w) in weights.iter().enumerate() {
         let name = if spec.copies == 1 {
@@ -151,7 +150,7 @@ fn table(
         let arrivals = spec
             .arrivals
             .build(*w)
-            .map_err(|e| fault(from.at("arrivals"), e))?;
+            .map_err(|e| FieldError::new(from.at("arrivals"), e))?;
         out.push(FunctionPlan {
             name,
             app,
@@ -187,10 +186,10 @@ fn check_against_model(
     model: &PlatformModel,
     spec: &FunctionSpec,
     from: &From,
-) -> Result<(), Fault> {
+) -> Result<(), FieldError> {
     let limits = &model.limits;
     if spec.memory_mb < limits.memory_mb_min || spec.memory_mb > limits.memory_mb_max {
-        return Err(fault(
+        return Err(FieldError::new(
             from.at("memory_mb"),
             format!(
                 "{} MB is outside what model '{}' allows ({} to {} MB)",
@@ -199,7 +198,7 @@ fn check_against_model(
         ));
     }
     if let Some(t) = spec.timeout.filter(|t| *t > limits.max_timeout) {
-        return Err(fault(
+        return Err(FieldError::new(
             from.at("timeout"),
             format!(
                 "{t} is longer than model '{}' allows ({})",
@@ -212,7 +211,7 @@ fn check_against_model(
         .as_ref()
         .and_then(|c| c.hosts.iter().map(|h| h.memory_mb).max());
     if let Some(m) = largest_host.filter(|&m| (spec.memory_mb as u64) > m) {
-        return Err(fault(
+        return Err(FieldError::new(
             from.at("memory_mb"),
             format!(
                 "{} MB does not fit on any host of the cluster (largest: {m} MB)",
@@ -223,7 +222,7 @@ fn check_against_model(
     // Limits are checked against the schedule's largest count.
     let provisioned = spec.provisioned_concurrency.as_ref().map_or(0, |p| p.max());
     if let Some(r) = spec.reserved_concurrency.filter(|&r| provisioned > r) {
-        return Err(fault(
+        return Err(FieldError::new(
             from.at("provisioned_concurrency"),
             format!("{provisioned} is more than the function's reserved concurrency ({r})"),
         ));
@@ -233,17 +232,22 @@ fn check_against_model(
 
 /// The scenario's own cold-start distribution, or the model's terms for the function's runtime,
 /// memory, snapshot and package.
-fn cold_start(model: &PlatformModel, spec: &FunctionSpec, from: &From) -> Result<ColdStart, Fault> {
+fn cold_start(
+    model: &PlatformModel,
+    spec: &FunctionSpec,
+    from: &From,
+) -> Result<ColdStart, FieldError> {
     if let Some(d) = &spec.cold_start {
         return Ok(ColdStart::Given(
-            d.build().map_err(|e| fault(from.at("cold_start"), e))?,
+            d.build()
+                .map_err(|e| FieldError::new(from.at("cold_start"), e))?,
         ));
     }
-    let model_err = |e: String| fault("platform.model", e);
+    let model_err = |e: String| FieldError::new("platform.model", e);
     // Platform part + init (or a snapshot restore) scaled by memory + package fetch, as the
     // model defines them for this function.
     let terms = model.cold_start_terms(spec).ok_or_else(|| {
-        fault(
+        FieldError::new(
             from.at("runtime"),
             format!(
                 "model '{}' has no cold-start figures for runtime {}",
@@ -265,15 +269,15 @@ fn resolve_names(
     scenario: &Scenario,
     first_of_table: &[u32],
     funcs: &mut [FunctionPlan],
-) -> Result<(), Fault> {
-    let index = |path: String, name: &str| -> Result<u32, Fault> {
+) -> Result<(), FieldError> {
+    let index = |path: String, name: &str| -> Result<u32, FieldError> {
         scenario
             .functions
             .iter()
             .position(|s| s.name == name && s.copies == 1)
             .map(|g| first_of_table[g])
             .ok_or_else(|| {
-                fault(
+                FieldError::new(
                     path,
                     format!("no [[function]] named '{name}' with copies = 1"),
                 )

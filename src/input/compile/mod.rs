@@ -30,21 +30,7 @@ mod platform;
 use crate::core::plan::Plan;
 use crate::input::model::{self, PlatformModel};
 use crate::input::scenario::Scenario;
-use crate::input::InputError;
-
-/// A check that failed: the dotted path of the offending field and what is wrong. The
-/// scenario turns it into a positioned [`InputError`].
-pub(crate) struct Fault {
-    pub(crate) path: String,
-    pub(crate) message: String,
-}
-
-pub(crate) fn fault(path: impl Into<String>, message: impl Into<String>) -> Fault {
-    Fault {
-        path: path.into(),
-        message: message.into(),
-    }
-}
+use crate::input::{FieldError, InputError};
 
 /// Compiles `scenario` on the platform model it names into the plan of a run.
 pub fn compile(scenario: &Scenario) -> Result<Plan, InputError> {
@@ -52,16 +38,16 @@ pub fn compile(scenario: &Scenario) -> Result<Plan, InputError> {
         model::load(&scenario.platform.model).map_err(|e| scenario.wrap_model_error(e))?;
     model
         .select_scaling(scenario.platform.scaling_rule)
-        .map_err(|(path, msg)| scenario.error_at(&path, &msg))?;
+        .map_err(|e| scenario.error_at(&e.field, &e.message))?;
     compile_on(scenario, &model)
 }
 
 /// Compiles `scenario` on `model` (already loaded, its scaling rule chosen).
 pub fn compile_on(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, InputError> {
-    build(scenario, model).map_err(|f| scenario.error_at(&f.path, &f.message))
+    build(scenario, model).map_err(|f| scenario.error_at(&f.field, &f.message))
 }
 
-fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, Fault> {
+fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, FieldError> {
     let functions = function::functions(scenario, model)?;
     let limits = platform::limits(scenario, model, &functions)?;
     let plan = Plan {

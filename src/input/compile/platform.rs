@@ -1,7 +1,6 @@
 //! The platform-wide parts of a plan: account concurrency and reservations, the scaling
 //! bucket, prices with the scenario's billing switches, and room for provisioned environments.
 
-use super::{fault, Fault};
 use crate::core::billing::prices::Pricing;
 use crate::core::metrics::Window;
 use crate::core::plan::{FunctionPlan, Plan};
@@ -9,6 +8,7 @@ use crate::core::platform::cluster::Cluster;
 use crate::core::platform::limits::{Pools, Scaling};
 use crate::input::model::{check_scaling, PlatformModel};
 use crate::input::scenario::Scenario;
+use crate::input::FieldError;
 
 /// The account's concurrency and the scaling bucket, checked against the functions.
 pub(super) struct Limits {
@@ -20,14 +20,14 @@ pub(super) fn limits(
     scenario: &Scenario,
     model: &PlatformModel,
     functions: &[FunctionPlan],
-) -> Result<Limits, Fault> {
+) -> Result<Limits, FieldError> {
     let account = scenario
         .platform
         .account_concurrency
         .unwrap_or(model.limits.account_concurrency);
     let reserved: Vec<Option<u32>> = functions.iter().map(|f| f.reserved).collect();
     Pools::new(account, &reserved).map_err(|e| {
-        fault(
+        FieldError::new(
             "platform.account_concurrency",
             format!("{e}; raise account_concurrency or lower the reservations"),
         )
@@ -37,7 +37,7 @@ pub(super) fn limits(
         .enumerate()
         .find(|(_, f)| f.provision.max() > account)
     {
-        return Err(fault(
+        return Err(FieldError::new(
             "platform.account_concurrency",
             format!(
                 "function {} has {} provisioned environments, more than the account's concurrency ({account}) (function {i})",
@@ -51,7 +51,7 @@ pub(super) fn limits(
         .scaling
         .clone()
         .unwrap_or_else(|| model.scaling.clone());
-    check_scaling(&scaling).map_err(|(key, msg)| fault(format!("platform.scaling.{key}"), msg))?;
+    check_scaling(&scaling).map_err(|e| e.within("platform.scaling"))?;
     Ok(Limits { account, scaling })
 }
 
@@ -72,7 +72,7 @@ pub(super) fn pricing(scenario: &Scenario, model: &PlatformModel) -> Pricing {
 
 /// Every provisioned environment at time 0 finds a host, placed as the simulation will place
 /// it (in function order, by the cluster's rule, without evicting).
-pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), Fault> {
+pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), FieldError> {
     let Some(spec) = &plan.cluster else {
         return Ok(());
     };
@@ -81,7 +81,7 @@ pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), Fault> {
         let need = func.memory_mb as u64;
         for _ in 0..func.provision.count_at(0) {
             let Some(host) = cluster.with_room(need, f as u32) else {
-                return Err(fault(
+                return Err(FieldError::new(
                     "cluster.hosts",
                     format!("no room for the provisioned environments of {}", func.name),
                 ));

@@ -25,6 +25,7 @@ use crate::input::function::{
 };
 use crate::input::synth::SynthSpec;
 use crate::input::trace::{self, Format, Loaded, Select, TraceSpec};
+use crate::input::FieldError;
 use crate::input::InputError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -76,8 +77,8 @@ impl WorkloadSpec {
     }
 
     /// Checks what can be checked without reading files; errors carry the key.
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        let err = |k: &str, m: String| Err((k.to_string(), m));
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let err = |k: &str, m: String| Err(FieldError::new(k, m));
         let t = match self {
             WorkloadSpec::AzureLike(s) => return s.validate(),
             WorkloadSpec::Azure2019(t)
@@ -140,7 +141,8 @@ impl WorkloadSpec {
             );
         }
         if let Some(d) = &t.default_duration {
-            d.build().map_err(|m| ("default_duration".to_string(), m))?;
+            d.build()
+                .map_err(|m| FieldError::new("default_duration", m))?;
         }
         if t.default_memory_mb == Some(0) {
             return err("default_memory_mb", "must be at least 1".into());
@@ -163,8 +165,11 @@ impl WorkloadSpec {
             | WorkloadSpec::Huawei2023(t)
             | WorkloadSpec::Csv(t) => t,
         };
-        if let Err((k, m)) = self.validate() {
-            return Err(InputError::new("[workload]", format!("{k}: {m}")));
+        if let Err(e) = self.validate() {
+            return Err(InputError::new(
+                "[workload]",
+                format!("{}: {}", e.field, e.message),
+            ));
         }
         let loaded = self.load_cached(t, base)?;
         let template = function_template(
@@ -268,8 +273,11 @@ pub fn spec_from_args(
     }
     let spec = WorkloadSpec::deserialize(root)
         .map_err(|e| InputError::new("--set", e.message().trim().to_string()))?;
-    if let Err((k, m)) = spec.validate() {
-        return Err(InputError::new("--set", format!("{k}: {m}")));
+    if let Err(e) = spec.validate() {
+        return Err(InputError::new(
+            "--set",
+            format!("{}: {}", e.field, e.message),
+        ));
     }
     Ok(spec)
 }
