@@ -8,7 +8,7 @@ mod format;
 pub mod function;
 pub mod keep_alive;
 pub mod model;
-pub mod overrides;
+pub(crate) mod overrides;
 pub mod scenario;
 pub mod synth;
 pub mod trace;

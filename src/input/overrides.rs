@@ -15,7 +15,7 @@ fn parse_override_value(raw: &str) -> toml::Value {
 /// Sets `key.path=value` in a parsed TOML table. Numeric segments index arrays
 /// (`function.0.memory_mb`). The value is read as TOML (`5`, `true`, `"x"`, `[1, 2]`,
 /// `{ kind = "none" }`) and otherwise taken as a string (`60s`, `5/s`).
-pub fn apply_override(root: &mut toml::Value, spec: &str) -> Result<(), String> {
+pub(crate) fn apply_override(root: &mut toml::Value, spec: &str) -> Result<(), String> {
     let (key, raw) = spec
         .split_once('=')
         .ok_or_else(|| format!("'{spec}': expected KEY=VALUE, e.g. keep_alive.ttl=60s"))?;

@@ -43,7 +43,7 @@ pub(crate) enum DurAcc {
 
 impl DurAcc {
     /// Adds one 2019 percentile row (ms) of `weight` invocations.
-    pub fn add_pct(&mut self, weight: f64, row: [f64; 7]) {
+    pub(crate) fn add_pct(&mut self, weight: f64, row: [f64; 7]) {
         if !matches!(self, DurAcc::Pct { .. }) {
             *self = DurAcc::Pct {
                 weight: 0.0,
@@ -59,7 +59,7 @@ impl DurAcc {
     }
 
     /// Adds one invocation's duration (seconds).
-    pub fn add_secs(&mut self, secs: f64) {
+    pub(crate) fn add_secs(&mut self, secs: f64) {
         if !matches!(self, DurAcc::Hist { .. }) {
             *self = DurAcc::Hist {
                 counts: vec![0; HIST_BUCKETS].into_boxed_slice(),
@@ -85,7 +85,7 @@ impl DurAcc {
     }
 
     /// The distribution, or `None` when nothing is known.
-    pub fn build(&self, model: DurationModel) -> Option<DistSpec> {
+    pub(crate) fn build(&self, model: DurationModel) -> Option<DistSpec> {
         // (percentile, seconds) points, values made non-decreasing.
         let mut pts: Vec<(f64, f64)> = match self {
             DurAcc::None => return None,
@@ -239,7 +239,7 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    pub fn new(policy: BadRows, unit: Unit) -> Result<Builder, InputError> {
+    pub(crate) fn new(policy: BadRows, unit: Unit) -> Result<Builder, InputError> {
         Ok(Builder {
             spill: SpillWriter::new().map_err(|e| {
                 InputError::new(
@@ -261,7 +261,7 @@ impl Builder {
     }
 
     /// The function with `key`, created (named `name`, in `app`) if new.
-    pub fn function(&mut self, key: &str, name: &str, app: &str) -> u32 {
+    pub(crate) fn function(&mut self, key: &str, name: &str, app: &str) -> u32 {
         if let Some(&f) = self.index.get(key) {
             return f;
         }
@@ -279,7 +279,7 @@ impl Builder {
     }
 
     /// Records `count` invocations of `f` at `time` (an interval index or ns).
-    pub fn push(&mut self, f: u32, time: i64, count: u64) -> Result<(), InputError> {
+    pub(crate) fn push(&mut self, f: u32, time: i64, count: u64) -> Result<(), InputError> {
         let a = &mut self.funcs[f as usize];
         a.total = a.total.saturating_add(count);
         if a.max_time != i64::MIN {
@@ -295,12 +295,12 @@ impl Builder {
     }
 
     /// Handles a bad row per the policy.
-    pub fn bad_row(&mut self, e: InputError) -> Result<(), InputError> {
+    pub(crate) fn bad_row(&mut self, e: InputError) -> Result<(), InputError> {
         self.bad.handle(self.policy, e)
     }
 
     /// Applies the window, durations, memory, selection and rescaling.
-    pub fn finish(self, spec: &TraceSpec, origin: i64) -> Result<Loaded, InputError> {
+    pub(crate) fn finish(self, spec: &TraceSpec, origin: i64) -> Result<Loaded, InputError> {
         let spill = Arc::new(
             self.spill
                 .finish()

@@ -21,7 +21,7 @@ pub(super) enum Format {
 /// Parses seconds written in decimal (`"5160.142570018768"`, `"-3"`, `"1.5e3"`) to whole
 /// nanoseconds: exactly for plain decimals (digits past the ninth decimal are cut), through
 /// `f64` for exponent forms. `None` for anything else or out of range.
-pub fn parse_secs_ns(b: &[u8]) -> Option<i64> {
+pub(crate) fn parse_secs_ns(b: &[u8]) -> Option<i64> {
     let b = table::trim(b);
     if b.is_empty() {
         return None;
