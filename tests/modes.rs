@@ -23,7 +23,7 @@ fn invocations(text: &str, func: u32) -> (Report, Vec<SimTime>) {
     let mut at = Vec::new();
     let r = observe(text, |now, h| {
         if let Happening::Arrival { func: f } = h {
-            if *f == func {
+            if f.get() == func {
                 at.push(now);
             }
         }
@@ -273,7 +273,7 @@ fn chain_latency_is_the_sum_of_its_parts() {
             func, latency_ns, ..
         } = h
         {
-            lat.push((*func, *latency_ns));
+            lat.push((func.get(), *latency_ns));
         }
     });
     let of = |f: u32| {
@@ -332,7 +332,7 @@ fn a_timeout_in_the_callee_cascades_to_the_caller() {
             func, timed_out, ..
         } = h
         {
-            done.push((*func, now, *timed_out));
+            done.push((func.get(), now, *timed_out));
         }
     });
     assert_eq!(done, vec![(1, 10 * MS + S, true), (0, 10 * MS + S, false)]);
@@ -345,7 +345,7 @@ fn a_timeout_in_the_callee_cascades_to_the_caller() {
             func, timed_out, ..
         } = h
         {
-            done.push((*func, now, *timed_out));
+            done.push((func.get(), now, *timed_out));
         }
     });
     assert_eq!(done, vec![(0, 3 * S, true), (1, 10 * MS + 10 * S, false)]);

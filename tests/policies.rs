@@ -1,6 +1,7 @@
 //! Keep-alive policies on hand-built histories, run end to end through the simulator.
 
 use crate::util::{run, scenario};
+use faasim::core::ids::{EnvId, FuncId};
 use faasim::core::policy::{IdleDecision, Policy};
 use faasim::core::sim::{Happening, Simulation};
 use faasim::core::time::SimTime;
@@ -180,8 +181,8 @@ fn a_custom_policy_plugs_in() {
     /// Keeps an environment for a number of minutes equal to its function's index + 1.
     struct ByIndex;
     impl Policy for ByIndex {
-        fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
-            IdleDecision::ExpireAt(now + (func as u64 + 1) * 60_000_000_000)
+        fn on_idle(&mut self, func: FuncId, _env: EnvId, now: SimTime) -> IdleDecision {
+            IdleDecision::ExpireAt(now + (func.get() as u64 + 1) * 60_000_000_000)
         }
     }
     let sc = scenario(&hourly("kind = \"none\""));

@@ -5,6 +5,7 @@
 //! run and checks the simulation's bookkeeping against its own, independent account.
 
 use crate::util;
+use faasim::core::ids::{EnvId, FuncId, ReqId};
 use faasim::core::metrics::Counts;
 use faasim::core::sim::{Happening, Simulation, ThrottleReason};
 use faasim::core::time::SimTime;
@@ -277,7 +278,7 @@ enum EnvPhase {
 
 #[derive(Clone, Copy, Debug)]
 struct EnvView {
-    func: u32,
+    func: FuncId,
     phase: EnvPhase,
     in_flight: u32,
     provisioned: bool,
@@ -300,7 +301,7 @@ struct Watch {
     pool_used: Vec<u32>,
     admitted: u32,
     last: SimTime,
-    envs: HashMap<u32, EnvView>,
+    envs: HashMap<EnvId, EnvView>,
     live: Vec<u32>,
     live_total: u32,
     /// Peak of live environments over the measured window [warmup, horizon].
@@ -312,7 +313,7 @@ struct Watch {
     counts: Vec<Counts>,
     max_latency: SimTime,
     sum_latency: u128,
-    arrivals: Vec<(SimTime, u32)>,
+    arrivals: Vec<(SimTime, FuncId)>,
     broken: Option<String>,
 }
 
@@ -345,7 +346,7 @@ impl Watch {
             per_instance: {
                 let plan = faasim::compile(sc).unwrap();
                 (0..plan.function_count())
-                    .map(|i| plan.per_instance(i))
+                    .map(|i| plan.per_instance(FuncId::from_index(i)))
                     .collect()
             },
             timeout: sc
@@ -384,7 +385,14 @@ impl Watch {
         }
     }
 
-    fn env_born(&mut self, now: SimTime, what: &Happening, func: u32, env: u32, phase: EnvPhase) {
+    fn env_born(
+        &mut self,
+        now: SimTime,
+        what: &Happening,
+        func: FuncId,
+        env: EnvId,
+        phase: EnvPhase,
+    ) {
         let provisioned = matches!(what, Happening::Provisioned { .. });
         if self.envs.contains_key(&env) {
             return self.fail(now, what, format!("environment {env} is already alive"));
@@ -399,14 +407,14 @@ impl Watch {
                 expires: None,
             },
         );
-        self.live[func as usize] += 1;
+        self.live[func.index()] += 1;
         self.live_total += 1;
-        let p = &mut self.peak_func[func as usize];
-        *p = (*p).max(self.live[func as usize]);
+        let p = &mut self.peak_func[func.index()];
+        *p = (*p).max(self.live[func.index()]);
     }
 
-    fn admit(&mut self, now: SimTime, what: &Happening, func: u32, env: u32, cold: bool) {
-        let f = func as usize;
+    fn admit(&mut self, now: SimTime, what: &Happening, func: FuncId, env: EnvId, cold: bool) {
+        let f = func.index();
         if now >= self.warmup {
             if cold {
                 self.counts[f].cold_starts += 1;
@@ -472,13 +480,13 @@ impl Watch {
                     self.fail(now, what, "arrival at or after the horizon".into());
                 }
                 if measured {
-                    self.counts[func as usize].arrivals += 1;
+                    self.counts[func.index()].arrivals += 1;
                 }
             }
             // The generator writes no [cluster], so nothing waits for memory.
             Happening::WaitingForMemory { .. } => self.fail(now, what, "no cluster".into()),
             Happening::Throttled { func, reason } => {
-                let c = &mut self.counts[func as usize];
+                let c = &mut self.counts[func.index()];
                 if measured {
                     c.throttled += 1;
                     match reason {
@@ -487,7 +495,7 @@ impl Watch {
                         ThrottleReason::Memory => c.throttled_memory += 1,
                     }
                 }
-                let pool = self.pool_of[func as usize];
+                let pool = self.pool_of[func.index()];
                 if reason == ThrottleReason::Concurrency
                     && self.pool_used[pool] < self.pool_cap[pool]
                 {
@@ -545,7 +553,7 @@ impl Watch {
                 timed_out,
                 ..
             } => {
-                let f = func as usize;
+                let f = func.index();
                 if latency_ns > now {
                     self.fail(now, what, "arrived before time 0".into());
                 }
@@ -593,7 +601,7 @@ impl Watch {
             Happening::Connection { .. } => self.fail(now, what, "no database here".into()),
             Happening::Evicted { func, env } => match self.envs.remove(&env) {
                 Some(e) if !e.provisioned && e.in_flight == 0 && e.expires == Some(now) => {
-                    self.live[func as usize] -= 1;
+                    self.live[func.index()] -= 1;
                     self.live_total -= 1;
                 }
                 other => {
@@ -712,26 +720,27 @@ fn the_watch_notices_broken_rules() {
         "#,
     );
     let s = 1_000_000_000;
+    let (f0, e0, r0) = (FuncId::new(0), EnvId::new(0), ReqId::new(0));
     let cold = |env, req| Happening::ColdStart {
-        func: 0,
-        env,
-        req,
+        func: f0,
+        env: EnvId::new(env),
+        req: ReqId::new(req),
         init_ns: 5,
     };
     let done = Happening::Completed {
-        func: 0,
-        env: 0,
-        req: 0,
+        func: f0,
+        env: e0,
+        req: r0,
         latency_ns: 10,
         timed_out: false,
     };
     let idle = |t| Happening::Idle {
-        func: 0,
-        env: 0,
+        func: f0,
+        env: e0,
         expires: Some(t),
     };
-    let ready = Happening::Ready { func: 0, env: 0 };
-    let evicted = Happening::Evicted { func: 0, env: 0 };
+    let ready = Happening::Ready { func: f0, env: e0 };
+    let evicted = Happening::Evicted { func: f0, env: e0 };
     let cases: Vec<(&str, Vec<(SimTime, Happening)>)> = vec![
         (
             "fine",
@@ -746,7 +755,7 @@ fn the_watch_notices_broken_rules() {
         ("time went back", vec![(s, cold(0, 0)), (s - 1, ready)]),
         (
             "after the horizon",
-            vec![(11 * s, Happening::Arrival { func: 0 })],
+            vec![(11 * s, Happening::Arrival { func: f0 })],
         ),
         ("admitted", vec![(s, cold(0, 0)), (s, cold(1, 1))]),
         (
@@ -754,7 +763,7 @@ fn the_watch_notices_broken_rules() {
             vec![(
                 s,
                 Happening::Throttled {
-                    func: 0,
+                    func: f0,
                     reason: ThrottleReason::Concurrency,
                 },
             )],
@@ -764,9 +773,9 @@ fn the_watch_notices_broken_rules() {
             vec![(
                 s,
                 Happening::WarmStart {
-                    func: 0,
-                    env: 0,
-                    req: 0,
+                    func: f0,
+                    env: e0,
+                    req: r0,
                 },
             )],
         ),
@@ -793,15 +802,15 @@ fn the_watch_notices_broken_rules() {
         (
             "cold start on a live environment",
             vec![
-                (0, Happening::Provisioned { func: 0, env: 0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
                 (s, cold(0, 0)),
             ],
         ),
         (
             "already alive",
             vec![
-                (0, Happening::Provisioned { func: 0, env: 0 }),
-                (0, Happening::Provisioned { func: 0, env: 0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
             ],
         ),
     ];

@@ -14,6 +14,7 @@
 
 use crate::core::billing::prices::Pricing;
 use crate::core::billing::terms::ModelTerms;
+use crate::core::ids::{DbId, FuncId};
 use crate::core::platform::cdn::CdnSpec;
 use crate::core::platform::cluster::ClusterSpec;
 use crate::core::platform::database::DatabaseSpec;
@@ -87,14 +88,14 @@ impl Plan {
         self.functions.len()
     }
 
-    /// Name of function `i` (copies carry `-1`, `-2`, ...).
-    pub fn function_name(&self, i: usize) -> &str {
-        &self.functions[i].name
+    /// Name of function `f` (copies carry `-1`, `-2`, ...).
+    pub fn function_name(&self, f: FuncId) -> &str {
+        &self.functions[f.index()].name
     }
 
-    /// Requests one environment of function `i` serves at once, the model's default applied.
-    pub fn per_instance(&self, i: usize) -> u32 {
-        self.functions[i].per_instance
+    /// Requests one environment of function `f` serves at once, the model's default applied.
+    pub fn per_instance(&self, f: FuncId) -> u32 {
+        self.functions[f.index()].per_instance
     }
 
     /// The same plan with another master seed (as `--seed` does): nothing else depends on it.
@@ -142,8 +143,8 @@ pub struct FunctionPlan {
     pub(crate) calls: Vec<Call>,
     /// Workers it starts when done, and their aggregator.
     pub(crate) fan_out: Option<FanOut>,
-    /// Index of its database.
-    pub(crate) database: Option<u32>,
+    /// Its database.
+    pub(crate) database: Option<DbId>,
     /// A CDN cache in front of it.
     pub(crate) cdn: Option<CdnSpec>,
     /// What the model makes of it (CPU, billing figures, front door).
@@ -178,24 +179,24 @@ pub enum Routing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The callee.
-    pub target: u32,
+    pub target: FuncId,
     /// Whether the caller waits for it.
     pub wait: bool,
     /// Retries after a failure.
     pub retries: u32,
     /// Compensating function run after the last failure.
-    pub on_error: Option<u32>,
+    pub on_error: Option<FuncId>,
 }
 
 /// A resolved `fan_out`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FanOut {
     /// The worker function.
-    pub worker: u32,
+    pub worker: FuncId,
     /// Workers started per finished request.
     pub count: u32,
     /// Aggregator run when the last worker ends.
-    pub join: Option<u32>,
+    pub join: Option<FuncId>,
 }
 
 /// Provisioned concurrency: a constant count, or a count by time of day repeating daily (time 0

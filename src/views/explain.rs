@@ -566,6 +566,7 @@ impl Observer for Narrator {
         }
         match *what {
             Happening::Provisioned { func, env } => {
+                let (func, env) = (func.get(), env.get());
                 let n = self.new_env(now, func, env, Phase::Idle);
                 if let Some(e) = self.envs.get_mut(&env) {
                     e.provisioned = true;
@@ -573,15 +574,18 @@ impl Observer for Narrator {
                 self.tell(now, Item::Provisioned { func, env: n });
             }
             Happening::Arrival { func } => {
+                let func = func.get();
                 let n = self.next_req;
                 self.next_req += 1;
                 self.pending = Some((now, func, n));
             }
             Happening::Throttled { func, reason } => {
+                let func = func.get();
                 let req = self.take_request(func);
                 self.fate(now, func, req, false, Fate::Throttled(reason));
             }
             Happening::WaitingForMemory { func, req } => {
+                let (func, req) = (func.get(), req.get());
                 let number = self.take_request(func);
                 let r = Req {
                     number,
@@ -592,6 +596,7 @@ impl Observer for Narrator {
                 self.fate(now, func, number, false, Fate::WaitsForMemory);
             }
             Happening::WarmStart { func, env, req } => {
+                let (func, env, req) = (func.get(), env.get(), req.get());
                 let (number, known) = self.admitted(now, func, req, Some(now));
                 let (env_no, idle_for) = match self.envs.get_mut(&env) {
                     Some(e) => {
@@ -614,6 +619,7 @@ impl Observer for Narrator {
                 req,
                 init_ns,
             } => {
+                let (func, env, req) = (func.get(), env.get(), req.get());
                 let (number, known) = self.admitted(now, func, req, None);
                 let fate = if init_ns > 0 {
                     let n = self.new_env(now, func, env, Phase::Initializing);
@@ -636,6 +642,7 @@ impl Observer for Narrator {
                 self.fate(now, func, number, known, fate);
             }
             Happening::Prewarm { func, env, init_ns } => {
+                let (func, env) = (func.get(), env.get());
                 let n = self.new_env(now, func, env, Phase::Initializing);
                 if let Some(e) = self.envs.get_mut(&env) {
                     e.init = init_ns;
@@ -644,6 +651,7 @@ impl Observer for Narrator {
                 self.tell(now, Item::Prewarm { func, env: n, init });
             }
             Happening::Ready { func, env } => {
+                let (func, env) = (func.get(), env.get());
                 let (number, init, waiting) = match self.envs.get_mut(&env) {
                     Some(e) => (e.number, e.init, std::mem::take(&mut e.waiting)),
                     None => (0, 0, Vec::new()),
@@ -674,6 +682,7 @@ impl Observer for Narrator {
                 timed_out,
                 ..
             } => {
+                let (env, req) = (env.get(), req.get());
                 let (number, wait) = match self.reqs.remove(&req) {
                     Some(r) => (r.number, r.start.map_or(0, |s| s.saturating_sub(r.arrival))),
                     None => (0, 0),
@@ -691,6 +700,7 @@ impl Observer for Narrator {
                 );
             }
             Happening::Idle { func, env, expires } => {
+                let (func, env) = (func.get(), env.get());
                 let (number, provisioned) = match self.envs.get_mut(&env) {
                     Some(e) => {
                         e.idle_since = Some(now);
@@ -713,6 +723,7 @@ impl Observer for Narrator {
             // The narration is about environments; database connections are not told.
             Happening::Connection { .. } => {}
             Happening::Evicted { func, env } => {
+                let (func, env) = (func.get(), env.get());
                 let Some(e) = self.envs.remove(&env) else {
                     return;
                 };

@@ -11,6 +11,7 @@
 //! (first come, first served, still running and billed) until one is released or its timeout
 //! ends.
 
+use crate::core::ids::ReqId;
 use crate::core::metrics::Window;
 use crate::core::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -115,7 +116,7 @@ pub struct Database {
     in_use: u32,
     peak: u32,
     /// Requests waiting for a connection, oldest first.
-    waiters: VecDeque<u32>,
+    waiters: VecDeque<ReqId>,
     errors: u64,
     waited: u64,
     area: u128,
@@ -184,7 +185,7 @@ impl Database {
 
     /// Closes a connection; if a request waits, the connection passes to it (returned) and
     /// stays open.
-    pub fn close(&mut self, now: SimTime) -> Option<u32> {
+    pub fn close(&mut self, now: SimTime) -> Option<ReqId> {
         match self.waiters.pop_front() {
             Some(r) => {
                 self.set(self.in_use, now);
@@ -198,7 +199,7 @@ impl Database {
     }
 
     /// Request `r` waits for a connection.
-    pub fn enqueue(&mut self, r: u32, now: SimTime) {
+    pub fn enqueue(&mut self, r: ReqId, now: SimTime) {
         if self.window.measures(now) {
             self.waited += 1;
         }
@@ -207,7 +208,7 @@ impl Database {
 
     /// Request `r` gives up waiting (its timeout ended). Linear in the queue, which only
     /// timeouts walk.
-    pub fn withdraw(&mut self, r: u32) -> bool {
+    pub fn withdraw(&mut self, r: ReqId) -> bool {
         match self.waiters.iter().position(|&w| w == r) {
             Some(i) => {
                 self.waiters.remove(i);
@@ -257,9 +258,9 @@ mod tests {
     fn a_pool_full_since_the_warm_up_has_its_peak_counted() {
         let mut db = Database::new(&spec(2), Window::starting_at(100));
         assert!(db.try_open(0) && db.try_open(1));
-        db.enqueue(7, 2);
+        db.enqueue(ReqId::new(7), 2);
         // Handed over after the warm-up: the count never changes, but it was 2 in the window.
-        assert_eq!(db.close(150), Some(7));
+        assert_eq!(db.close(150), Some(ReqId::new(7)));
         assert_eq!(db.report(200).peak_connections, 2);
     }
 
@@ -268,11 +269,11 @@ mod tests {
         let mut db = Database::new(&spec(1), Window::default());
         assert!(db.try_open(0));
         assert!(!db.try_open(1));
-        db.enqueue(7, 1);
-        db.enqueue(8, 2);
-        assert_eq!(db.close(10), Some(7));
+        db.enqueue(ReqId::new(7), 1);
+        db.enqueue(ReqId::new(8), 2);
+        assert_eq!(db.close(10), Some(ReqId::new(7)));
         assert_eq!(db.in_use(), 1);
-        assert!(db.withdraw(8));
+        assert!(db.withdraw(ReqId::new(8)));
         assert_eq!(db.close(20), None);
         assert_eq!(db.in_use(), 0);
         let r = db.report(40);

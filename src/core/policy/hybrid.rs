@@ -24,6 +24,7 @@
 //! the neighbour), and the bin counts' CV is kept as a running sum of squares, so a decision
 //! costs a few dozen operations, not a pass or a tree search over the histogram.
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::forecast::forecast;
 use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
 use crate::core::time::{Duration, SimTime, NS_PER_SEC};
@@ -505,8 +506,8 @@ impl HybridHistogram {
     }
 
     #[inline]
-    fn sample(&mut self, func: u32, it: SimTime) {
-        let Some(h) = self.hist.get_mut(func as usize) else {
+    fn sample(&mut self, func: FuncId, it: SimTime) {
+        let Some(h) = self.hist.get_mut(func.index()) else {
             return;
         };
         // Most idle times of busy functions fall in bin 0, and the rest are compared with the
@@ -527,17 +528,17 @@ impl HybridHistogram {
         }
         // Once the function has an idle time beyond the range, it keeps its recent ones.
         if h.oob > 0 {
-            if let Some(r) = self.recent.get_mut(func as usize) {
+            if let Some(r) = self.recent.get_mut(func.index()) {
                 r.remember(it, self.params.arima_window as usize);
             }
         }
     }
 
     /// The windows for function `func` given what it has seen so far.
-    pub fn windows(&self, func: u32) -> Windows {
+    pub fn windows(&self, func: FuncId) -> Windows {
         let p = &self.params;
         let fallback = Windows::Fallback(p.fallback.unwrap_or(p.range).ns());
-        let Some(h) = self.hist.get(func as usize) else {
+        let Some(h) = self.hist.get(func.index()) else {
             return fallback;
         };
         let total = h.n + h.oob;
@@ -556,9 +557,9 @@ impl HybridHistogram {
         }
     }
 
-    fn forecast_windows(&self, func: u32) -> Option<Windows> {
+    fn forecast_windows(&self, func: FuncId) -> Option<Windows> {
         let p = &self.params;
-        let r = self.recent.get(func as usize)?;
+        let r = self.recent.get(func.index())?;
         let secs = forecast(r.secs(), r.len(), p.arima_p as usize, p.arima_d as usize)?;
         let ns = |s: f64| crate::core::time::secs_to_ns(s);
         Some(Windows::Forecast {
@@ -577,7 +578,7 @@ impl Policy for HybridHistogram {
     }
 
     #[inline]
-    fn on_arrival(&mut self, func: u32, _now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, _now: SimTime, idle_for: Option<SimTime>) {
         if self.params.idle_times == IdleTimes::Function {
             if let Some(it) = idle_for {
                 self.sample(func, it);
@@ -586,15 +587,15 @@ impl Policy for HybridHistogram {
     }
 
     #[inline]
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: SimTime) {
         if self.params.idle_times != IdleTimes::Environment {
             return;
         }
-        let e = env as usize;
+        let e = env.index();
         let since = match self.env_idle_since.get_mut(e) {
             Some(t) if *t != SimTime::MAX => std::mem::replace(t, SimTime::MAX),
             // A new environment: it closes the idle time of the function's last eviction.
-            _ => match self.evicted_idle_since.get_mut(func as usize) {
+            _ => match self.evicted_idle_since.get_mut(func.index()) {
                 Some(t) => std::mem::replace(t, SimTime::MAX),
                 None => SimTime::MAX,
             },
@@ -604,20 +605,20 @@ impl Policy for HybridHistogram {
         }
     }
 
-    fn on_evict(&mut self, func: u32, env: u32, _now: SimTime) {
-        if let Some(t) = self.env_idle_since.get_mut(env as usize) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, _now: SimTime) {
+        if let Some(t) = self.env_idle_since.get_mut(env.index()) {
             let since = std::mem::replace(t, SimTime::MAX);
             if since != SimTime::MAX {
-                if let Some(f) = self.evicted_idle_since.get_mut(func as usize) {
+                if let Some(f) = self.evicted_idle_since.get_mut(func.index()) {
                     *f = since;
                 }
             }
         }
     }
 
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: SimTime) -> IdleDecision {
         if self.params.idle_times == IdleTimes::Environment {
-            let e = env as usize;
+            let e = env.index();
             if e >= self.env_idle_since.len() {
                 self.env_idle_since.resize(e + 1, SimTime::MAX);
             }
@@ -651,6 +652,8 @@ mod tests {
     use super::*;
 
     const MIN: SimTime = 60 * NS_PER_SEC;
+    const F: FuncId = FuncId::new(0);
+    const E: EnvId = EnvId::new(0);
 
     /// Learning the paper's way, from function idle times fed through `on_arrival`.
     fn policy() -> HybridHistogram {
@@ -676,9 +679,9 @@ mod tests {
         // Idle times just under 60 minutes: all in bin 59 = [59, 60) min.
         let mut h = policy();
         for _ in 0..50 {
-            h.on_arrival(0, 0, Some(60 * MIN - NS_PER_SEC));
+            h.on_arrival(F, 0, Some(60 * MIN - NS_PER_SEC));
         }
-        match h.windows(0) {
+        match h.windows(F) {
             Windows::Histogram {
                 prewarm,
                 keep_alive,
@@ -690,7 +693,7 @@ mod tests {
             w => panic!("{w:?}"),
         }
         assert_eq!(
-            h.on_idle(0, 0, 1000),
+            h.on_idle(F, E, 1000),
             IdleDecision::Unload {
                 prewarm_at: 1000 + (59.0 * 0.9 * MIN as f64) as SimTime,
                 expire_at: 1000 + (66.0 * MIN as f64) as SimTime,
@@ -705,21 +708,21 @@ mod tests {
             ..HybridParams::default()
         });
         // Environment 3 idles 10 min then is reused: one sample in bin 10.
-        h.on_idle(0, 3, 0);
-        h.on_use(0, 3, 10 * MIN);
+        h.on_idle(F, EnvId::new(3), 0);
+        h.on_use(F, EnvId::new(3), 10 * MIN);
         // It idles again from 11 min, is evicted, and the function's next new environment
         // (id 7) starts at 31 min: the idle time is 20 min, bin 20.
-        h.on_idle(0, 3, 11 * MIN);
-        h.on_evict(0, 3, 15 * MIN);
-        h.on_use(0, 7, 31 * MIN);
+        h.on_idle(F, EnvId::new(3), 11 * MIN);
+        h.on_evict(F, EnvId::new(3), 15 * MIN);
+        h.on_use(F, EnvId::new(7), 31 * MIN);
         // Arrivals' function idle times are ignored in this mode.
-        h.on_arrival(0, 0, Some(200 * MIN));
+        h.on_arrival(F, 0, Some(200 * MIN));
         let hist = &h.hist[0];
         assert_eq!((hist.n, hist.oob), (2, 0));
         assert_eq!((hist.counts()[10], hist.counts()[20]), (1, 1));
         // A reuse without a recorded idle start (a fresh environment, nothing evicted) adds
         // nothing.
-        h.on_use(0, 8, 40 * MIN);
+        h.on_use(F, EnvId::new(8), 40 * MIN);
         assert_eq!(h.hist[0].n, 2);
     }
 
@@ -727,24 +730,24 @@ mod tests {
     fn few_samples_or_flat_histograms_fall_back() {
         let mut h = policy();
         for _ in 0..5 {
-            h.on_arrival(0, 0, Some(10 * MIN));
+            h.on_arrival(F, 0, Some(10 * MIN));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
         // Idle times spread evenly over the range: CV of the bin counts is 0.
         let mut h = policy();
         for b in 0..240 {
-            h.on_arrival(0, 0, Some(b * MIN + 1));
+            h.on_arrival(F, 0, Some(b * MIN + 1));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
         // Mostly beyond the range: forecast, not the histogram.
         let mut h = policy();
         for i in 0..20 {
-            h.on_arrival(0, 0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
+            h.on_arrival(F, 0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
         }
         assert!(
-            matches!(h.windows(0), Windows::Forecast { .. }),
+            matches!(h.windows(F), Windows::Forecast { .. }),
             "{:?}",
-            h.windows(0)
+            h.windows(F)
         );
     }
 
@@ -807,9 +810,9 @@ mod tests {
         for _ in 0..40 {
             x = crate::core::rng::mix64(x);
             let jitter = (x % (10 * MIN)) as SimTime;
-            h.on_arrival(0, 0, Some(6 * 60 * MIN - 5 * MIN + jitter));
+            h.on_arrival(F, 0, Some(6 * 60 * MIN - 5 * MIN + jitter));
         }
-        match h.windows(0) {
+        match h.windows(F) {
             Windows::Forecast {
                 predicted,
                 prewarm,
@@ -832,9 +835,9 @@ mod tests {
             ..HybridParams::default()
         });
         for _ in 0..40 {
-            h.on_arrival(0, 0, Some(6 * 60 * MIN));
+            h.on_arrival(F, 0, Some(6 * 60 * MIN));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
     }
 
     #[test]
@@ -842,9 +845,9 @@ mod tests {
         // Head in bin 0: no pre-warm, just a keep-alive to the tail.
         let mut h = policy();
         for i in 0..100 {
-            h.on_arrival(0, 0, Some(if i < 98 { NS_PER_SEC } else { 3 * MIN }));
+            h.on_arrival(F, 0, Some(if i < 98 { NS_PER_SEC } else { 3 * MIN }));
         }
-        match h.on_idle(0, 0, 0) {
+        match h.on_idle(F, E, 0) {
             IdleDecision::ExpireAt(t) => assert_eq!(t, (4.0 * 1.1 * MIN as f64) as SimTime),
             d => panic!("{d:?}"),
         }

@@ -12,14 +12,15 @@
 //! [`crate::simulate_with_policy`]; `examples/custom_policy.rs` shows how.
 //!
 //! ```
+//! use faasim::core::ids::{EnvId, FuncId};
 //! use faasim::core::policy::{IdleDecision, Policy};
 //! use faasim::core::time::SimTime;
-//! /// Keeps every environment 5 minutes, 15 for function 0.
+//! /// Keeps every environment 5 minutes, 15 for the first function.
 //! struct Favourite;
 //! impl Policy for Favourite {
-//!     fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
+//!     fn on_idle(&mut self, func: FuncId, _env: EnvId, now: SimTime) -> IdleDecision {
 //!         let min = 60_000_000_000;
-//!         IdleDecision::ExpireAt(now + if func == 0 { 15 * min } else { 5 * min })
+//!         IdleDecision::ExpireAt(now + if func.index() == 0 { 15 * min } else { 5 * min })
 //!     }
 //! }
 //! ```
@@ -34,6 +35,7 @@ pub use greedy_dual::{GreedyDual, Lru};
 pub use hybrid::{HybridHistogram, HybridParams, IdleTimes};
 pub use oracle::Oracle;
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::time::SimTime;
 
 /// What a policy knows about each function before the run.
@@ -50,10 +52,10 @@ pub struct FunctionInfo {
 /// An idle environment that could be evicted to free memory.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candidate {
-    /// Environment id.
-    pub env: u32,
-    /// Function index.
-    pub func: u32,
+    /// The environment.
+    pub env: EnvId,
+    /// Its function.
+    pub func: FuncId,
     /// When it became idle.
     pub idle_since: SimTime,
     /// Memory it holds, MB.
@@ -81,8 +83,8 @@ pub enum IdleDecision {
 
 /// Decides when idle environments expire, whether to pre-warm, and what to evict.
 ///
-/// Ids: functions are indices into the run's function list (in the order of
-/// [`Policy::start`]'s slice); environment ids are slots that are reused after eviction, so a
+/// Ids: a [`FuncId`] is the function's position in the run's function list (in the order of
+/// [`Policy::start`]'s slice); an [`EnvId`] is a slot that is reused after eviction, so a
 /// policy that keeps per-environment state must reset it in [`Policy::on_evict`].
 pub trait Policy: Send {
     /// Once, before the run, with every function (copies expanded).
@@ -91,21 +93,21 @@ pub trait Policy: Send {
     /// A request of `func` arrived at `now`. `idle_for` is the function's idle time: how long
     /// it had had no request in flight (`None` when a request was in flight, or for its first
     /// request).
-    fn on_arrival(&mut self, _func: u32, _now: SimTime, _idle_for: Option<SimTime>) {}
+    fn on_arrival(&mut self, _func: FuncId, _now: SimTime, _idle_for: Option<SimTime>) {}
 
     /// A request started on `env` at `now` (warm, or when its cold start ended).
-    fn on_use(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+    fn on_use(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) {}
 
     /// `env` of `func` has no request left at `now`: decide its fate.
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision;
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: SimTime) -> IdleDecision;
 
     /// What the simulation actually calls when an environment turns idle: [`Policy::on_idle`]
     /// plus the time of the function's next arrival, which is already known to the simulator.
     /// Only offline bounds (the oracle) should look at it; the default ignores it.
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         _next_arrival: Option<SimTime>,
     ) -> IdleDecision {
@@ -118,7 +120,7 @@ pub trait Policy: Send {
     /// function's arrivals, and the work of each, that far ahead of the present (from the same
     /// streams and in the same order, so every draw is unchanged) and calls
     /// [`Policy::on_idle_foreseeing`] instead. Only offline bounds (the oracle) should ask.
-    fn foresight(&self, _func: u32) -> SimTime {
+    fn foresight(&self, _func: FuncId) -> SimTime {
         0
     }
 
@@ -143,8 +145,8 @@ pub trait Policy: Send {
     /// [`Policy::reconsider_on_expiry`]) is the honest move. The default ignores `next_use`.
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         next_arrival: Option<SimTime>,
         _next_use: Option<SimTime>,
@@ -153,7 +155,7 @@ pub trait Policy: Send {
     }
 
     /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
-    fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+    fn on_evict(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) {}
 
     /// A host lacks memory: return the index in `candidates` (idle environments on that host,
     /// never empty) of the one to evict, or `None` to evict nothing. Default: the one idle the
@@ -182,38 +184,38 @@ impl Policy for Box<dyn Policy> {
     fn start(&mut self, f: &[FunctionInfo]) {
         (**self).start(f)
     }
-    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, now: SimTime, idle_for: Option<SimTime>) {
         (**self).on_arrival(func, now, idle_for)
     }
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: SimTime) {
         (**self).on_use(func, env, now)
     }
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: SimTime) -> IdleDecision {
         (**self).on_idle(func, env, now)
     }
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         next: Option<SimTime>,
     ) -> IdleDecision {
         (**self).on_idle_knowing(func, env, now, next)
     }
-    fn foresight(&self, func: u32) -> SimTime {
+    fn foresight(&self, func: FuncId) -> SimTime {
         (**self).foresight(func)
     }
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         next: Option<SimTime>,
         next_use: Option<SimTime>,
     ) -> IdleDecision {
         (**self).on_idle_foreseeing(func, env, now, next, next_use)
     }
-    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, now: SimTime) {
         (**self).on_evict(func, env, now)
     }
     fn victim(&mut self, c: &[Candidate], now: SimTime) -> Option<usize> {
@@ -295,14 +297,14 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, now: SimTime, idle_for: Option<SimTime>) {
         if let Builtin::Hybrid(h) = self {
             h.on_arrival(func, now, idle_for)
         }
     }
 
     #[inline]
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: SimTime) {
         match self {
             Builtin::GreedyDual(g) => g.on_use(func, env, now),
             Builtin::Hybrid(h) => h.on_use(func, env, now),
@@ -311,7 +313,7 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, now: SimTime) {
         match self {
             Builtin::GreedyDual(g) => g.on_evict(func, env, now),
             Builtin::Hybrid(h) => h.on_evict(func, env, now),
@@ -320,7 +322,7 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: SimTime) -> IdleDecision {
         match self {
             Builtin::None => IdleDecision::EvictNow,
             Builtin::Fixed(ttl) => IdleDecision::ExpireAt(now.saturating_add(*ttl)),
@@ -334,8 +336,8 @@ impl Policy for Builtin {
     #[inline]
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         next: Option<SimTime>,
     ) -> IdleDecision {
@@ -345,7 +347,7 @@ impl Policy for Builtin {
         }
     }
 
-    fn foresight(&self, func: u32) -> SimTime {
+    fn foresight(&self, func: FuncId) -> SimTime {
         match self {
             Builtin::Oracle(o) => o.foresight(func),
             _ => 0,
@@ -354,8 +356,8 @@ impl Policy for Builtin {
 
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         next: Option<SimTime>,
         next_use: Option<SimTime>,

@@ -22,6 +22,7 @@
 //! loads a new one just before the next request holds no idle memory through the gap, and on
 //! a regular enough function it can beat the oracle (see docs/policies.md).
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
 use crate::core::time::SimTime;
 
@@ -50,7 +51,7 @@ impl Policy for Oracle {
             .collect();
     }
 
-    fn on_idle(&mut self, _func: u32, _env: u32, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) -> IdleDecision {
         IdleDecision::EvictNow
     }
 
@@ -58,8 +59,8 @@ impl Policy for Oracle {
         true
     }
 
-    fn foresight(&self, func: u32) -> SimTime {
-        let mem = self.memory_gb.get(func as usize).copied().unwrap_or(0.0);
+    fn foresight(&self, func: FuncId) -> SimTime {
+        let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if mem <= 0.0 {
             return SimTime::MAX;
         }
@@ -74,8 +75,8 @@ impl Policy for Oracle {
 
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
+        func: FuncId,
+        env: EnvId,
         now: SimTime,
         _next_arrival: Option<SimTime>,
         next_use: Option<SimTime>,
@@ -85,8 +86,8 @@ impl Policy for Oracle {
 
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        _env: u32,
+        func: FuncId,
+        _env: EnvId,
         now: SimTime,
         next: Option<SimTime>,
     ) -> IdleDecision {
@@ -94,7 +95,7 @@ impl Policy for Oracle {
             return IdleDecision::EvictNow; // no request will come
         };
         let gap_s = next.saturating_sub(now) as f64 / 1e9;
-        let mem = self.memory_gb.get(func as usize).copied().unwrap_or(0.0);
+        let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if gap_s * mem <= self.max_gb_s {
             // Expiring at the arrival's own instant is enough: when the timer comes first (it
             // was armed before that arrival was queued), the simulation judges the
@@ -121,20 +122,23 @@ mod tests {
         o
     }
 
+    const F: FuncId = FuncId::new(0);
+    const E: EnvId = EnvId::new(0);
+
     #[test]
     fn keeps_only_cheap_gaps() {
         let mut o = two_gb_oracle();
         let s = 1_000_000_000;
         // 2 GB × 5 s = 10 GB-s: kept until the arrival; 2 GB × 6 s = 12: evicted.
         assert_eq!(
-            o.on_idle_knowing(0, 0, s, Some(6 * s)),
+            o.on_idle_knowing(F, E, s, Some(6 * s)),
             IdleDecision::ExpireAt(6 * s)
         );
         assert_eq!(
-            o.on_idle_knowing(0, 0, s, Some(7 * s)),
+            o.on_idle_knowing(F, E, s, Some(7 * s)),
             IdleDecision::EvictNow
         );
-        assert_eq!(o.on_idle_knowing(0, 0, s, None), IdleDecision::EvictNow);
+        assert_eq!(o.on_idle_knowing(F, E, s, None), IdleDecision::EvictNow);
     }
 
     #[test]
@@ -142,18 +146,18 @@ mod tests {
         let mut o = two_gb_oracle();
         let s = 1_000_000_000;
         // A window of 10 GB-s ÷ 2 GB = 5 s, plus a second.
-        assert_eq!(o.foresight(0), 6 * s);
+        assert_eq!(o.foresight(F), 6 * s);
         // The function's next arrival is at 2 s, but this environment is next used at 9 s.
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), Some(9 * s)),
+            o.on_idle_foreseeing(F, E, s, Some(2 * s), Some(9 * s)),
             IdleDecision::EvictNow
         );
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), Some(4 * s)),
+            o.on_idle_foreseeing(F, E, s, Some(2 * s), Some(4 * s)),
             IdleDecision::ExpireAt(4 * s)
         );
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), None),
+            o.on_idle_foreseeing(F, E, s, Some(2 * s), None),
             IdleDecision::EvictNow
         );
     }

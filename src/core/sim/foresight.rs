@@ -10,7 +10,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::{Func, IdleDecision, Mode, Observer, Routing, Simulation, NIL, NO_WORK};
+use super::{Func, IdleDecision, Mode, Observer, Routing, Simulation, NO_WORK};
+use crate::core::ids::{EnvId, FuncId, IdVec, ReqId};
 use crate::core::platform::env::AvailList;
 use crate::core::policy::Policy;
 use crate::core::time::SimTime;
@@ -39,7 +40,7 @@ pub(super) struct Ahead {
     arrived_ends: VecDeque<SimTime>,
     /// When its users' requests in flight will end, where that is known (they run, or wait
     /// for their environment's initialization), with their request slots: sorted by end.
-    live: Vec<(SimTime, u32)>,
+    live: Vec<(SimTime, ReqId)>,
 }
 
 /// An arrival drawn ahead.
@@ -60,17 +61,19 @@ impl Ahead {
     /// One per function when `policy` asks for foresight on any of them, else none at all.
     /// Functions invoked asynchronously or through a queue get none: their user arrivals are
     /// events whose attempts the look-ahead cannot place.
-    pub(super) fn for_policy<P: Policy>(policy: &P, funcs: &[Func]) -> Vec<Ahead> {
+    pub(super) fn for_policy<P: Policy>(
+        policy: &P,
+        funcs: &IdVec<FuncId, Func>,
+    ) -> IdVec<FuncId, Ahead> {
         let windows: Vec<SimTime> = funcs
-            .iter()
-            .enumerate()
+            .iter_ids()
             .map(|(f, func)| match func.mode {
-                Mode::Sync => policy.foresight(f as u32),
+                Mode::Sync => policy.foresight(f),
                 _ => 0,
             })
             .collect();
         if windows.iter().all(|&w| w == 0) {
-            return Vec::new();
+            return IdVec::new();
         }
         windows
             .into_iter()
@@ -121,7 +124,7 @@ impl Ahead {
     }
 
     /// Request `r` is no longer counted among those in flight.
-    fn forget(&mut self, r: u32) {
+    fn forget(&mut self, r: ReqId) {
         if let Some(i) = self.live.iter().position(|x| x.1 == r) {
             self.live.remove(i);
         }
@@ -168,8 +171,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// User request `r` of `f`, whose work is known, will end at `end`: it has just started
     /// running, or its cold start has begun. `replace`: what was known of it before (at its
     /// cold start) is replaced.
-    pub(super) fn foresee_end(&mut self, f: u32, r: u32, end: SimTime, replace: bool) {
-        if let Some(a) = self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+    pub(super) fn foresee_end(&mut self, f: FuncId, r: ReqId, end: SimTime, replace: bool) {
+        if let Some(a) = self.ahead.get_mut(f).filter(|a| a.on()) {
             if replace {
                 a.forget(r);
             }
@@ -181,8 +184,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// User request `r` of `f` is over.
-    pub(super) fn foresee_ended(&mut self, f: u32, r: u32) {
-        if let Some(a) = self.ahead.get_mut(f as usize) {
+    pub(super) fn foresee_ended(&mut self, f: FuncId, r: ReqId) {
+        if let Some(a) = self.ahead.get_mut(f) {
             a.forget(r);
         }
     }
@@ -190,10 +193,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Asks the policy about idle environment `e` of `f` at `now`: with the function's next
     /// arrival, and with `e`'s own next use when the policy looks ahead.
     #[inline]
-    pub(super) fn decide_idle(&mut self, f: u32, e: u32, now: SimTime) -> IdleDecision {
-        let next = self.funcs[f as usize].next_arrival;
+    pub(super) fn decide_idle(&mut self, f: FuncId, e: EnvId, now: SimTime) -> IdleDecision {
+        let next = self.funcs[f].next_arrival;
         let next = (next != SimTime::MAX).then_some(next);
-        if self.ahead.get(f as usize).is_some_and(Ahead::on) {
+        if self.ahead.get(f).is_some_and(Ahead::on) {
             let next_use = self.next_use(f, e, now);
             self.policy.on_idle_foreseeing(f, e, now, next, next_use)
         } else {
@@ -203,13 +206,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// When idle environment `e` of `f` is next used, if within the foresight window past
     /// `now` (see [`Policy::on_idle_foreseeing`] for the rule and what it leaves out).
-    fn next_use(&mut self, f: u32, e: u32, now: SimTime) -> Option<SimTime> {
+    fn next_use(&mut self, f: FuncId, e: EnvId, now: SimTime) -> Option<SimTime> {
         let horizon = self.horizon;
         {
             let (ahead, funcs) = (&mut self.ahead, &mut self.funcs);
-            ahead[f as usize].fill(&mut funcs[f as usize], now, horizon);
+            ahead[f].fill(&mut funcs[f], now, horizon);
         }
-        let a = &self.ahead[f as usize];
+        let a = &self.ahead[f];
         let limit = now.saturating_add(a.window);
         let within = |t: SimTime| (t <= limit).then_some(t);
         // Past the last buffered arrival nothing is known: judge again there.
@@ -218,7 +221,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         } else {
             a.upcoming.back().and_then(|u| within(u.at))
         };
-        let func = &self.funcs[f as usize];
+        let func = &self.funcs[f];
         let listed = AvailList::contains(&self.envs, e);
         // The idle environments taken before `e`: any idle provisioned one, then those after
         // `e` in its list (MRU takes from the back, LRU from the front).
@@ -227,9 +230,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             Routing::Mru => {
                 if listed {
                     let mut i = func.avail.next(&self.envs, e);
-                    while i != NIL {
+                    while let Some(n) = i {
                         before += 1;
-                        i = func.avail.next(&self.envs, i);
+                        i = func.avail.next(&self.envs, n);
                     }
                 }
                 // `e` is taken by the arrival that finds `before + 1` more arrivals than ends
@@ -266,11 +269,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
             Routing::Lru => {
                 if listed {
-                    let mut i = func.avail.front();
-                    while i != NIL && i != e {
-                        before += 1;
-                        i = func.avail.next(&self.envs, i);
-                    }
+                    before += func.avail.iter(&self.envs).take_while(|&i| i != e).count();
                 }
                 match a.upcoming.get(before) {
                     Some(u) => within(u.at),

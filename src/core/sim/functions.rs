@@ -3,9 +3,10 @@
 
 use super::delivery::Mode;
 use crate::core::billing::terms::ModelTerms;
+use crate::core::ids::DbId;
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Provision};
 use crate::core::platform::cdn::Cdn;
-use crate::core::platform::env::{AvailList, NIL};
+use crate::core::platform::env::AvailList;
 use crate::core::platform::function::Arch;
 use crate::core::rng::{self, Stream, StreamKind};
 use crate::core::time::SimTime;
@@ -61,8 +62,8 @@ pub(super) struct Func {
     pub(super) calls: Vec<Call>,
     /// Workers it starts when done, and their aggregator.
     pub(super) fan_out: Option<FanOut>,
-    /// Index of its database in `dbs`, NIL for none.
-    pub(super) db: u32,
+    /// Its database, if it uses one.
+    pub(super) db: Option<DbId>,
     /// A CDN cache in front of it.
     pub(super) cdn: Option<Box<Cdn>>,
     pub(super) rng_cdn: Stream,
@@ -125,7 +126,7 @@ impl Func {
             rng_errors: stream(StreamKind::Errors),
             calls: fp.calls.clone(),
             fan_out: fp.fan_out,
-            db: fp.database.unwrap_or(NIL),
+            db: fp.database,
             cdn: fp.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
             rng_cdn: stream(StreamKind::Cdn),
             app: fp.app.clone(),
@@ -136,7 +137,13 @@ impl Func {
             | bit(func.error_rate > 0.0, X_ERRORS)
             | bit(!func.calls.is_empty(), X_CALLS)
             | bit(func.fan_out.is_some(), X_FAN_OUT)
-            | bit(func.db != NIL, X_DB);
+            | bit(func.db.is_some(), X_DB);
         func
+    }
+
+    /// Its database: only for a function with one (`X_DB`).
+    #[inline]
+    pub(super) fn database(&self) -> DbId {
+        self.db.expect("only a function with a database connects")
     }
 }

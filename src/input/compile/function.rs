@@ -2,6 +2,7 @@
 //! checked against the model, copies expanded, names of callees and databases resolved to ids.
 
 use super::{fault, Fault};
+use crate::core::ids::{DbId, FuncId};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
 use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
@@ -41,7 +42,7 @@ pub(super) fn functions(
     // The first function of each [[function]] table, for resolving calls by name.
     let mut first_of_table = Vec::with_capacity(scenario.functions.len());
     for (g, spec) in scenario.functions.iter().enumerate() {
-        first_of_table.push(out.len() as u32);
+        first_of_table.push(FuncId::from_index(out.len()));
         table(scenario, model, spec, From::Table(g), &mut out)?;
     }
     for w in &workload {
@@ -110,14 +111,13 @@ fn table(
         }
     }
     let database = match &spec.database {
-        Some(name) => Some(
+        Some(name) => Some(DbId::from_index(
             scenario
                 .databases
                 .iter()
                 .position(|d| &d.name == name)
-                .ok_or_else(|| fault(from.at("database"), format!("no database '{name}'")))?
-                as u32,
-        ),
+                .ok_or_else(|| fault(from.at("database"), format!("no database '{name}'")))?,
+        )),
         None => None,
     };
     let per_instance = spec
@@ -263,10 +263,10 @@ fn cold_start(model: &PlatformModel, spec: &FunctionSpec, from: &From) -> Result
 /// `first_of_table[g]` is the id of table `g`'s first function.
 fn resolve_names(
     scenario: &Scenario,
-    first_of_table: &[u32],
+    first_of_table: &[FuncId],
     funcs: &mut [FunctionPlan],
 ) -> Result<(), Fault> {
-    let index = |path: String, name: &str| -> Result<u32, Fault> {
+    let index = |path: String, name: &str| -> Result<FuncId, Fault> {
         scenario
             .functions
             .iter()
@@ -303,7 +303,7 @@ fn resolve_names(
             }),
             None => None,
         };
-        let first = first_of_table[g] as usize;
+        let first = first_of_table[g].index();
         for f in &mut funcs[first..first + spec.copies.max(1) as usize] {
             f.calls = calls.clone();
             f.fan_out = fan_out;

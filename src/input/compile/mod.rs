@@ -8,6 +8,7 @@
 //! line (or at the `--set` override that wrote the value).
 //!
 //! ```
+//! use faasim::core::ids::FuncId;
 //! use faasim::{compile, Scenario};
 //! let s = Scenario::from_str_named(r#"
 //!     [run]
@@ -21,7 +22,7 @@
 //! "#, "inline.toml", &[]).unwrap();
 //! let plan = compile(&s).unwrap();
 //! // Left out in the scenario, so Cloud Run's default applies.
-//! assert_eq!(plan.per_instance(0), 80);
+//! assert_eq!(plan.per_instance(FuncId::new(0)), 80);
 //! ```
 
 mod function;

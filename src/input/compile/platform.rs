@@ -3,6 +3,7 @@
 
 use super::{fault, Fault};
 use crate::core::billing::prices::Pricing;
+use crate::core::ids::FuncId;
 use crate::core::metrics::Window;
 use crate::core::plan::{FunctionPlan, Plan};
 use crate::core::platform::cluster::Cluster;
@@ -80,7 +81,7 @@ pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), Fault> {
     for (f, func) in plan.functions.iter().enumerate() {
         let need = func.memory_mb as u64;
         for _ in 0..func.provision.count_at(0) {
-            let Some(host) = cluster.with_room(need, f as u32) else {
+            let Some(host) = cluster.with_room(need, FuncId::from_index(f)) else {
                 return Err(fault(
                     "cluster.hosts",
                     format!("no room for the provisioned environments of {}", func.name),
