@@ -8,7 +8,10 @@ use crate::util;
 use faasim::core::ids::{EnvId, FuncId, ReqId};
 use faasim::core::metrics::Counts;
 use faasim::core::sim::{Happening, Simulation, ThrottleReason};
-use faasim::core::time::SimTime;
+use faasim::core::time::{Instant, Span};
+
+/// Times the observer keeps: nanoseconds since the start of the run.
+type Ns = u64;
 use faasim::input::arrivals::ArrivalSpec;
 use faasim::{Report, Scenario};
 use proptest::prelude::*;
@@ -283,24 +286,24 @@ struct EnvView {
     in_flight: u32,
     provisioned: bool,
     /// Expiry announced when it last turned idle.
-    expires: Option<SimTime>,
+    expires: Option<Ns>,
 }
 
 /// What the observer saw: its own counts and levels, and the first broken rule.
 struct Watch {
-    warmup: SimTime,
-    horizon: SimTime,
+    warmup: Ns,
+    horizon: Ns,
     account: u32,
     per_instance: Vec<u32>,
-    timeout: Vec<Option<SimTime>>,
+    timeout: Vec<Option<Ns>>,
     /// Keep-alive ttl; None for kind "none".
-    ttl: Option<SimTime>,
+    ttl: Option<Ns>,
     /// Pool of each function (0: the account's shared pool) and each pool's cap.
     pool_of: Vec<usize>,
     pool_cap: Vec<u32>,
     pool_used: Vec<u32>,
     admitted: u32,
-    last: SimTime,
+    last: Ns,
     envs: HashMap<EnvId, EnvView>,
     live: Vec<u32>,
     live_total: u32,
@@ -311,9 +314,9 @@ struct Watch {
     peak_func: Vec<u32>,
     peak_func_window: Vec<u32>,
     counts: Vec<Counts>,
-    max_latency: SimTime,
+    max_latency: Ns,
     sum_latency: u128,
-    arrivals: Vec<(SimTime, FuncId)>,
+    arrivals: Vec<(Ns, FuncId)>,
     broken: Option<String>,
 }
 
@@ -379,20 +382,13 @@ impl Watch {
         }
     }
 
-    fn fail(&mut self, now: SimTime, what: &Happening, why: String) {
+    fn fail(&mut self, now: Ns, what: &Happening, why: String) {
         if self.broken.is_none() {
             self.broken = Some(format!("at {now} ns, {what:?}: {why}"));
         }
     }
 
-    fn env_born(
-        &mut self,
-        now: SimTime,
-        what: &Happening,
-        func: FuncId,
-        env: EnvId,
-        phase: EnvPhase,
-    ) {
+    fn env_born(&mut self, now: Ns, what: &Happening, func: FuncId, env: EnvId, phase: EnvPhase) {
         let provisioned = matches!(what, Happening::Provisioned { .. });
         if self.envs.contains_key(&env) {
             return self.fail(now, what, format!("environment {env} is already alive"));
@@ -413,7 +409,7 @@ impl Watch {
         *p = (*p).max(self.live[func.index()]);
     }
 
-    fn admit(&mut self, now: SimTime, what: &Happening, func: FuncId, env: EnvId, cold: bool) {
+    fn admit(&mut self, now: Ns, what: &Happening, func: FuncId, env: EnvId, cold: bool) {
         let f = func.index();
         if now >= self.warmup {
             if cold {
@@ -452,7 +448,7 @@ impl Watch {
         }
     }
 
-    fn on(&mut self, now: SimTime, what: &Happening) {
+    fn on(&mut self, now: Ns, what: &Happening) {
         if now < self.last {
             let msg = format!("time went back from {}", self.last);
             self.fail(now, what, msg);
@@ -517,8 +513,9 @@ impl Watch {
                 self.admit(now, what, func, env, false);
             }
             Happening::ColdStart {
-                func, env, init_ns, ..
+                func, env, init, ..
             } => {
+                let init_ns = init.ns();
                 match self.envs.get(&env) {
                     // Joining a cold start in progress: only with room for more than one.
                     Some(e) if init_ns == 0 && e.phase == EnvPhase::Initializing => {}
@@ -549,11 +546,11 @@ impl Watch {
             Happening::Completed {
                 func,
                 env,
-                latency_ns,
+                latency,
                 timed_out,
                 ..
             } => {
-                let f = func.index();
+                let (f, latency_ns) = (func.index(), latency.ns());
                 if latency_ns > now {
                     self.fail(now, what, "arrived before time 0".into());
                 }
@@ -581,6 +578,7 @@ impl Watch {
                 }
             }
             Happening::Idle { env, expires, .. } => {
+                let expires = expires.map(Instant::ns);
                 let ttl = self.ttl;
                 let Some(e) = self.envs.get_mut(&env) else {
                     return self.fail(now, what, "idle but not alive".into());
@@ -649,7 +647,7 @@ fn add(t: &mut Counts, c: &Counts) {
 fn watched(sc: &Scenario) -> (Report, Watch) {
     let mut watch = Watch::new(sc);
     let report = {
-        let observer = |now: SimTime, what: &Happening| watch.on(now, what);
+        let observer = |now: Instant, what: &Happening| watch.on(now.ns(), what);
         let sim = Simulation::with_observer(&faasim::compile(sc).unwrap(), 0, observer);
         sim.run_observed().0
     };
@@ -725,23 +723,23 @@ fn the_watch_notices_broken_rules() {
         func: f0,
         env: EnvId::new(env),
         req: ReqId::new(req),
-        init_ns: 5,
+        init: Span::from_ns(5),
     };
     let done = Happening::Completed {
         func: f0,
         env: e0,
         req: r0,
-        latency_ns: 10,
+        latency: Span::from_ns(10),
         timed_out: false,
     };
     let idle = |t| Happening::Idle {
         func: f0,
         env: e0,
-        expires: Some(t),
+        expires: Some(Instant::from_ns(t)),
     };
     let ready = Happening::Ready { func: f0, env: e0 };
     let evicted = Happening::Evicted { func: f0, env: e0 };
-    let cases: Vec<(&str, Vec<(SimTime, Happening)>)> = vec![
+    let cases: Vec<(&str, Vec<(Ns, Happening)>)> = vec![
         (
             "fine",
             vec![

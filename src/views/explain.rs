@@ -16,7 +16,10 @@
 
 use crate::core::report::Report;
 use crate::core::sim::{Happening, Observer, Simulation, ThrottleReason};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
+
+/// Nanoseconds since the start of the run, as the narration keeps them.
+type SimTime = u64;
 use crate::input::scenario::Scenario;
 use crate::input::InputError;
 use crate::views::plot::gantt::{Gantt, GanttRow, Outcome, Phase};
@@ -47,7 +50,7 @@ pub struct Explained {
 /// became of it count as one).
 pub fn explain(scenario: &Scenario, events: usize) -> Result<Explained, InputError> {
     let plan = crate::input::compile(scenario)?;
-    let horizon = plan.horizon();
+    let horizon = plan.horizon().ns();
     let (report, n) = Simulation::with_observer(&plan, 0, Narrator::new(events)).run_observed();
     let names: Vec<&str> = report.functions.iter().map(|f| f.name.as_str()).collect();
     let name = |f: u32| names.get(f as usize).copied().unwrap_or("?");
@@ -560,7 +563,8 @@ impl Narrator {
 }
 
 impl Observer for Narrator {
-    fn on(&mut self, now: SimTime, what: &Happening) {
+    fn on(&mut self, now: Instant, what: &Happening) {
+        let now = now.ns();
         if self.cut.is_some() {
             return;
         }
@@ -617,9 +621,9 @@ impl Observer for Narrator {
                 func,
                 env,
                 req,
-                init_ns,
+                init,
             } => {
-                let (func, env, req) = (func.get(), env.get(), req.get());
+                let (func, env, req, init_ns) = (func.get(), env.get(), req.get(), init.ns());
                 let (number, known) = self.admitted(now, func, req, None);
                 let fate = if init_ns > 0 {
                     let n = self.new_env(now, func, env, Phase::Initializing);
@@ -641,8 +645,8 @@ impl Observer for Narrator {
                 }
                 self.fate(now, func, number, known, fate);
             }
-            Happening::Prewarm { func, env, init_ns } => {
-                let (func, env) = (func.get(), env.get());
+            Happening::Prewarm { func, env, init } => {
+                let (func, env, init_ns) = (func.get(), env.get(), init.ns());
                 let n = self.new_env(now, func, env, Phase::Initializing);
                 if let Some(e) = self.envs.get_mut(&env) {
                     e.init = init_ns;
@@ -678,11 +682,11 @@ impl Observer for Narrator {
             Happening::Completed {
                 env,
                 req,
-                latency_ns,
+                latency,
                 timed_out,
                 ..
             } => {
-                let (env, req) = (env.get(), req.get());
+                let (env, req, latency_ns) = (env.get(), req.get(), latency.ns());
                 let (number, wait) = match self.reqs.remove(&req) {
                     Some(r) => (r.number, r.start.map_or(0, |s| s.saturating_sub(r.arrival))),
                     None => (0, 0),
@@ -701,6 +705,7 @@ impl Observer for Narrator {
             }
             Happening::Idle { func, env, expires } => {
                 let (func, env) = (func.get(), env.get());
+                let expires = expires.map(Instant::ns);
                 let (number, provisioned) = match self.envs.get_mut(&env) {
                     Some(e) => {
                         e.idle_since = Some(now);

@@ -10,7 +10,7 @@
 use crate::core::ids::{EnvId, FuncId, HostId, IdVec};
 use crate::core::metrics::Window;
 use crate::core::platform::env::EnvSlab;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// The `[cluster]` table of a scenario.
@@ -137,7 +137,7 @@ struct Host {
     peak: u64,
     /// MB × ns over the measured window, and when it was last brought up to date.
     area: u128,
-    last: SimTime,
+    last: Instant,
     idle_head: EnvId,
     idle_tail: EnvId,
 }
@@ -178,7 +178,7 @@ impl Cluster {
                 idle: 0,
                 peak: 0,
                 area: 0,
-                last: 0,
+                last: Instant::ZERO,
                 idle_head: END,
                 idle_tail: END,
             })
@@ -232,18 +232,18 @@ impl Cluster {
         h.capacity - h.used
     }
 
-    fn account(&mut self, host: HostId, now: SimTime) {
+    fn account(&mut self, host: HostId, now: Instant) {
         let window = self.window;
         let h = &mut self.hosts[host];
         let from = window.clip(h.last);
         if now > from {
-            h.area += (now - from) as u128 * h.used as u128;
+            h.area += (now - from).ns() as u128 * h.used as u128;
         }
         h.last = h.last.max(now);
     }
 
     /// `mb` more memory held on `host` from `now`.
-    pub fn take(&mut self, host: HostId, mb: u64, now: SimTime) {
+    pub fn take(&mut self, host: HostId, mb: u64, now: Instant) {
         self.account(host, now);
         let window = self.window;
         let h = &mut self.hosts[host];
@@ -255,7 +255,7 @@ impl Cluster {
     }
 
     /// `mb` memory released on `host` at `now`.
-    pub fn give_back(&mut self, host: HostId, mb: u64, now: SimTime) {
+    pub fn give_back(&mut self, host: HostId, mb: u64, now: Instant) {
         self.account(host, now);
         let window = self.window;
         let h = &mut self.hosts[host];
@@ -311,11 +311,11 @@ impl Cluster {
     }
 
     /// Closes the window at `end` and reports each host.
-    pub fn report(&mut self, end: SimTime) -> Vec<HostReport> {
+    pub fn report(&mut self, end: Instant) -> Vec<HostReport> {
         for h in self.hosts.ids() {
             self.account(h, end);
         }
-        let span = self.window.span(end).max(1) as f64;
+        let span = self.window.span(end).ns().max(1) as f64;
         self.hosts
             .iter()
             .map(|h| HostReport {
@@ -352,16 +352,20 @@ mod tests {
     const H0: HostId = HostId::new(0);
     const H1: HostId = HostId::new(1);
 
+    fn t(ns: u64) -> Instant {
+        Instant::from_ns(ns)
+    }
+
     #[test]
     fn placement_rules() {
         let mut c = cluster(Placement::FirstFit, &[1000, 2000]);
         assert_eq!(c.with_room(800, F0), Some(H0));
-        c.take(H0, 800, 0);
+        c.take(H0, 800, t(0));
         assert_eq!(c.with_room(800, F0), Some(H1));
         assert_eq!(c.with_room(2500, F0), None);
         let mut c = cluster(Placement::LeastLoaded, &[1000, 2000]);
         assert_eq!(c.with_room(100, F0), Some(H1));
-        c.take(H1, 1500, 0);
+        c.take(H1, 1500, t(0));
         assert_eq!(c.with_room(100, F0), Some(H0));
         let c = cluster(Placement::Hash, &[1000, 1000, 1000]);
         let h = c.with_room(10, FuncId::new(7)).unwrap();
@@ -375,10 +379,10 @@ mod tests {
     #[test]
     fn memory_accounting() {
         let mut c = cluster(Placement::FirstFit, &[1000]);
-        c.take(H0, 400, 0);
-        c.take(H0, 600, 10);
-        c.give_back(H0, 600, 20);
-        let r = c.report(40);
+        c.take(H0, 400, t(0));
+        c.take(H0, 600, t(10));
+        c.give_back(H0, 600, t(20));
+        let r = c.report(t(40));
         assert_eq!(r[0].peak_used_mb, 1000);
         // 400 × 40 + 600 × 10 over 40.
         assert_eq!(r[0].mean_used_mb, (400.0 * 40.0 + 600.0 * 10.0) / 40.0);
@@ -388,7 +392,7 @@ mod tests {
     fn idle_lists_keep_order() {
         let mut envs = EnvSlab::default();
         let ids: Vec<EnvId> = (0..4)
-            .map(|_| envs.alloc(F0, crate::core::platform::env::EnvState::Idle, 0, false))
+            .map(|_| envs.alloc(F0, crate::core::platform::env::EnvState::Idle, t(0), false))
             .collect();
         let mut c = cluster(Placement::FirstFit, &[1000]);
         for &e in &ids {
@@ -399,7 +403,7 @@ mod tests {
         c.idle_on(&envs, H0, &mut out);
         assert_eq!(out, vec![ids[0], ids[2], ids[3]]);
         assert_eq!(c.with_room_after_eviction(1000, F0), Some(H0));
-        c.take(H0, 900, 0);
+        c.take(H0, 900, t(0));
         assert_eq!(c.with_room_after_eviction(500, F0), None);
     }
 }

@@ -9,12 +9,12 @@
 //! An [`AvailList`] is an intrusive doubly-linked list (links live in the slab) of the
 //! environments of one function that have a free request slot, ordered by the time they last
 //! changed: the back is the most recently used, the front the least. Insertion and removal
-//! anywhere are O(1) and allocate nothing. The links hold a sentinel for "none" ([`END`]),
+//! anywhere are O(1) and allocate nothing. The links hold a sentinel for "none" (`END`),
 //! private to this file, so that an environment stays small; the lists answer with `Option`.
 
 use crate::core::ids::{EnvId, FuncId, HostId, ReqId};
 use crate::core::platform::cluster::HostLinks;
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// The end of a list, in the links of [`AvailList`] and of its environments.
 const END: EnvId = EnvId::new(u32::MAX);
@@ -46,17 +46,17 @@ pub struct Env {
     /// Changes whenever the slot is freed or reused.
     pub generation: u32,
     /// Creation time.
-    pub created: SimTime,
+    pub created: Instant,
     /// Start of the current state (for time-in-state accounting).
-    pub since: SimTime,
+    pub since: Instant,
     /// Cold-start delay of this environment (billed with its first request when init is billed).
-    pub init_ns: SimTime,
+    pub init: Span,
     /// First request waiting for its initialization (the rest follow the requests' own links).
     pub pending: Option<ReqId>,
     /// When it expires if it stays idle (set by the keep-alive policy).
-    pub expire_at: SimTime,
-    /// Time of its pending keep-alive timer, `SimTime::MAX` when none is pending.
-    pub timer_at: SimTime,
+    pub expire_at: Instant,
+    /// Time of its pending keep-alive timer, [`Instant::MAX`] (never) when none is pending.
+    pub timer_at: Instant,
     /// Host it is placed on (`None` without a cluster).
     pub host: Option<HostId>,
     /// Its links in its host's list of idle environments (kept by `cluster::Cluster`).
@@ -82,7 +82,7 @@ impl EnvSlab {
         &mut self,
         func: FuncId,
         state: EnvState,
-        now: SimTime,
+        now: Instant,
         provisioned: bool,
     ) -> EnvId {
         let env = Env {
@@ -93,10 +93,10 @@ impl EnvSlab {
             generation: 0,
             created: now,
             since: now,
-            init_ns: 0,
+            init: Span::ZERO,
             pending: None,
-            expire_at: 0,
-            timer_at: SimTime::MAX,
+            expire_at: Instant::ZERO,
+            timer_at: Instant::MAX,
             host: None,
             host_links: HostLinks::default(),
             conn: false,
@@ -288,7 +288,7 @@ mod tests {
     fn list_keeps_order_through_removals() {
         let mut s = EnvSlab::default();
         let ids: Vec<EnvId> = (0..5)
-            .map(|_| s.alloc(FuncId::new(0), EnvState::Idle, 0, false))
+            .map(|_| s.alloc(FuncId::new(0), EnvState::Idle, Instant::ZERO, false))
             .collect();
         let mut l = AvailList::default();
         for &i in &ids {
@@ -309,10 +309,10 @@ mod tests {
     #[test]
     fn reused_slots_change_generation() {
         let mut s = EnvSlab::default();
-        let a = s.alloc(FuncId::new(0), EnvState::Idle, 0, false);
+        let a = s.alloc(FuncId::new(0), EnvState::Idle, Instant::ZERO, false);
         let g = s[a].generation;
         s.free(a);
-        let b = s.alloc(FuncId::new(1), EnvState::Busy, 5, false);
+        let b = s.alloc(FuncId::new(1), EnvState::Busy, Instant::from_ns(5), false);
         assert_eq!(a, b);
         assert_ne!(s[b].generation, g);
         assert_eq!(s.live(), 1);

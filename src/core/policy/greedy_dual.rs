@@ -11,7 +11,7 @@
 
 use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::{Candidate, FunctionInfo, IdleDecision, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 /// Greedy-Dual keep-alive (FaasCache).
 #[derive(Clone, Debug, Default)]
@@ -46,7 +46,7 @@ impl Policy for GreedyDual {
     }
 
     #[inline]
-    fn on_use(&mut self, func: FuncId, env: EnvId, _now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, _now: Instant) {
         let f = func.index();
         if f >= self.freq.len() {
             return;
@@ -59,17 +59,17 @@ impl Policy for GreedyDual {
         self.priority[e] = self.clock + self.freq[f] as f64 * self.cost_per_mb[f];
     }
 
-    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::KeepUntilEvicted
     }
 
-    fn on_evict(&mut self, _func: FuncId, env: EnvId, _now: SimTime) {
+    fn on_evict(&mut self, _func: FuncId, env: EnvId, _now: Instant) {
         if let Some(p) = self.priority.get_mut(env.index()) {
             *p = 0.0;
         }
     }
 
-    fn victim(&mut self, candidates: &[Candidate], _now: SimTime) -> Option<usize> {
+    fn victim(&mut self, candidates: &[Candidate], _now: Instant) -> Option<usize> {
         // Lowest priority; ties by longest idle, then id, so the choice is deterministic.
         let (i, c) = candidates.iter().enumerate().min_by(|(_, a), (_, b)| {
             self.priority(a.env)
@@ -87,7 +87,7 @@ impl Policy for GreedyDual {
 pub struct Lru;
 
 impl Policy for Lru {
-    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::KeepUntilEvicted
     }
 }
@@ -104,11 +104,11 @@ mod tests {
         }
     }
 
-    fn cand(env: u32, func: u32, idle_since: SimTime) -> Candidate {
+    fn cand(env: u32, func: u32, idle_since: u64) -> Candidate {
         Candidate {
             env: EnvId::new(env),
             func: FuncId::new(func),
-            idle_since,
+            idle_since: Instant::from_ns(idle_since),
             memory_mb: 128,
         }
     }
@@ -119,23 +119,23 @@ mod tests {
         // f0: cheap to restart per MB; f1: costly; f2: costly and popular.
         g.start(&[info(1000, 0.1), info(100, 1.0), info(100, 1.0)]);
         let (f, e) = (FuncId::new, EnvId::new);
-        g.on_use(f(0), e(10), 0); // priority 0 + 1 × 0.0001
-        g.on_use(f(1), e(11), 0); // 0 + 1 × 0.01
-        g.on_use(f(2), e(12), 0); // 0 + 1 × 0.01
-        g.on_use(f(2), e(12), 1); // 0 + 2 × 0.01
+        g.on_use(f(0), e(10), Instant::from_ns(0)); // priority 0 + 1 × 0.0001
+        g.on_use(f(1), e(11), Instant::from_ns(0)); // 0 + 1 × 0.01
+        g.on_use(f(2), e(12), Instant::from_ns(0)); // 0 + 1 × 0.01
+        g.on_use(f(2), e(12), Instant::from_ns(1)); // 0 + 2 × 0.01
         let mut c = vec![cand(10, 0, 5), cand(11, 1, 5), cand(12, 2, 5)];
-        let v = g.victim(&c, 10).unwrap();
+        let v = g.victim(&c, Instant::from_ns(10)).unwrap();
         assert_eq!(c[v].env, e(10));
         assert!((g.clock() - 0.0001).abs() < 1e-15);
         c.remove(v);
-        let v = g.victim(&c, 10).unwrap();
+        let v = g.victim(&c, Instant::from_ns(10)).unwrap();
         assert_eq!(c[v].env, e(11));
         assert!((g.clock() - 0.01).abs() < 1e-15);
         // A use after the clock moved starts from the clock: f0 used again now outranks the
         // older f2 environment only if clock + freq × cost beats it.
-        g.on_use(f(0), e(10), 20); // 0.01 + 2 × 0.0001 = 0.0102 < 0.02
+        g.on_use(f(0), e(10), Instant::from_ns(20)); // 0.01 + 2 × 0.0001 = 0.0102 < 0.02
         let c = vec![cand(10, 0, 30), cand(12, 2, 5)];
-        assert_eq!(c[g.victim(&c, 40).unwrap()].env, e(10));
+        assert_eq!(c[g.victim(&c, Instant::from_ns(40)).unwrap()].env, e(10));
     }
 
     #[test]
@@ -143,9 +143,9 @@ mod tests {
         let mut l = Lru;
         let c = vec![cand(3, 0, 50), cand(1, 1, 20), cand(2, 0, 20)];
         // Idle since 20 twice: the lower id wins the tie.
-        assert_eq!(l.victim(&c, 100), Some(1));
+        assert_eq!(l.victim(&c, Instant::from_ns(100)), Some(1));
         assert_eq!(
-            l.on_idle(FuncId::new(0), EnvId::new(0), 0),
+            l.on_idle(FuncId::new(0), EnvId::new(0), Instant::ZERO),
             IdleDecision::KeepUntilEvicted
         );
     }

@@ -24,7 +24,7 @@
 
 use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// The oracle policy; see the module docs.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ impl Policy for Oracle {
             .collect();
     }
 
-    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::EvictNow
     }
 
@@ -59,17 +59,17 @@ impl Policy for Oracle {
         true
     }
 
-    fn foresight(&self, func: FuncId) -> SimTime {
+    fn foresight(&self, func: FuncId) -> Span {
         let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if mem <= 0.0 {
-            return SimTime::MAX;
+            return Span::MAX;
         }
         // The longest gap worth keeping, plus a second so a gap at the threshold is seen.
         let s = self.max_gb_s / mem + 1.0;
-        if s >= (SimTime::MAX / 1_000_000_000) as f64 {
-            SimTime::MAX
+        if s >= (u64::MAX / 1_000_000_000) as f64 {
+            Span::MAX
         } else {
-            (s * 1e9) as SimTime
+            Span::from_ns((s * 1e9) as u64)
         }
     }
 
@@ -77,9 +77,9 @@ impl Policy for Oracle {
         &mut self,
         func: FuncId,
         env: EnvId,
-        now: SimTime,
-        _next_arrival: Option<SimTime>,
-        next_use: Option<SimTime>,
+        now: Instant,
+        _next_arrival: Option<Instant>,
+        next_use: Option<Instant>,
     ) -> IdleDecision {
         self.on_idle_knowing(func, env, now, next_use)
     }
@@ -88,13 +88,13 @@ impl Policy for Oracle {
         &mut self,
         func: FuncId,
         _env: EnvId,
-        now: SimTime,
-        next: Option<SimTime>,
+        now: Instant,
+        next: Option<Instant>,
     ) -> IdleDecision {
         let Some(next) = next else {
             return IdleDecision::EvictNow; // no request will come
         };
-        let gap_s = next.saturating_sub(now) as f64 / 1e9;
+        let gap_s = next.saturating_since(now).ns() as f64 / 1e9;
         let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if gap_s * mem <= self.max_gb_s {
             // Expiring at the arrival's own instant is enough: when the timer comes first (it
@@ -128,36 +128,38 @@ mod tests {
     #[test]
     fn keeps_only_cheap_gaps() {
         let mut o = two_gb_oracle();
-        let s = 1_000_000_000;
+        let s = Span::from_secs(1);
+        let at = |n: u64| Instant::ZERO + n * s;
         // 2 GB × 5 s = 10 GB-s: kept until the arrival; 2 GB × 6 s = 12: evicted.
         assert_eq!(
-            o.on_idle_knowing(F, E, s, Some(6 * s)),
-            IdleDecision::ExpireAt(6 * s)
+            o.on_idle_knowing(F, E, at(1), Some(at(6))),
+            IdleDecision::ExpireAt(at(6))
         );
         assert_eq!(
-            o.on_idle_knowing(F, E, s, Some(7 * s)),
+            o.on_idle_knowing(F, E, at(1), Some(at(7))),
             IdleDecision::EvictNow
         );
-        assert_eq!(o.on_idle_knowing(F, E, s, None), IdleDecision::EvictNow);
+        assert_eq!(o.on_idle_knowing(F, E, at(1), None), IdleDecision::EvictNow);
     }
 
     #[test]
     fn judges_the_environment_by_its_own_next_use() {
         let mut o = two_gb_oracle();
-        let s = 1_000_000_000;
+        let s = Span::from_secs(1);
+        let at = |n: u64| Instant::ZERO + n * s;
         // A window of 10 GB-s ÷ 2 GB = 5 s, plus a second.
         assert_eq!(o.foresight(F), 6 * s);
         // The function's next arrival is at 2 s, but this environment is next used at 9 s.
         assert_eq!(
-            o.on_idle_foreseeing(F, E, s, Some(2 * s), Some(9 * s)),
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), Some(at(9))),
             IdleDecision::EvictNow
         );
         assert_eq!(
-            o.on_idle_foreseeing(F, E, s, Some(2 * s), Some(4 * s)),
-            IdleDecision::ExpireAt(4 * s)
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), Some(at(4))),
+            IdleDecision::ExpireAt(at(4))
         );
         assert_eq!(
-            o.on_idle_foreseeing(F, E, s, Some(2 * s), None),
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), None),
             IdleDecision::EvictNow
         );
     }

@@ -3,7 +3,7 @@
 //! is throttled.
 
 use super::functions::{Func, X_CDN, X_FRONT_DOOR};
-use super::requests::{Origin, NO_WORK};
+use super::requests::Origin;
 use super::{Event, Happening, Mode, Observer, Simulation, ThrottleReason};
 use crate::core::ids::{EnvId, FuncId, IdVec};
 use crate::core::plan::{Plan, Routing};
@@ -12,7 +12,7 @@ use crate::core::platform::env::{AvailList, EnvState};
 use crate::core::platform::limits::{Pools, ScalingScope, TokenBucket};
 use crate::core::policy::Policy;
 use crate::core::rng::{self, Stream, StreamKind};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use rand::Rng;
 
 /// Admission's state: the concurrency pools, the scaling-rate buckets, and the routing rule with
@@ -32,7 +32,7 @@ impl Admission {
         let (pools, pool_of) = Pools::new(plan.account_concurrency, &reserved)
             .expect("the compiler checked the reservations against the account");
         let s = &plan.scaling;
-        let bucket = TokenBucket::new(s.burst, s.refill as f64, s.interval.ns());
+        let bucket = TokenBucket::new(s.burst, s.refill as f64, s.interval.span());
         let buckets = match s.scope {
             ScalingScope::Account => vec![bucket],
             ScalingScope::Function => vec![bucket; funcs.len()],
@@ -53,7 +53,7 @@ impl Admission {
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A user request of `f` (from its arrival process) at `now`.
     #[inline]
-    pub(super) fn arrival(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn arrival(&mut self, f: FuncId, now: Instant) {
         let measured = self.recorder.window.measures(now);
         let func = &mut self.funcs[f];
         let horizon = self.horizon;
@@ -63,14 +63,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 let next = func.arrivals.next(&mut func.rng_arrivals);
                 // A synchronous request's work is drawn now, in arrival order (see `Req::work`).
                 let work = match func.mode {
-                    Mode::Sync => func.duration.sample_ns(&mut func.rng_durations),
-                    _ => NO_WORK,
+                    Mode::Sync => Some(func.duration.sample_span(&mut func.rng_durations)),
+                    _ => None,
                 };
                 (next, work)
             }
         };
         let next = next.filter(|&t| t < horizon);
-        func.next_arrival = next.unwrap_or(SimTime::MAX);
+        func.next_arrival = next.unwrap_or(Instant::MAX);
         if let Some(t) = next {
             self.queue.schedule(t, Event::Arrival { func: f });
         }
@@ -78,8 +78,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             let cdn = func.cdn.as_deref_mut().expect("X_CDN means a CDN");
             if cdn.lookup(now, &mut func.rng_cdn, measured) {
                 // Answered at the edge: the platform never sees it.
-                let ns = cdn.latency_ns;
-                self.recorder.answered_at_edge(f, now, ns);
+                let latency = cdn.latency;
+                self.recorder.answered_at_edge(f, now, latency);
                 return;
             }
         }
@@ -94,7 +94,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
     #[inline(always)]
-    pub(super) fn send(&mut self, f: FuncId, now: SimTime, origin: Origin, work: SimTime) {
+    pub(super) fn send(&mut self, f: FuncId, now: Instant, origin: Origin, work: Option<Span>) {
         match self.funcs[f].mode {
             Mode::Sync => self.admit(f, now, false, origin, work),
             Mode::Async(_) => self.new_event(f, now),
@@ -107,17 +107,17 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub(super) fn admit(
         &mut self,
         f: FuncId,
-        now: SimTime,
+        now: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
+        work: Option<Span>,
     ) {
         if !ping {
             self.recorder.arrival(f, now);
             self.observer.on(now, &Happening::Arrival { func: f });
             let func = &self.funcs[f];
-            let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
-                .then(|| now.saturating_sub(func.idle_since));
+            let idle_for = (func.in_flight == 0 && func.idle_since != Instant::MAX)
+                .then(|| now.saturating_since(func.idle_since));
             self.policy.on_arrival(f, now, idle_for);
         }
         let pool = self.funcs[f].pool;
@@ -149,10 +149,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         &mut self,
         e: EnvId,
         f: FuncId,
-        now: SimTime,
+        now: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
+        work: Option<Span>,
     ) {
         let r = self.alloc_req(f, Some(e), now, ping, origin, work);
         self.envs[e].in_flight += 1;
@@ -168,7 +168,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     func: f,
                     env: e,
                     req: r,
-                    init_ns: 0,
+                    init: Span::ZERO,
                 },
             );
             return;
@@ -190,7 +190,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// No host has memory for a new environment of `f`: the invocation waits for memory (with
     /// `when_full = "queue"`, while the queue has room) or is throttled.
-    fn no_memory(&mut self, f: FuncId, now: SimTime, ping: bool, origin: Origin, work: SimTime) {
+    fn no_memory(
+        &mut self,
+        f: FuncId,
+        now: Instant,
+        ping: bool,
+        origin: Origin,
+        work: Option<Span>,
+    ) {
         let c = self
             .memory
             .cluster
@@ -214,7 +221,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub(super) fn throttle(
         &mut self,
         f: FuncId,
-        now: SimTime,
+        now: Instant,
         reason: ThrottleReason,
         ping: bool,
         origin: Origin,

@@ -8,17 +8,17 @@
 //! runs on). A function with `fan_out` starts its workers when it finishes; nobody waits for
 //! them (an orchestrator does), and the join runs when the last has finished.
 
-use super::{Observer, Origin, Phase, Simulation, NO_WORK};
+use super::{Observer, Origin, Phase, Simulation};
 use crate::core::ids::{FlowId, FuncId, IdVec, ReqId};
 use crate::core::metrics::{Latency, Window};
 use crate::core::plan::FanOut;
 use crate::core::policy::Policy;
 use crate::core::report::FlowReport;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 #[derive(Clone, Copy, Debug)]
 struct Flow {
-    arrival: SimTime,
+    arrival: Instant,
     remaining: u32,
     failed: bool,
     join: Option<FuncId>,
@@ -60,7 +60,7 @@ impl Flows {
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Runs request `r`'s calls from its current step: calls nobody waits for are sent at
     /// once; at the first one it waits for, it invokes the callee and returns.
-    pub(super) fn next_call(&mut self, r: ReqId, now: SimTime) {
+    pub(super) fn next_call(&mut self, r: ReqId, now: Instant) {
         loop {
             let req = self.reqs[r];
             let Some(&call) = self.funcs[req.func].calls.get(req.step as usize) else {
@@ -68,7 +68,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             };
             if !call.wait {
                 self.reqs[r].step += 1;
-                self.send(call.target, now, Origin::Direct, NO_WORK);
+                self.send(call.target, now, Origin::Direct, None);
                 continue;
             }
             self.reqs[r].phase = Phase::Calling;
@@ -77,12 +77,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 caller: r,
                 generation: req.gen,
             };
-            return self.admit(call.target, now, false, origin, NO_WORK);
+            return self.admit(call.target, now, false, origin, None);
         }
     }
 
     /// The callee of request `p` (generation `g`) ended, well or not.
-    pub(super) fn call_done(&mut self, p: ReqId, g: u32, ok: bool, now: SimTime) {
+    pub(super) fn call_done(&mut self, p: ReqId, g: u32, ok: bool, now: Instant) {
         let req = self.reqs[p];
         if req.gen != g || !matches!(req.phase, Phase::Calling | Phase::Compensating) {
             return; // the caller timed out and is gone
@@ -105,18 +105,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         };
         if req.tries < call.retries {
             self.reqs[p].tries += 1;
-            return self.admit(call.target, now, false, origin, NO_WORK);
+            return self.admit(call.target, now, false, origin, None);
         }
         if let Some(compensate) = call.on_error {
             self.reqs[p].phase = Phase::Compensating;
-            return self.admit(compensate, now, false, origin, NO_WORK);
+            return self.admit(compensate, now, false, origin, None);
         }
         self.reqs[p].failed = true;
         self.finish_req(p, now);
     }
 
     /// Starts the workers of a fan-out whose trigger arrived at `arrival`.
-    pub(super) fn start_flow(&mut self, fo: FanOut, arrival: SimTime, now: SimTime) {
+    pub(super) fn start_flow(&mut self, fo: FanOut, arrival: Instant, now: Instant) {
         let flow = Flow {
             arrival,
             remaining: fo.count,
@@ -138,12 +138,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // Each worker's outcome comes at most once and only after its own admission, so the
         // flow cannot end before the last worker has been started.
         for _ in 0..fo.count {
-            self.admit(fo.worker, now, false, Origin::Worker { flow: id }, NO_WORK);
+            self.admit(fo.worker, now, false, Origin::Worker { flow: id }, None);
         }
     }
 
     /// A worker of flow `id` ended.
-    pub(super) fn worker_done(&mut self, id: FlowId, ok: bool, now: SimTime) {
+    pub(super) fn worker_done(&mut self, id: FlowId, ok: bool, now: Instant) {
         let flow = &mut self.flows.slots[id];
         flow.remaining -= 1;
         flow.failed |= !ok;
@@ -151,13 +151,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             return;
         }
         if let Some(join) = flow.join {
-            return self.admit(join, now, false, Origin::Join { flow: id }, NO_WORK);
+            return self.admit(join, now, false, Origin::Join { flow: id }, None);
         }
         self.flow_done(id, true, now);
     }
 
     /// Flow `id` ended (its join ended with `ok`, or it had none).
-    pub(super) fn flow_done(&mut self, id: FlowId, ok: bool, now: SimTime) {
+    pub(super) fn flow_done(&mut self, id: FlowId, ok: bool, now: Instant) {
         let flow = self.flows.slots[id];
         self.flows.free.push(id);
         if self.flows.window.measures(flow.arrival) {

@@ -4,13 +4,13 @@
 use super::{Event, Happening, Observer, Phase, Simulation};
 use crate::core::ids::{DbId, ReqId};
 use crate::core::policy::Policy;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Gives request `r`, about to run at `now`, a database connection. Returns true when it
     /// has one; otherwise it waits for one (its timeout armed) or has failed, and its
     /// completion is scheduled.
-    pub(super) fn connect(&mut self, r: ReqId, now: SimTime) -> bool {
+    pub(super) fn connect(&mut self, r: ReqId, now: Instant) -> bool {
         let req = self.reqs[r];
         let d = self.funcs[req.func].database();
         let e = req.env.expect("a request connects from its environment");
@@ -48,7 +48,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Closes a connection of database `d`; a request waiting for one takes it and runs.
-    pub(super) fn close_connection(&mut self, d: DbId, now: SimTime) {
+    pub(super) fn close_connection(&mut self, d: DbId, now: Instant) {
         let handed = self.dbs[d].close(now);
         if handed.is_none() {
             self.observer

@@ -22,13 +22,13 @@
 //! The backlog is what waits outside a function: async events waiting to be retried, visible
 //! messages, and failed messages waiting to reappear.
 
-use super::{Event, Observer, Origin, Simulation, NO_WORK};
+use super::{Event, Observer, Origin, Simulation};
 use crate::core::ids::{BatchId, EventId, FuncId, IdVec, QueueId};
 use crate::core::metrics::{Latency, Window};
 use crate::core::platform::modes::{AsyncSpec, Invocation, QueueSpec};
 use crate::core::policy::Policy;
 use crate::core::report::{DeliveryCounts, DeliveryReport};
-use crate::core::time::{SimTime, NS_PER_SEC};
+use crate::core::time::{Instant, Span};
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -48,14 +48,15 @@ struct AsyncEvent {
     live: bool,
     func: FuncId,
     spec: u32,
-    arrival: SimTime,
+    arrival: Instant,
     tries: u32,
-    backoff: SimTime,
+    /// The last wait after a throttle (zero before the first).
+    backoff: Span,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Msg {
-    sent: SimTime,
+    sent: Instant,
     receives: u32,
     poison: bool,
 }
@@ -70,8 +71,8 @@ struct Queue {
     /// Poller growth not yet granted, in pollers × 1/60.
     carry: u32,
     ticking: bool,
-    /// End of the batching window in progress, `SimTime::MAX` when none.
-    window_at: SimTime,
+    /// End of the batching window in progress, `Instant::MAX` when none.
+    window_at: Instant,
 }
 
 /// A batch in flight, or failed and waiting to reappear, or a free slot (`live` false). Slots
@@ -81,7 +82,7 @@ struct Batch {
     live: bool,
     queue: QueueId,
     msgs: Vec<Msg>,
-    received: SimTime,
+    received: Instant,
 }
 
 /// All async and queue state of a run.
@@ -96,7 +97,7 @@ pub(super) struct Delivery {
     counts: DeliveryCounts,
     age: Latency,
     backlog: u64,
-    backlog_since: SimTime,
+    backlog_since: Instant,
     backlog_area: u128,
     backlog_peak: u64,
     window: Window,
@@ -137,7 +138,7 @@ impl Delivery {
                 busy: 0,
                 carry: 0,
                 ticking: false,
-                window_at: SimTime::MAX,
+                window_at: Instant::MAX,
             })),
         }
     }
@@ -155,7 +156,7 @@ impl Delivery {
         !self.queues[batch.queue].spec.partial_batch_response && batch.msgs.iter().any(|m| m.poison)
     }
 
-    fn alloc_batch(&mut self, queue: QueueId, received: SimTime) -> BatchId {
+    fn alloc_batch(&mut self, queue: QueueId, received: Instant) -> BatchId {
         match self.free_batches.pop() {
             Some(b) => {
                 let batch = &mut self.batches[b];
@@ -181,11 +182,11 @@ impl Delivery {
     }
 
     /// Moves the backlog by `delta` at `now`, integrating its level over the measured window.
-    fn backlog_add(&mut self, delta: i64, now: SimTime) -> (SimTime, u64) {
+    fn backlog_add(&mut self, delta: i64, now: Instant) -> (Instant, u64) {
         let from = self.window.clip(self.backlog_since);
         let level = self.backlog;
         if now > from {
-            self.backlog_area += level as u128 * (now - from) as u128;
+            self.backlog_area += level as u128 * (now - from).ns() as u128;
         }
         self.backlog_since = now.max(self.backlog_since);
         self.backlog = self.backlog.saturating_add_signed(delta);
@@ -195,8 +196,9 @@ impl Delivery {
         (from, level)
     }
 
-    /// The report at `end` over a window of `span` ns, if the run had async or queue functions.
-    pub(super) fn report(&mut self, end: SimTime, span: SimTime) -> Option<DeliveryReport> {
+    /// The report at `end` over a window of length `span`, if the run had async or queue
+    /// functions.
+    pub(super) fn report(&mut self, end: Instant, span: Span) -> Option<DeliveryReport> {
         if self.asyncs.is_empty() && self.queues.is_empty() {
             return None;
         }
@@ -218,19 +220,20 @@ impl Delivery {
             .flat_map(|b| b.msgs.iter());
         c.pending_at_end = events.count() as u64
             + visible.chain(held).filter(|m| w.measures(m.sent)).count() as u64;
+        let span = span.ns().max(1) as f64;
         Some(DeliveryReport {
             counts: c,
             peak_backlog: self.backlog_peak,
-            mean_backlog: self.backlog_area as f64 / span.max(1) as f64,
+            mean_backlog: self.backlog_area as f64 / span,
             age_ms: self.age.summary(),
-            throughput_per_s: c.succeeded as f64 / (span.max(1) as f64 / 1e9),
+            throughput_per_s: c.succeeded as f64 / (span / 1e9),
         })
     }
 }
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// The backlog moves by `delta` at `now` (into the time series too).
-    fn backlog(&mut self, delta: i64, now: SimTime) {
+    fn backlog(&mut self, delta: i64, now: Instant) {
         let (from, level) = self.delivery.backlog_add(delta, now);
         if let Some(s) = self.recorder.levels.series_mut() {
             s.integrate_backlog(from, now, level);
@@ -238,7 +241,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// An event for async function `f` is accepted at `now` and tried at once.
-    pub(super) fn new_event(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn new_event(&mut self, f: FuncId, now: Instant) {
         let super::Mode::Async(spec) = self.funcs[f].mode else {
             unreachable!("only async functions get events")
         };
@@ -248,7 +251,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             spec,
             arrival: now,
             tries: 0,
-            backoff: 0,
+            backoff: Span::ZERO,
         };
         let d = &mut self.delivery;
         let id = match d.free_events.pop() {
@@ -261,41 +264,41 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if d.window.measures(now) {
             d.counts.events += 1;
         }
-        self.admit(f, now, false, Origin::Event { event: id }, NO_WORK);
+        self.admit(f, now, false, Origin::Event { event: id }, None);
     }
 
     /// A retry of event `ev` is due.
-    pub(super) fn retry_event(&mut self, ev: EventId, now: SimTime) {
+    pub(super) fn retry_event(&mut self, ev: EventId, now: Instant) {
         self.backlog(-1, now);
         let f = self.delivery.events[ev].func;
-        self.admit(f, now, false, Origin::Event { event: ev }, NO_WORK);
+        self.admit(f, now, false, Origin::Event { event: ev }, None);
     }
 
     /// An attempt of event `ev` ended: done, retried later, or dead-lettered.
-    pub(super) fn event_outcome(&mut self, ev: EventId, ok: bool, throttled: bool, now: SimTime) {
+    pub(super) fn event_outcome(&mut self, ev: EventId, ok: bool, throttled: bool, now: Instant) {
         let e = self.delivery.events[ev];
         let measured = self.delivery.window.measures(e.arrival);
         let spec = &self.delivery.asyncs[e.spec as usize];
         let retry_at = if ok {
             None
         } else if throttled {
-            let b = if e.backoff == 0 {
-                spec.throttle_backoff.ns()
+            let b = if e.backoff.is_zero() {
+                spec.throttle_backoff.span()
             } else {
                 e.backoff
                     .saturating_mul(2)
-                    .min(spec.max_throttle_backoff.ns())
+                    .min(spec.max_throttle_backoff.span())
             };
             self.delivery.events[ev].backoff = b;
             Some(now.saturating_add(b))
         } else if e.tries < spec.retries {
             // 1 min after the first failure, 2 min after the second (with the default delay).
-            let wait = spec.retry_delay.ns().saturating_mul(1 << e.tries.min(30));
+            let wait = spec.retry_delay.span().saturating_mul(1 << e.tries.min(30));
             Some(now.saturating_add(wait))
         } else {
             None
         };
-        let max_age = spec.max_event_age.ns();
+        let max_age = spec.max_event_age.span();
         let d = &mut self.delivery;
         match retry_at {
             Some(t) if t - e.arrival <= max_age => {
@@ -324,7 +327,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// A message for queue `q` is sent at `now`.
-    pub(super) fn send_message(&mut self, q: QueueId, now: SimTime) {
+    pub(super) fn send_message(&mut self, q: QueueId, now: Instant) {
         let qu = &self.delivery.queues[q];
         let f = qu.func;
         let rate = qu.spec.poison_rate;
@@ -343,24 +346,26 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.poll(q, now);
     }
 
-    fn ensure_tick(&mut self, q: QueueId, now: SimTime) {
+    fn ensure_tick(&mut self, q: QueueId, now: Instant) {
         let qu = &mut self.delivery.queues[q];
         if !qu.ticking {
             qu.ticking = true;
-            self.queue
-                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick { queue: q });
+            self.queue.schedule(
+                now.saturating_add(Span::from_secs(1)),
+                Event::PollTick { queue: q },
+            );
         }
     }
 
     /// Free pollers of queue `q` take batches while there are messages.
-    fn poll(&mut self, q: QueueId, now: SimTime) {
+    fn poll(&mut self, q: QueueId, now: Instant) {
         loop {
             let window = self.delivery.window;
             let d = &mut self.delivery;
             let qu = &mut d.queues[q];
             let mut dropped = 0;
             while let Some(m) = qu.visible.front() {
-                if now - m.sent < qu.spec.retention.ns() {
+                if now - m.sent < qu.spec.retention.span() {
                     break;
                 }
                 dropped += 1;
@@ -375,9 +380,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 return;
             }
             let want = qu.spec.batch_size as usize;
-            let window = qu.spec.batch_window.map_or(0, |w| w.ns());
-            if qu.visible.len() < want && window > 0 {
-                if qu.window_at == SimTime::MAX {
+            let window = qu.spec.batch_window.map_or(Span::ZERO, |w| w.span());
+            if qu.visible.len() < want && !window.is_zero() {
+                if qu.window_at == Instant::MAX {
                     qu.window_at = now.saturating_add(window);
                     let t = qu.window_at;
                     self.queue.schedule(t, Event::PollWindow { queue: q });
@@ -386,7 +391,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     return;
                 }
             }
-            qu.window_at = SimTime::MAX;
+            qu.window_at = Instant::MAX;
             qu.busy += 1;
             let n = want.min(qu.visible.len());
             let f = qu.func;
@@ -404,12 +409,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.counts.batches += 1;
             }
             self.backlog(-(n as i64), now);
-            self.admit(f, now, false, Origin::Batch { batch: b }, NO_WORK);
+            self.admit(f, now, false, Origin::Batch { batch: b }, None);
         }
     }
 
     /// The batching window of queue `q` ended at `now`.
-    pub(super) fn poll_window(&mut self, q: QueueId, now: SimTime) {
+    pub(super) fn poll_window(&mut self, q: QueueId, now: Instant) {
         if self.delivery.queues[q].window_at == now {
             self.poll(q, now);
         }
@@ -417,7 +422,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Every second while queue `q` has work: pollers grow when all are busy and messages
     /// wait, and fall back when the queue is empty.
-    pub(super) fn poll_tick(&mut self, q: QueueId, now: SimTime) {
+    pub(super) fn poll_tick(&mut self, q: QueueId, now: Instant) {
         let qu = &mut self.delivery.queues[q];
         if !qu.visible.is_empty() {
             if qu.busy >= qu.pollers && qu.pollers < qu.spec.max_concurrency {
@@ -433,8 +438,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.poll(q, now);
         let qu = &mut self.delivery.queues[q];
         if !qu.visible.is_empty() || qu.busy > 0 || qu.pollers > qu.spec.initial_pollers {
-            self.queue
-                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick { queue: q });
+            self.queue.schedule(
+                now.saturating_add(Span::from_secs(1)),
+                Event::PollTick { queue: q },
+            );
         } else {
             qu.ticking = false;
         }
@@ -442,7 +449,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Batch `b`'s invocation ended (or was throttled): its messages are deleted, or wait to
     /// reappear.
-    pub(super) fn batch_outcome(&mut self, b: BatchId, ok: bool, throttled: bool, now: SimTime) {
+    pub(super) fn batch_outcome(&mut self, b: BatchId, ok: bool, throttled: bool, now: Instant) {
         let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
@@ -469,7 +476,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if left > 0 {
             let visible_at = batch
                 .received
-                .saturating_add(qu.spec.visibility_timeout.ns());
+                .saturating_add(qu.spec.visibility_timeout.span());
             self.backlog(left, now);
             self.queue
                 .schedule(visible_at.max(now), Event::Visible { batch: b });
@@ -483,7 +490,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// The messages of failed batch `b` reappear, or go to the dead-letter queue.
-    pub(super) fn batch_visible(&mut self, b: BatchId, now: SimTime) {
+    pub(super) fn batch_visible(&mut self, b: BatchId, now: Instant) {
         let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
@@ -496,7 +503,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if qu.spec.max_receive_count.is_some_and(|c| m.receives >= c) {
                 d.counts.dead_lettered += measured as u64;
                 gone += 1;
-            } else if now - m.sent >= qu.spec.retention.ns() {
+            } else if now - m.sent >= qu.spec.retention.span() {
                 d.counts.expired += measured as u64;
                 gone += 1;
             } else {

@@ -3,14 +3,13 @@
 
 use super::events::Event;
 use super::foresight;
-use super::requests::NO_WORK;
 use super::{Happening, Observer, Simulation};
 use crate::core::ids::{EnvId, FuncId, HostId, ReqId};
 use crate::core::metrics::Window;
 use crate::core::platform::cluster::{Cluster, ClusterSpec};
 use crate::core::platform::env::{AvailList, EnvState};
 use crate::core::policy::{Candidate, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use std::collections::VecDeque;
 
 /// Memory's state: the hosts, when the plan has a cluster, and the requests waiting for memory.
@@ -53,7 +52,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         f: FuncId,
         room: Room,
         state: EnvState,
-        now: SimTime,
+        now: Instant,
         provisioned: bool,
     ) -> EnvId {
         let e = self.envs.alloc(f, EnvState::Free, now, provisioned);
@@ -65,7 +64,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Moves environment `e` to `to` at `now`, accounting the time spent in its old state.
     #[inline]
-    pub(super) fn set_state(&mut self, e: EnvId, to: EnvState, now: SimTime) {
+    pub(super) fn set_state(&mut self, e: EnvId, to: EnvState, now: Instant) {
         let (from, since, f) = {
             let env = &self.envs[e];
             (env.state, env.since, env.func)
@@ -92,7 +91,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Finds memory for a new environment of `f`: a host with room, or one where evicting
     /// idle environments (chosen by the policy) makes room, when `evict` allows. Returns the
     /// room with the memory taken (on no host without a cluster), or `None` when there is none.
-    pub(super) fn place(&mut self, f: FuncId, now: SimTime, evict: bool) -> Option<Room> {
+    pub(super) fn place(&mut self, f: FuncId, now: Instant, evict: bool) -> Option<Room> {
         let Some(c) = self.memory.cluster.as_ref() else {
             return Some(Room { host: None });
         };
@@ -139,25 +138,27 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Creates an environment on `host` for request `r` (admitted and counted as cold) and
     /// starts its initialization.
-    pub(super) fn cold_start(&mut self, r: ReqId, room: Room, now: SimTime) {
+    pub(super) fn cold_start(&mut self, r: ReqId, room: Room, now: Instant) {
         let f = self.reqs[r].func;
         let e = self.new_env(f, room, EnvState::Initializing, now, false);
         let func = &mut self.funcs[f];
         let init = func.cold_start.sample(&mut func.rng_cold);
         let req = &mut self.reqs[r];
         req.env = Some(e);
-        req.init_ns = init;
-        let work = req.work;
-        if work != NO_WORK && init > 0 && !self.ahead.is_empty() {
+        req.init = init;
+        if let Some(work) = req
+            .work
+            .filter(|_| !init.is_zero() && !self.ahead.is_empty())
+        {
             // Its end as far as known now: after its initialization, for its work (replaced
-            // when it starts running: `init_ns > 0` tells `run_exec` so).
+            // when it starts running: a non-zero `init` tells `run_exec` so).
             let end = now
                 .saturating_add(init)
                 .saturating_add(foresight::run_time(&self.funcs[f], work));
             self.foresee_end(f, r, end, false);
         }
         let env = &mut self.envs[e];
-        env.init_ns = init;
+        env.init = init;
         env.pending = Some(r);
         env.in_flight = 1;
         self.touch(e);
@@ -167,7 +168,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 func: f,
                 env: e,
                 req: r,
-                init_ns: init,
+                init,
             },
         );
         self.queue
@@ -175,7 +176,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Gives memory to waiting requests, oldest first, while it can be found.
-    pub(super) fn drain_mem_queue(&mut self, now: SimTime) {
+    pub(super) fn drain_mem_queue(&mut self, now: Instant) {
         while let Some(&r) = self.memory.waiting.front() {
             let f = self.reqs[r].func;
             let Some(room) = self.place(f, now, true) else {
@@ -188,7 +189,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// `e` finished initializing at `now`: the requests waiting for it start, or (pre-warmed)
     /// it turns idle.
-    pub(super) fn init_done(&mut self, e: EnvId, now: SimTime) {
+    pub(super) fn init_done(&mut self, e: EnvId, now: Instant) {
         let f = self.envs[e].func;
         if self.envs[e].in_flight == 0 {
             // A pre-warmed environment nobody has joined: idle until its expiry.
@@ -216,7 +217,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Evicts `e` at `now`: its memory and connection are released and the policy told.
-    pub(super) fn evict(&mut self, e: EnvId, now: SimTime) {
+    pub(super) fn evict(&mut self, e: EnvId, now: Instant) {
         let f = self.envs[e].func;
         if AvailList::contains(&self.envs, e) {
             let func = &mut self.funcs[f];

@@ -2,7 +2,7 @@
 //! [`Observer`] sees (for narration and tests).
 
 use crate::core::ids::{BatchId, DbId, EnvId, EventId, FuncId, QueueId, ReqId};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// The events of a platform run: small `Copy` values (12 bytes) naming what they concern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub(crate) enum Event {
     /// A boundary of `func`'s provisioned-concurrency schedule.
     Provision { func: FuncId },
 }
+
+// The queue moves events by value: they stay as small as the bare `u32`s they were.
+const _: () = assert!(std::mem::size_of::<Event>() == 12);
 
 /// Why a request was throttled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,8 +98,8 @@ pub enum Happening {
         env: EnvId,
         /// The request.
         req: ReqId,
-        /// Init delay of the new environment; 0 when joining one already initializing.
-        init_ns: SimTime,
+        /// Init delay of the new environment; zero when joining one already initializing.
+        init: Span,
     },
     /// The policy started pre-warming an environment (no request waiting for it).
     Prewarm {
@@ -105,7 +108,7 @@ pub enum Happening {
         /// The environment.
         env: EnvId,
         /// Init delay.
-        init_ns: SimTime,
+        init: Span,
     },
     /// An environment finished initializing.
     Ready {
@@ -123,7 +126,7 @@ pub enum Happening {
         /// The request.
         req: ReqId,
         /// End-to-end latency.
-        latency_ns: SimTime,
+        latency: Span,
         /// Cut at the timeout.
         timed_out: bool,
     },
@@ -133,8 +136,9 @@ pub enum Happening {
         func: FuncId,
         /// The environment.
         env: EnvId,
-        /// Expiry time, `None` for provisioned environments.
-        expires: Option<SimTime>,
+        /// Expiry time, `None` for provisioned environments (and for environments kept until
+        /// memory runs short).
+        expires: Option<Instant>,
     },
     /// An environment was evicted.
     Evicted {
@@ -157,7 +161,7 @@ pub enum Happening {
 pub trait Observer {
     /// Called for every happening, in simulated-time order.
     #[inline]
-    fn on(&mut self, _now: SimTime, _what: &Happening) {}
+    fn on(&mut self, _now: Instant, _what: &Happening) {}
 }
 
 /// An observer that ignores everything.
@@ -165,8 +169,8 @@ pub trait Observer {
 pub struct Quiet;
 impl Observer for Quiet {}
 
-impl<F: FnMut(SimTime, &Happening)> Observer for F {
-    fn on(&mut self, now: SimTime, what: &Happening) {
+impl<F: FnMut(Instant, &Happening)> Observer for F {
+    fn on(&mut self, now: Instant, what: &Happening) {
         self(now, what)
     }
 }

@@ -9,7 +9,7 @@ use crate::core::platform::cdn::Cdn;
 use crate::core::platform::env::AvailList;
 use crate::core::platform::function::Arch;
 use crate::core::rng::{self, Stream, StreamKind};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use crate::core::workload::arrivals::Arrivals;
 use crate::core::workload::dist::Dist;
 
@@ -33,19 +33,19 @@ pub(super) struct Func {
     pub(super) avail: AvailList,
     pub(super) avail_provisioned: AvailList,
     /// Requests of this function in flight, and since when it has had none (its idle time
-    /// starts there; `SimTime::MAX` before its first request).
+    /// starts there; [`Instant::MAX`] before its first request).
     pub(super) in_flight: u32,
-    /// Its next arrival already in the queue (`SimTime::MAX` when none): the future, told only
-    /// to offline-bound policies through `Policy::on_idle_knowing`.
-    pub(super) next_arrival: SimTime,
-    pub(super) idle_since: SimTime,
-    /// Keep-warm pings: period (0 = none) and how long each runs.
-    pub(super) ping_every: SimTime,
-    pub(super) ping_duration: SimTime,
+    /// Its next arrival already in the queue ([`Instant::MAX`] when none): the future, told
+    /// only to offline-bound policies through `Policy::on_idle_knowing`.
+    pub(super) next_arrival: Instant,
+    pub(super) idle_since: Instant,
+    /// Keep-warm pings: period (zero = none) and how long each runs.
+    pub(super) ping_every: Span,
+    pub(super) ping_duration: Span,
     /// The pending pre-warm's generation and the expiry of the environment it will create.
     pub(super) prewarm_gen: u32,
-    pub(super) prewarm_expire: SimTime,
-    pub(super) timeout: SimTime,
+    pub(super) prewarm_expire: Instant,
+    pub(super) timeout: Span,
     pub(super) rng_durations: Stream,
     pub(super) duration: Dist,
     pub(super) rng_cold: Stream,
@@ -114,12 +114,12 @@ impl Func {
             avail: AvailList::default(),
             avail_provisioned: AvailList::default(),
             in_flight: 0,
-            next_arrival: SimTime::MAX,
-            idle_since: SimTime::MAX,
+            next_arrival: Instant::MAX,
+            idle_since: Instant::MAX,
             prewarm_gen: 0,
-            prewarm_expire: 0,
-            ping_every: fp.ping.map_or(0, |p| p.every),
-            ping_duration: fp.ping.map_or(0, |p| p.duration),
+            prewarm_expire: Instant::ZERO,
+            ping_every: fp.ping.map_or(Span::ZERO, |p| p.every),
+            ping_duration: fp.ping.map_or(Span::ZERO, |p| p.duration),
             mode,
             error_rate: fp.error_rate,
             extras: 0,

@@ -7,7 +7,7 @@ use crate::core::engine::{EventQueue, Lane};
 use crate::core::ids::{EnvId, FuncId};
 use crate::core::platform::env::EnvState;
 use crate::core::policy::{IdleDecision, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 /// How expiry timers are queued: in a FIFO lane when every expiry is `now` plus one constant
 /// (see [`Policy::fifo_expiry`]), else in the event heap.
@@ -29,7 +29,7 @@ impl Expiry {
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A request of `f` left environment `e` at `now`: the environment takes a request waiting
     /// for memory, or goes idle under the keep-alive policy.
-    pub(super) fn leave_env(&mut self, f: FuncId, e: EnvId, now: SimTime, discard: bool) {
+    pub(super) fn leave_env(&mut self, f: FuncId, e: EnvId, now: Instant, discard: bool) {
         let provisioned = self.envs[e].provisioned;
         let func = &mut self.funcs[f];
         func.in_flight -= 1;
@@ -69,7 +69,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// A request of `f` waiting for memory takes `e`, just freed, directly (false when none
     /// waits).
-    fn hand_to_waiting(&mut self, f: FuncId, e: EnvId, now: SimTime) -> bool {
+    fn hand_to_waiting(&mut self, f: FuncId, e: EnvId, now: Instant) -> bool {
         let Some(pos) = self
             .memory
             .waiting
@@ -100,7 +100,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// On-demand environment `e` of `f` turned idle at `now`: the policy decides its fate.
     #[inline]
-    fn idle(&mut self, f: FuncId, e: EnvId, now: SimTime) {
+    fn idle(&mut self, f: FuncId, e: EnvId, now: Instant) {
         let decision = self.decide_idle(f, e, now);
         let expires = match decision {
             IdleDecision::EvictNow | IdleDecision::Unload { .. } => Some(now),
@@ -145,7 +145,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// only moves `expire_at`, and the timer re-arms itself when it finds the deadline moved.
     /// So the queue holds about one timer per live environment, not one per idle period.
     #[inline]
-    pub(super) fn arm_expiry(&mut self, e: EnvId, t: SimTime) {
+    pub(super) fn arm_expiry(&mut self, e: EnvId, t: Instant) {
         let env = &mut self.envs[e];
         env.expire_at = t;
         if env.timer_at <= t {
@@ -164,12 +164,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// A keep-alive timer of `e` fired.
-    pub(super) fn expire(&mut self, e: EnvId, g: u32, now: SimTime) {
+    pub(super) fn expire(&mut self, e: EnvId, g: u32, now: Instant) {
         let env = &mut self.envs[e];
         if env.generation != g || env.timer_at != now {
             return; // the slot was reused, or an earlier deadline superseded this timer
         }
-        env.timer_at = SimTime::MAX;
+        env.timer_at = Instant::MAX;
         if env.state != EnvState::Idle {
             return; // in use: it arms a new timer when it is idle again
         }
@@ -197,7 +197,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Starts a pre-warm for function `f` unless it was superseded or the function already has
     /// an environment that can take a request.
-    pub(super) fn prewarm(&mut self, f: FuncId, g: u32, now: SimTime) {
+    pub(super) fn prewarm(&mut self, f: FuncId, g: u32, now: Instant) {
         let func = &self.funcs[f];
         if func.prewarm_gen != g || !func.avail.is_empty() || !func.avail_provisioned.is_empty() {
             return;
@@ -211,7 +211,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let func = &mut self.funcs[f];
         let init = func.cold_start.sample(&mut func.rng_cold);
         let env = &mut self.envs[e];
-        env.init_ns = init;
+        env.init = init;
         env.expire_at = expire_at;
         // No request yet: it is available, and a request that comes now joins its init.
         self.touch(e);
@@ -220,7 +220,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             &Happening::Prewarm {
                 func: f,
                 env: e,
-                init_ns: init,
+                init,
             },
         );
         self.queue

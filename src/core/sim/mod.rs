@@ -9,9 +9,10 @@
 //! ([`foresight`]), the statistics ([`recorder`]) and the report ([`finish`]). The loop below
 //! pops the next event and hands it to its component.
 //!
-//! Events are small `Copy` values that carry slab indices; handling one allocates nothing once
-//! the slabs have grown to the live size. Events at the same instant run in the order they were
-//! scheduled (see [`crate::core::engine`]).
+//! Events are small `Copy` values that carry typed ids ([`crate::core::ids`]) into the slabs;
+//! times are [`Instant`]s and lengths of time [`crate::core::time::Span`]s. Handling one
+//! allocates nothing once the slabs have grown to the live size. Events at the same instant run
+//! in the order they were scheduled (see [`crate::core::engine`]).
 //!
 //! Semantics (see docs/model.md for the full list):
 //! - An arrival first needs a free concurrency slot in its pool, else it is throttled.
@@ -50,7 +51,7 @@ use crate::core::platform::database::Database;
 use crate::core::platform::env::{EnvSlab, EnvState};
 use crate::core::policy::{Builtin, FunctionInfo, IdleDecision, Policy};
 use crate::core::report::Report;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use admission::Admission;
 use compose::Flows;
 use delivery::{Delivery, Mode};
@@ -59,7 +60,7 @@ use events::Event;
 use functions::Func;
 use keepalive::Expiry;
 use recorder::Recorder;
-use requests::{Origin, Phase, Requests, NO_WORK};
+use requests::{Origin, Phase, Requests};
 
 /// One run of a plan, with observer `O` and keep-alive policy `P`.
 pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
@@ -90,7 +91,7 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     recorder: Recorder,
     queue: EventQueue<Event>,
     observer: O,
-    horizon: SimTime,
+    horizon: Instant,
     pricing: Pricing,
     name: String,
     seed: u64,
@@ -171,27 +172,32 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Provisioned environments and the first arrival of every function.
     fn start(&mut self) {
+        const START: Instant = Instant::ZERO;
         for f in self.funcs.ids() {
             // `provisioned` held the schedule's largest count for the limit checks; from here on
             // it is the count in force.
             let func = &mut self.funcs[f];
-            func.provisioned = func.provision.count_at(0);
-            if let Some(t) = func.provision.next_change(0).filter(|&t| t < self.horizon) {
+            func.provisioned = func.provision.count_at(START);
+            if let Some(t) = func
+                .provision
+                .next_change(START)
+                .filter(|&t| t < self.horizon)
+            {
                 self.queue.schedule(t, Event::Provision { func: f });
             }
             for _ in 0..self.funcs[f].provisioned {
                 let room = self
-                    .place(f, 0, false)
+                    .place(f, START, false)
                     .expect("the compiler checked that provisioned environments fit");
-                let e = self.new_env(f, room, EnvState::Idle, 0, true);
+                let e = self.new_env(f, room, EnvState::Idle, START, true);
                 let func = &mut self.funcs[f];
                 func.provisioned_live += 1;
                 func.avail_provisioned.push_back(&mut self.envs, e);
                 self.observer
-                    .on(0, &Happening::Provisioned { func: f, env: e });
+                    .on(START, &Happening::Provisioned { func: f, env: e });
             }
-            if self.funcs[f].ping_every > 0 {
-                self.queue.schedule(0, Event::Ping { func: f });
+            if !self.funcs[f].ping_every.is_zero() {
+                self.queue.schedule(START, Event::Ping { func: f });
             }
             let func = &mut self.funcs[f];
             let first = match self.ahead.get_mut(f).filter(|a| a.on()) {

@@ -1,18 +1,18 @@
 //! Provisioning: provisioned environments (a count, or a daily schedule) and keep-warm pings.
 
 use super::events::Event;
-use super::requests::{Origin, NO_WORK};
+use super::requests::Origin;
 use super::{Happening, Observer, Simulation};
 use crate::core::ids::FuncId;
 use crate::core::platform::env::EnvState;
 use crate::core::policy::Policy;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A boundary of `f`'s provisioned-concurrency schedule: add environments up to the new
     /// count (as far as memory allows), or remove idle ones down to it; busy ones above the
     /// count leave when they turn idle.
-    pub(super) fn provision(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn provision(&mut self, f: FuncId, now: Instant) {
         let func = &mut self.funcs[f];
         let target = func.provision.count_at(now);
         func.provisioned = target;
@@ -48,15 +48,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// slot, reuses or creates an environment, is billed, and the policy sees it), but it is
     /// counted apart from user requests and its duration is fixed, so the user requests'
     /// random streams are untouched.
-    pub(super) fn ping(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn ping(&mut self, f: FuncId, now: Instant) {
         let every = self.funcs[f].ping_every;
         if now.saturating_add(every) < self.horizon {
             self.queue.schedule(now + every, Event::Ping { func: f });
         }
         let func = &self.funcs[f];
-        let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
-            .then(|| now.saturating_sub(func.idle_since));
+        let idle_for = (func.in_flight == 0 && func.idle_since != Instant::MAX)
+            .then(|| now.saturating_since(func.idle_since));
         self.policy.on_arrival(f, now, idle_for);
-        self.admit(f, now, true, Origin::Direct, NO_WORK);
+        self.admit(f, now, true, Origin::Direct, None);
     }
 }

@@ -7,7 +7,7 @@ use super::ThrottleReason;
 use crate::core::ids::{FuncId, IdVec};
 use crate::core::metrics::{Counts, Latency, Level, Levels, TimeSeries, Window};
 use crate::core::platform::env::{EnvSlab, EnvState};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// One function's statistics.
 #[derive(Clone, Debug)]
@@ -45,9 +45,9 @@ impl Default for FuncStats {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Ended {
     /// When it arrived: a request is measured when it arrived inside the window.
-    pub(super) arrival: SimTime,
-    /// End-to-end latency, ns.
-    pub(super) latency: SimTime,
+    pub(super) arrival: Instant,
+    /// End-to-end latency.
+    pub(super) latency: Span,
     /// Billed time, ns (already rounded as the provider rounds it).
     pub(super) billed: u64,
     /// It ran on a provisioned environment.
@@ -93,7 +93,7 @@ impl Recorder {
 
     /// A request of `f` arrived at the platform at `now`.
     #[inline(always)]
-    pub(super) fn arrival(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn arrival(&mut self, f: FuncId, now: Instant) {
         if !self.window.measures(now) {
             return;
         }
@@ -106,23 +106,23 @@ impl Recorder {
 
     /// A user's request of `f` passed the front door at `now`.
     #[inline]
-    pub(super) fn front_door(&mut self, f: FuncId, now: SimTime) {
+    pub(super) fn front_door(&mut self, f: FuncId, now: Instant) {
         if self.window.measures(now) {
             self.funcs[f].front_door_requests += 1;
         }
     }
 
-    /// A CDN answered a request of `f` at `now`, in `ns`.
-    pub(super) fn answered_at_edge(&mut self, f: FuncId, now: SimTime, ns: SimTime) {
+    /// A CDN answered a request of `f` at `now`, taking `latency`.
+    pub(super) fn answered_at_edge(&mut self, f: FuncId, now: Instant, latency: Span) {
         if self.window.measures(now) {
-            self.funcs[f].latency.record(ns);
-            self.latency.record(ns);
+            self.funcs[f].latency.record(latency);
+            self.latency.record(latency);
         }
     }
 
     /// An invocation (or a ping) of `f` started at `now`, warm or cold.
     #[inline(always)]
-    pub(super) fn start(&mut self, f: FuncId, now: SimTime, cold: bool, ping: bool) {
+    pub(super) fn start(&mut self, f: FuncId, now: Instant, cold: bool, ping: bool) {
         if !self.window.measures(now) {
             return;
         }
@@ -151,7 +151,7 @@ impl Recorder {
     }
 
     /// An invocation (or a ping) of `f` was throttled at `now`.
-    pub(super) fn throttle(&mut self, f: FuncId, now: SimTime, reason: ThrottleReason, ping: bool) {
+    pub(super) fn throttle(&mut self, f: FuncId, now: Instant, reason: ThrottleReason, ping: bool) {
         if !self.window.measures(now) {
             return;
         }
@@ -201,7 +201,7 @@ impl Recorder {
     }
 
     /// A request of `f` that arrived at `arrival` failed for want of a database connection.
-    pub(super) fn connection_error(&mut self, f: FuncId, arrival: SimTime) {
+    pub(super) fn connection_error(&mut self, f: FuncId, arrival: Instant) {
         if self.window.measures(arrival) {
             self.counts.connection_errors += 1;
             self.funcs[f].counts.connection_errors += 1;
@@ -210,7 +210,7 @@ impl Recorder {
 
     /// `f` gained (`delta` = 1) or lost (-1) an environment at `now`.
     #[inline(always)]
-    pub(super) fn live(&mut self, f: FuncId, delta: i32, now: SimTime) {
+    pub(super) fn live(&mut self, f: FuncId, delta: i32, now: Instant) {
         let s = &mut self.funcs[f];
         let before = s.live;
         s.live = s.live.wrapping_add_signed(delta);
@@ -226,14 +226,14 @@ impl Recorder {
         &mut self,
         f: FuncId,
         from: EnvState,
-        since: SimTime,
+        since: Instant,
         to: EnvState,
-        now: SimTime,
+        now: Instant,
     ) {
         if let Some(l) = level(from) {
             let t = self.window.overlap(since, now);
-            if t > 0 {
-                self.funcs[f].area[l as usize] += t as u128;
+            if !t.is_zero() {
+                self.funcs[f].area[l as usize] += t.ns() as u128;
             }
         }
         self.levels.change(now, level(from), level(to));
@@ -243,12 +243,12 @@ impl Recorder {
 impl Recorder {
     /// Closes the time-in-state intervals of the environments still alive at `end`, and
     /// returns the run's peak of environments alive at once.
-    pub(super) fn close(&mut self, envs: &EnvSlab, end: SimTime) -> u64 {
+    pub(super) fn close(&mut self, envs: &EnvSlab, end: Instant) -> u64 {
         for (_, env) in envs.iter() {
             if let Some(l) = level(env.state) {
                 let t = self.window.overlap(env.since, end);
-                if t > 0 {
-                    self.funcs[env.func].area[l as usize] += t as u128;
+                if !t.is_zero() {
+                    self.funcs[env.func].area[l as usize] += t.ns() as u128;
                 }
             }
         }

@@ -8,7 +8,7 @@ use super::{Event, Happening, Observer, Simulation};
 use crate::core::billing;
 use crate::core::ids::{BatchId, EnvId, EventId, FlowId, FuncId, ReqId};
 use crate::core::policy::Policy;
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use rand::RngExt;
 
 /// Who waits for a request's outcome.
@@ -52,11 +52,11 @@ pub(super) struct Req {
     pub(super) func: FuncId,
     /// Its environment; `None` while it waits for memory.
     pub(super) env: Option<EnvId>,
-    pub(super) arrival: SimTime,
+    pub(super) arrival: Instant,
     /// Init time billed with this request (the first request of a cold environment).
-    pub(super) init_ns: SimTime,
+    pub(super) init: Span,
     /// When execution started (after any cold start).
-    pub(super) start: SimTime,
+    pub(super) start: Instant,
     pub(super) timed_out: bool,
     /// A keep-warm ping, not a user request: billed and occupying, but not in the statistics.
     pub(super) ping: bool,
@@ -81,12 +81,9 @@ pub(super) struct Req {
     pub(super) discard_env: bool,
     /// Its own work (the raw draw, before CPU scaling and the timeout), drawn when a user's
     /// synchronous request arrives, so that the n-th request of a function runs as long under
-    /// every policy; `NO_WORK` for requests that draw when they start running.
-    pub(super) work: SimTime,
+    /// every policy; `None` for requests that draw their work when they start running.
+    pub(super) work: Option<Span>,
 }
-
-/// `Req::work` of a request that draws its work when it starts running.
-pub(super) const NO_WORK: SimTime = SimTime::MAX;
 
 /// Requests in flight, in a slab whose slots are reused; a slot's generation changes when it is
 /// freed, so timers and call results meant for an earlier request are ignored.
@@ -144,17 +141,17 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         &mut self,
         func: FuncId,
         env: Option<EnvId>,
-        arrival: SimTime,
+        arrival: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
+        work: Option<Span>,
     ) -> ReqId {
         self.funcs[func].in_flight += 1;
         let r = Req {
             func,
             env,
             arrival,
-            init_ns: 0,
+            init: Span::ZERO,
             start: arrival,
             timed_out: false,
             ping,
@@ -179,7 +176,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub(super) fn free_req(&mut self, r: ReqId) {
         let q = self.reqs[r];
         self.reqs.free(r);
-        if q.work != NO_WORK && !self.ahead.is_empty() {
+        if q.work.is_some() && !self.ahead.is_empty() {
             self.foresee_ended(q.func, r);
         }
     }
@@ -187,7 +184,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
     /// database connection if its function needs one, and then runs.
     #[inline(always)]
-    pub(super) fn start_exec(&mut self, r: ReqId, now: SimTime) {
+    pub(super) fn start_exec(&mut self, r: ReqId, now: Instant) {
         let req = &mut self.reqs[r];
         req.start = now;
         req.phase = Phase::Running;
@@ -202,7 +199,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Runs request `r`'s own work from `now`, cut at its deadline.
     #[inline(always)]
-    pub(super) fn run_exec(&mut self, r: ReqId, now: SimTime) {
+    pub(super) fn run_exec(&mut self, r: ReqId, now: Instant) {
         let req = self.reqs[r];
         let func = &mut self.funcs[req.func];
         let mut exec = if req.ping {
@@ -210,21 +207,20 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         } else if let Origin::Batch { batch } = req.origin {
             // One invocation for the batch: the messages' work one after another.
             let n = self.delivery.batch_len(batch);
-            let mut t: SimTime = 0;
+            let mut t = Span::ZERO;
             for _ in 0..n {
-                t = t.saturating_add(func.duration.sample_ns(&mut func.rng_durations));
+                t = t.saturating_add(func.duration.sample_span(&mut func.rng_durations));
             }
             func.terms.scale_exec(t)
         } else {
-            let work = if req.work != NO_WORK {
-                req.work
-            } else {
-                func.duration.sample_ns(&mut func.rng_durations)
+            let work = match req.work {
+                Some(w) => w,
+                None => func.duration.sample_span(&mut func.rng_durations),
             };
             // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
             func.terms.scale_exec(work)
         };
-        let left = req.start.saturating_add(func.timeout).saturating_sub(now);
+        let left = req.start.saturating_add(func.timeout).saturating_since(now);
         if exec > left {
             exec = left;
             self.reqs[r].timed_out = true;
@@ -232,15 +228,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         // Saturating: a delay beyond the clock means "never within this run".
         let end = now.saturating_add(exec);
         self.queue.schedule(end, Event::Complete { req: r });
-        if req.work != NO_WORK && !self.ahead.is_empty() {
-            self.foresee_end(req.func, r, end, req.init_ns > 0);
+        if req.work.is_some() && !self.ahead.is_empty() {
+            self.foresee_end(req.func, r, end, !req.init.is_zero());
         }
     }
 
     /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
     /// may have failed, it may go on to its calls, else it is finished.
     #[inline(always)]
-    pub(super) fn complete(&mut self, r: ReqId, now: SimTime) {
+    pub(super) fn complete(&mut self, r: ReqId, now: Instant) {
         let req = self.reqs[r];
         let f = req.func;
         if req.conn {
@@ -269,7 +265,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Tells whoever waits for an invocation how it ended (`throttled`: it never ran).
-    pub(super) fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: SimTime) {
+    pub(super) fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: Instant) {
         match origin {
             Origin::User | Origin::Direct => {}
             Origin::Event { event } => self.event_outcome(event, ok, throttled, now),
@@ -298,7 +294,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Request `r`'s timeout ended; if it is still waiting it ends now, timed out. A callee
     /// it waited for runs on, and its result is ignored.
-    pub(super) fn deadline(&mut self, r: ReqId, g: u32, now: SimTime) {
+    pub(super) fn deadline(&mut self, r: ReqId, g: u32, now: Instant) {
         let req = self.reqs[r];
         if req.gen != g {
             return;
@@ -319,7 +315,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
     /// whoever waits for it told.
     #[inline(always)]
-    pub(super) fn finish_req(&mut self, r: ReqId, now: SimTime) {
+    pub(super) fn finish_req(&mut self, r: ReqId, now: Instant) {
         let req = self.reqs[r];
         self.free_req(r);
         let f = req.func;
@@ -330,13 +326,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             + match req.origin {
                 Origin::User if self.funcs[f].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
                     let func = &self.funcs[f];
-                    func.terms.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
+                    func.terms.front_door_latency()
+                        + func.cdn.as_ref().map_or(Span::ZERO, |c| c.latency)
                 }
-                _ => 0,
+                _ => Span::ZERO,
             };
         let exec = now - req.start;
         let billed_time = if self.pricing.bill_init {
-            exec + req.init_ns
+            exec + req.init
         } else {
             exec
         };
@@ -345,7 +342,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             Ended {
                 arrival: req.arrival,
                 latency,
-                billed: billing::billed_ns(&self.pricing, billed_time),
+                billed: billing::billed_ns(&self.pricing, billed_time.ns()),
                 provisioned: self.envs[e].provisioned,
                 ping: req.ping,
                 timed_out: req.timed_out,
@@ -358,7 +355,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 func: f,
                 env: e,
                 req: r,
-                latency_ns: latency,
+                latency,
                 timed_out: req.timed_out,
             },
         );

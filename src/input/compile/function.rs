@@ -97,15 +97,15 @@ fn table(
         .build()
         .map_err(|e| fault(from.at("duration"), e))?;
     let cold_start = cold_start(model, spec, &from)?;
-    let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).ns();
+    let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).span();
     if let Invocation::Queue(q) = &spec.invocation {
-        if q.visibility_timeout.ns() < timeout {
+        if q.visibility_timeout.span() < timeout {
             return Err(fault(
                 from.at("invocation.visibility_timeout"),
                 format!(
                     "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
                     q.visibility_timeout,
-                    crate::core::time::format_duration(timeout)
+                    timeout
                 ),
             ));
         }
@@ -163,8 +163,8 @@ fn table(
             timeout,
             provision: provision.clone(),
             ping: spec.ping.as_ref().map(|p| Ping {
-                every: p.every.ns(),
-                duration: p.duration_ns(),
+                every: p.every.span(),
+                duration: p.run_time(),
             }),
             duration: duration.clone(),
             cold_start: cold_start.clone(),
@@ -255,7 +255,7 @@ fn cold_start(model: &PlatformModel, spec: &FunctionSpec, from: &From) -> Result
         platform: terms.platform.build().map_err(model_err)?,
         init: terms.init.build().map_err(model_err)?,
         scale: terms.init_scale,
-        fixed_ns: terms.fixed_ns,
+        fixed: terms.fixed,
     })
 }
 

@@ -29,6 +29,7 @@ mod function;
 mod platform;
 
 use crate::core::plan::Plan;
+use crate::core::time::{Instant, Span};
 use crate::input::model::{self, PlatformModel};
 use crate::input::scenario::Scenario;
 use crate::input::InputError;
@@ -68,8 +69,8 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, Fault> {
     let plan = Plan {
         name: scenario.display_name().to_string(),
         seed: scenario.run.seed,
-        horizon: scenario.run.horizon.ns(),
-        warmup: scenario.run.warmup.map_or(0, |w| w.ns()),
+        horizon: Instant::ZERO + scenario.run.horizon.span(),
+        warmup: Instant::ZERO + scenario.run.warmup.map_or(Span::ZERO, |w| w.span()),
         functions,
         account_concurrency: limits.account,
         scaling: limits.scaling,
@@ -78,7 +79,7 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, Fault> {
         keep_alive: scenario.keep_alive.policy(),
         cluster: scenario.cluster.clone(),
         databases: scenario.databases.clone(),
-        timeseries: scenario.metrics.timeseries.map(|w| w.ns()),
+        timeseries: scenario.metrics.timeseries.map(|w| w.span()),
     };
     platform::check_provisioned_placement(&plan)?;
     Ok(plan)

@@ -3,7 +3,8 @@
 //! arrival marked by what became of it (warm, cold, throttled). `faasim explain` draws it.
 
 use super::{ensure_fonts, err, tick, Format, PlotError, FONT};
-use crate::core::time::SimTime;
+/// Nanoseconds since the start of the run, as the chart keeps them.
+type SimTime = u64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
