@@ -64,7 +64,7 @@ fn write_synthetic(dir: &Path, functions: u32, days: usize, target: &str) -> u64
         counts.iter_mut().for_each(|c| *c = 0);
         let mut a = f.spec.arrivals.build(1.0).unwrap();
         let mut r = stream(1, 0, StreamKind::Arrivals, f.stream);
-        while let Some(t) = a.next(&mut r) {
+        while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
             if t >= horizon {
                 break;
             }
@@ -132,7 +132,7 @@ fn child_replay(path: &str) {
     for f in &w.functions {
         let mut a = f.spec.arrivals.build(1.0).unwrap();
         let mut r = stream(1, 0, StreamKind::Arrivals, f.stream);
-        while let Some(t) = a.next(&mut r) {
+        while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
             n += 1;
             check = check.wrapping_add(t);
         }

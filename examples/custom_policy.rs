@@ -11,8 +11,9 @@
 //! It prints the report of the scenario under this policy next to the scenario's own
 //! `[keep_alive]`, so the two can be compared on identical arrivals (common random numbers).
 
+use faasim::core::ids::{EnvId, FuncId};
 use faasim::core::policy::{FunctionInfo, IdleDecision, Policy};
-use faasim::core::time::{SimTime, NS_PER_SEC};
+use faasim::core::time::{Instant, Span};
 use faasim::{simulate, simulate_with_policy, Scenario};
 
 /// Twice the mean idle time, clamped.
@@ -28,21 +29,21 @@ impl Policy for AdaptiveTtl {
         self.n = vec![0; functions.len()];
     }
 
-    fn on_arrival(&mut self, func: u32, _now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, _now: Instant, idle_for: Option<Span>) {
         if let Some(it) = idle_for {
-            self.sum[func as usize] += it as u128;
-            self.n[func as usize] += 1;
+            self.sum[func.index()] += it.ns() as u128;
+            self.n[func.index()] += 1;
         }
     }
 
-    fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
-        let f = func as usize;
+    fn on_idle(&mut self, func: FuncId, _env: EnvId, now: Instant) -> IdleDecision {
+        let f = func.index();
         let mean = if self.n[f] == 0 {
-            10 * 60 * NS_PER_SEC
+            Span::from_secs(10 * 60)
         } else {
-            (self.sum[f] / self.n[f] as u128) as SimTime
+            Span::from_ns((self.sum[f] / self.n[f] as u128) as u64)
         };
-        let ttl = (2 * mean).clamp(60 * NS_PER_SEC, 30 * 60 * NS_PER_SEC);
+        let ttl = (2 * mean).clamp(Span::from_secs(60), Span::from_secs(30 * 60));
         IdleDecision::ExpireAt(now + ttl)
     }
 }

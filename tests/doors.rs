@@ -4,6 +4,7 @@
 //! rebuild a Cloud Run scenario got Cloud Run's 80 requests per instance through
 //! `faasim::simulate` but 1 through `Simulation::new`).
 
+use faasim::core::ids::FuncId;
 use faasim::core::sim::Simulation;
 use faasim::input::model;
 use faasim::input::scenario::BUILTIN;
@@ -85,7 +86,7 @@ fn every_builtin_scenario_on_every_model_gives_the_same_report_through_the_libra
 fn a_plan_built_by_hand_applies_the_models_defaults_too() {
     let sc = Scenario::load("hello", &["platform.model=gcp-cloud-run".to_string()]).unwrap();
     let plan = faasim::compile(&sc).unwrap();
-    assert_eq!(plan.per_instance(0), 80);
+    assert_eq!(plan.per_instance(FuncId::new(0)), 80);
     let by_plan = Simulation::new(&plan, 0).run();
     let by_simulate = faasim::simulate(&sc).unwrap();
     assert_eq!(by_plan.to_json(), by_simulate.to_json());
@@ -100,5 +101,8 @@ fn a_plan_built_by_hand_applies_the_models_defaults_too() {
         ],
     )
     .unwrap();
-    assert_eq!(faasim::compile(&one).unwrap().per_instance(0), 1);
+    assert_eq!(
+        faasim::compile(&one).unwrap().per_instance(FuncId::new(0)),
+        1
+    );
 }

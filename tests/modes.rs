@@ -4,26 +4,29 @@
 
 use crate::util::{run, scenario};
 use faasim::core::sim::{Happening, Simulation};
-use faasim::core::time::{SimTime, NS_PER_SEC};
+use faasim::core::time::{Instant, Span, NS_PER_SEC};
 use faasim::Report;
 
-const MS: SimTime = 1_000_000;
-const S: SimTime = NS_PER_SEC;
+/// Times in these tests: nanoseconds since the start of the run.
+type Ns = u64;
 
-/// Runs an inline scenario, handing every happening to `see`.
-fn observe(text: &str, mut see: impl FnMut(SimTime, &Happening)) -> Report {
+const MS: Ns = 1_000_000;
+const S: Ns = NS_PER_SEC;
+
+/// Runs an inline scenario, handing every happening to `see` (with its time in nanoseconds).
+fn observe(text: &str, mut see: impl FnMut(Ns, &Happening)) -> Report {
     let sc = scenario(text);
     let plan = faasim::compile(&sc).unwrap_or_else(|e| panic!("{e}"));
-    let sim = Simulation::with_observer(&plan, 0, |now: SimTime, h: &Happening| see(now, h));
+    let sim = Simulation::with_observer(&plan, 0, |now: Instant, h: &Happening| see(now.ns(), h));
     sim.run_observed().0
 }
 
 /// Times at which function `func` was invoked (every attempt reaching the platform).
-fn invocations(text: &str, func: u32) -> (Report, Vec<SimTime>) {
+fn invocations(text: &str, func: u32) -> (Report, Vec<Ns>) {
     let mut at = Vec::new();
     let r = observe(text, |now, h| {
         if let Happening::Arrival { func: f } = h {
-            if *f == func {
+            if f.get() == func {
                 at.push(now);
             }
         }
@@ -121,7 +124,7 @@ fn throttled_async_events_are_retried_and_none_is_lost() {
 }
 
 /// Number of batches running at `t` given start and end happenings.
-fn running_at(starts: &[SimTime], ends: &[SimTime], t: SimTime) -> usize {
+fn running_at(starts: &[Ns], ends: &[Ns], t: Ns) -> usize {
     starts.iter().filter(|&&s| s <= t).count() - ends.iter().filter(|&&e| e <= t).count()
 }
 
@@ -150,9 +153,10 @@ fn pollers_scale_at_the_configured_rate() {
     for (max, at30, at60) in [(1000, 155, 305), (200, 155, 200)] {
         let (mut starts, mut ends) = (Vec::new(), Vec::new());
         observe(&text(max), |now, h| match h {
-            Happening::WarmStart { .. } | Happening::ColdStart { init_ns: 0, .. } => {
-                starts.push(now)
-            }
+            Happening::WarmStart { .. }
+            | Happening::ColdStart {
+                init: Span::ZERO, ..
+            } => starts.push(now),
             Happening::Completed { .. } => ends.push(now),
             _ => {}
         });
@@ -267,13 +271,10 @@ const CHAIN: &str = r#"
 /// a is billed for its whole latency, waiting included.
 #[test]
 fn chain_latency_is_the_sum_of_its_parts() {
-    let mut lat: Vec<(u32, SimTime)> = Vec::new();
+    let mut lat: Vec<(u32, Ns)> = Vec::new();
     let r = observe(CHAIN, |_, h| {
-        if let Happening::Completed {
-            func, latency_ns, ..
-        } = h
-        {
-            lat.push((*func, *latency_ns));
+        if let Happening::Completed { func, latency, .. } = h {
+            lat.push((func.get(), latency.ns()));
         }
     });
     let of = |f: u32| {
@@ -326,13 +327,13 @@ fn a_timeout_in_the_callee_cascades_to_the_caller() {
         "#
         )
     };
-    let mut done: Vec<(u32, SimTime, bool)> = Vec::new();
+    let mut done: Vec<(u32, Ns, bool)> = Vec::new();
     let r = observe(&text("30s", "1s"), |now, h| {
         if let Happening::Completed {
             func, timed_out, ..
         } = h
         {
-            done.push((*func, now, *timed_out));
+            done.push((func.get(), now, *timed_out));
         }
     });
     assert_eq!(done, vec![(1, 10 * MS + S, true), (0, 10 * MS + S, false)]);
@@ -345,7 +346,7 @@ fn a_timeout_in_the_callee_cascades_to_the_caller() {
             func, timed_out, ..
         } = h
         {
-            done.push((*func, now, *timed_out));
+            done.push((func.get(), now, *timed_out));
         }
     });
     assert_eq!(done, vec![(0, 3 * S, true), (1, 10 * MS + 10 * S, false)]);

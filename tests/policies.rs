@@ -1,9 +1,13 @@
 //! Keep-alive policies on hand-built histories, run end to end through the simulator.
 
 use crate::util::{run, scenario};
+use faasim::core::ids::{EnvId, FuncId};
 use faasim::core::policy::{IdleDecision, Policy};
 use faasim::core::sim::{Happening, Simulation};
-use faasim::core::time::SimTime;
+use faasim::core::time::{Instant, Span};
+
+/// Times in these tests: nanoseconds since the start of the run.
+type Ns = u64;
 
 const MIN: f64 = 60.0;
 
@@ -32,15 +36,18 @@ fn hourly(keep_alive: &str) -> String {
 #[test]
 fn hybrid_prewarms_an_hourly_function() {
     let sc = scenario(&hourly("kind = \"hybrid-histogram\""));
-    let mut prewarms: Vec<(SimTime, SimTime)> = Vec::new(); // (when, since the last idle)
+    let mut prewarms: Vec<(Ns, Ns)> = Vec::new(); // (when, since the last idle)
     let mut last_idle = 0;
     let sim = Simulation::with_observer(
         &faasim::compile(&sc).unwrap(),
         0,
-        |now: SimTime, h: &Happening| match h {
-            Happening::Idle { .. } => last_idle = now,
-            Happening::Prewarm { .. } => prewarms.push((now, now - last_idle)),
-            _ => {}
+        |now: Instant, h: &Happening| {
+            let now = now.ns();
+            match h {
+                Happening::Idle { .. } => last_idle = now,
+                Happening::Prewarm { .. } => prewarms.push((now, now - last_idle)),
+                _ => {}
+            }
         },
     );
     let (r, _) = sim.run_observed();
@@ -104,20 +111,23 @@ fn hybrid_forecasts_idle_times_beyond_the_range() {
     let sim = Simulation::with_observer(
         &faasim::compile(&sc).unwrap(),
         0,
-        |now: SimTime, h: &Happening| match h {
-            // A pre-warmed environment ready and idle: its expiry closes the window. (An unloaded
-            // environment's idle expires at once, `now`: that one starts the gap.)
-            Happening::Idle {
-                expires: Some(t), ..
-            } if *t > now && now > warmup && prewarm_after > 0 => {
-                windows.push((prewarm_after as f64, (*t - last_idle) as f64))
+        |now: Instant, h: &Happening| {
+            let now = now.ns();
+            match h {
+                // A pre-warmed environment ready and idle: its expiry closes the window. (An
+                // unloaded environment's idle expires at once, `now`: that one starts the gap.)
+                Happening::Idle {
+                    expires: Some(t), ..
+                } if t.ns() > now && now > warmup && prewarm_after > 0 => {
+                    windows.push((prewarm_after as f64, (t.ns() - last_idle) as f64))
+                }
+                Happening::Idle {
+                    expires: Some(t), ..
+                } if t.ns() > now => {}
+                Happening::Idle { .. } => last_idle = now,
+                Happening::Prewarm { .. } => prewarm_after = now - last_idle,
+                _ => {}
             }
-            Happening::Idle {
-                expires: Some(t), ..
-            } if *t > now => {}
-            Happening::Idle { .. } => last_idle = now,
-            Happening::Prewarm { .. } => prewarm_after = now - last_idle,
-            _ => {}
         },
     );
     let (r, _) = sim.run_observed();
@@ -180,8 +190,8 @@ fn a_custom_policy_plugs_in() {
     /// Keeps an environment for a number of minutes equal to its function's index + 1.
     struct ByIndex;
     impl Policy for ByIndex {
-        fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
-            IdleDecision::ExpireAt(now + (func as u64 + 1) * 60_000_000_000)
+        fn on_idle(&mut self, func: FuncId, _env: EnvId, now: Instant) -> IdleDecision {
+            IdleDecision::ExpireAt(now + (func.get() as u64 + 1) * Span::from_secs(60))
         }
     }
     let sc = scenario(&hourly("kind = \"none\""));
@@ -232,9 +242,9 @@ fn cluster_memory_is_never_exceeded() {
             let sim = Simulation::with_observer(
                 &faasim::compile(&sc).unwrap(),
                 0,
-                |_: SimTime, h: &Happening| {
+                |_: Instant, h: &Happening| {
                     match h {
-                        Happening::ColdStart { init_ns, .. } if *init_ns > 0 => live += 1,
+                        Happening::ColdStart { init, .. } if !init.is_zero() => live += 1,
                         Happening::Prewarm { .. } => live += 1,
                         Happening::Evicted { .. } => live -= 1,
                         _ => {}
@@ -583,7 +593,7 @@ fn scheduled(extra: &str, horizon: &str, warmup: &str) -> String {
 }
 
 /// Live provisioned environments over a run, as (time, count) after every change.
-fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
+fn provisioned_timeline(text: &str) -> Vec<(Ns, i64)> {
     let sc = scenario(text);
     let mut live = 0i64;
     let mut provisioned = std::collections::HashSet::new();
@@ -591,15 +601,15 @@ fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
     let sim = Simulation::with_observer(
         &faasim::compile(&sc).unwrap(),
         0,
-        |now: SimTime, h: &Happening| match h {
+        |now: Instant, h: &Happening| match h {
             Happening::Provisioned { env, .. } => {
                 provisioned.insert(*env);
                 live += 1;
-                out.push((now, live));
+                out.push((now.ns(), live));
             }
             Happening::Evicted { env, .. } if provisioned.remove(env) => {
                 live -= 1;
-                out.push((now, live));
+                out.push((now.ns(), live));
             }
             _ => {}
         },
@@ -610,10 +620,10 @@ fn provisioned_timeline(text: &str) -> Vec<(SimTime, i64)> {
 
 #[test]
 fn provisioned_environments_follow_the_schedule() {
-    const H: SimTime = 3_600_000_000_000;
+    const H: Ns = 3_600_000_000_000;
     let none = "arrivals = { kind = \"poisson\", rate = \"0/s\" }";
     let t = provisioned_timeline(&scheduled(none, "2d", "0s"));
-    let want: Vec<(SimTime, i64)> = vec![
+    let want: Vec<(Ns, i64)> = vec![
         (0, 1),
         (8 * H, 2),
         (8 * H, 3),

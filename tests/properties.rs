@@ -5,9 +5,13 @@
 //! run and checks the simulation's bookkeeping against its own, independent account.
 
 use crate::util;
+use faasim::core::ids::{EnvId, FuncId, ReqId};
 use faasim::core::metrics::Counts;
 use faasim::core::sim::{Happening, Simulation, ThrottleReason};
-use faasim::core::time::SimTime;
+use faasim::core::time::{Instant, Span};
+
+/// Times the observer keeps: nanoseconds since the start of the run.
+type Ns = u64;
 use faasim::input::arrivals::ArrivalSpec;
 use faasim::{Report, Scenario};
 use proptest::prelude::*;
@@ -277,30 +281,30 @@ enum EnvPhase {
 
 #[derive(Clone, Copy, Debug)]
 struct EnvView {
-    func: u32,
+    func: FuncId,
     phase: EnvPhase,
     in_flight: u32,
     provisioned: bool,
     /// Expiry announced when it last turned idle.
-    expires: Option<SimTime>,
+    expires: Option<Ns>,
 }
 
 /// What the observer saw: its own counts and levels, and the first broken rule.
 struct Watch {
-    warmup: SimTime,
-    horizon: SimTime,
+    warmup: Ns,
+    horizon: Ns,
     account: u32,
     per_instance: Vec<u32>,
-    timeout: Vec<Option<SimTime>>,
+    timeout: Vec<Option<Ns>>,
     /// Keep-alive ttl; None for kind "none".
-    ttl: Option<SimTime>,
+    ttl: Option<Ns>,
     /// Pool of each function (0: the account's shared pool) and each pool's cap.
     pool_of: Vec<usize>,
     pool_cap: Vec<u32>,
     pool_used: Vec<u32>,
     admitted: u32,
-    last: SimTime,
-    envs: HashMap<u32, EnvView>,
+    last: Ns,
+    envs: HashMap<EnvId, EnvView>,
     live: Vec<u32>,
     live_total: u32,
     /// Peak of live environments over the measured window [warmup, horizon].
@@ -310,9 +314,9 @@ struct Watch {
     peak_func: Vec<u32>,
     peak_func_window: Vec<u32>,
     counts: Vec<Counts>,
-    max_latency: SimTime,
+    max_latency: Ns,
     sum_latency: u128,
-    arrivals: Vec<(SimTime, u32)>,
+    arrivals: Vec<(Ns, FuncId)>,
     broken: Option<String>,
 }
 
@@ -345,7 +349,7 @@ impl Watch {
             per_instance: {
                 let plan = faasim::compile(sc).unwrap();
                 (0..plan.function_count())
-                    .map(|i| plan.per_instance(i))
+                    .map(|i| plan.per_instance(FuncId::from_index(i)))
                     .collect()
             },
             timeout: sc
@@ -378,13 +382,13 @@ impl Watch {
         }
     }
 
-    fn fail(&mut self, now: SimTime, what: &Happening, why: String) {
+    fn fail(&mut self, now: Ns, what: &Happening, why: String) {
         if self.broken.is_none() {
             self.broken = Some(format!("at {now} ns, {what:?}: {why}"));
         }
     }
 
-    fn env_born(&mut self, now: SimTime, what: &Happening, func: u32, env: u32, phase: EnvPhase) {
+    fn env_born(&mut self, now: Ns, what: &Happening, func: FuncId, env: EnvId, phase: EnvPhase) {
         let provisioned = matches!(what, Happening::Provisioned { .. });
         if self.envs.contains_key(&env) {
             return self.fail(now, what, format!("environment {env} is already alive"));
@@ -399,14 +403,14 @@ impl Watch {
                 expires: None,
             },
         );
-        self.live[func as usize] += 1;
+        self.live[func.index()] += 1;
         self.live_total += 1;
-        let p = &mut self.peak_func[func as usize];
-        *p = (*p).max(self.live[func as usize]);
+        let p = &mut self.peak_func[func.index()];
+        *p = (*p).max(self.live[func.index()]);
     }
 
-    fn admit(&mut self, now: SimTime, what: &Happening, func: u32, env: u32, cold: bool) {
-        let f = func as usize;
+    fn admit(&mut self, now: Ns, what: &Happening, func: FuncId, env: EnvId, cold: bool) {
+        let f = func.index();
         if now >= self.warmup {
             if cold {
                 self.counts[f].cold_starts += 1;
@@ -444,7 +448,7 @@ impl Watch {
         }
     }
 
-    fn on(&mut self, now: SimTime, what: &Happening) {
+    fn on(&mut self, now: Ns, what: &Happening) {
         if now < self.last {
             let msg = format!("time went back from {}", self.last);
             self.fail(now, what, msg);
@@ -472,13 +476,13 @@ impl Watch {
                     self.fail(now, what, "arrival at or after the horizon".into());
                 }
                 if measured {
-                    self.counts[func as usize].arrivals += 1;
+                    self.counts[func.index()].arrivals += 1;
                 }
             }
             // The generator writes no [cluster], so nothing waits for memory.
             Happening::WaitingForMemory { .. } => self.fail(now, what, "no cluster".into()),
             Happening::Throttled { func, reason } => {
-                let c = &mut self.counts[func as usize];
+                let c = &mut self.counts[func.index()];
                 if measured {
                     c.throttled += 1;
                     match reason {
@@ -487,7 +491,7 @@ impl Watch {
                         ThrottleReason::Memory => c.throttled_memory += 1,
                     }
                 }
-                let pool = self.pool_of[func as usize];
+                let pool = self.pool_of[func.index()];
                 if reason == ThrottleReason::Concurrency
                     && self.pool_used[pool] < self.pool_cap[pool]
                 {
@@ -509,8 +513,9 @@ impl Watch {
                 self.admit(now, what, func, env, false);
             }
             Happening::ColdStart {
-                func, env, init_ns, ..
+                func, env, init, ..
             } => {
+                let init_ns = init.ns();
                 match self.envs.get(&env) {
                     // Joining a cold start in progress: only with room for more than one.
                     Some(e) if init_ns == 0 && e.phase == EnvPhase::Initializing => {}
@@ -541,11 +546,11 @@ impl Watch {
             Happening::Completed {
                 func,
                 env,
-                latency_ns,
+                latency,
                 timed_out,
                 ..
             } => {
-                let f = func as usize;
+                let (f, latency_ns) = (func.index(), latency.ns());
                 if latency_ns > now {
                     self.fail(now, what, "arrived before time 0".into());
                 }
@@ -573,6 +578,7 @@ impl Watch {
                 }
             }
             Happening::Idle { env, expires, .. } => {
+                let expires = expires.map(Instant::ns);
                 let ttl = self.ttl;
                 let Some(e) = self.envs.get_mut(&env) else {
                     return self.fail(now, what, "idle but not alive".into());
@@ -593,7 +599,7 @@ impl Watch {
             Happening::Connection { .. } => self.fail(now, what, "no database here".into()),
             Happening::Evicted { func, env } => match self.envs.remove(&env) {
                 Some(e) if !e.provisioned && e.in_flight == 0 && e.expires == Some(now) => {
-                    self.live[func as usize] -= 1;
+                    self.live[func.index()] -= 1;
                     self.live_total -= 1;
                 }
                 other => {
@@ -641,7 +647,7 @@ fn add(t: &mut Counts, c: &Counts) {
 fn watched(sc: &Scenario) -> (Report, Watch) {
     let mut watch = Watch::new(sc);
     let report = {
-        let observer = |now: SimTime, what: &Happening| watch.on(now, what);
+        let observer = |now: Instant, what: &Happening| watch.on(now.ns(), what);
         let sim = Simulation::with_observer(&faasim::compile(sc).unwrap(), 0, observer);
         sim.run_observed().0
     };
@@ -712,27 +718,28 @@ fn the_watch_notices_broken_rules() {
         "#,
     );
     let s = 1_000_000_000;
+    let (f0, e0, r0) = (FuncId::new(0), EnvId::new(0), ReqId::new(0));
     let cold = |env, req| Happening::ColdStart {
-        func: 0,
-        env,
-        req,
-        init_ns: 5,
+        func: f0,
+        env: EnvId::new(env),
+        req: ReqId::new(req),
+        init: Span::from_ns(5),
     };
     let done = Happening::Completed {
-        func: 0,
-        env: 0,
-        req: 0,
-        latency_ns: 10,
+        func: f0,
+        env: e0,
+        req: r0,
+        latency: Span::from_ns(10),
         timed_out: false,
     };
     let idle = |t| Happening::Idle {
-        func: 0,
-        env: 0,
-        expires: Some(t),
+        func: f0,
+        env: e0,
+        expires: Some(Instant::from_ns(t)),
     };
-    let ready = Happening::Ready { func: 0, env: 0 };
-    let evicted = Happening::Evicted { func: 0, env: 0 };
-    let cases: Vec<(&str, Vec<(SimTime, Happening)>)> = vec![
+    let ready = Happening::Ready { func: f0, env: e0 };
+    let evicted = Happening::Evicted { func: f0, env: e0 };
+    let cases: Vec<(&str, Vec<(Ns, Happening)>)> = vec![
         (
             "fine",
             vec![
@@ -746,7 +753,7 @@ fn the_watch_notices_broken_rules() {
         ("time went back", vec![(s, cold(0, 0)), (s - 1, ready)]),
         (
             "after the horizon",
-            vec![(11 * s, Happening::Arrival { func: 0 })],
+            vec![(11 * s, Happening::Arrival { func: f0 })],
         ),
         ("admitted", vec![(s, cold(0, 0)), (s, cold(1, 1))]),
         (
@@ -754,7 +761,7 @@ fn the_watch_notices_broken_rules() {
             vec![(
                 s,
                 Happening::Throttled {
-                    func: 0,
+                    func: f0,
                     reason: ThrottleReason::Concurrency,
                 },
             )],
@@ -764,9 +771,9 @@ fn the_watch_notices_broken_rules() {
             vec![(
                 s,
                 Happening::WarmStart {
-                    func: 0,
-                    env: 0,
-                    req: 0,
+                    func: f0,
+                    env: e0,
+                    req: r0,
                 },
             )],
         ),
@@ -793,15 +800,15 @@ fn the_watch_notices_broken_rules() {
         (
             "cold start on a live environment",
             vec![
-                (0, Happening::Provisioned { func: 0, env: 0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
                 (s, cold(0, 0)),
             ],
         ),
         (
             "already alive",
             vec![
-                (0, Happening::Provisioned { func: 0, env: 0 }),
-                (0, Happening::Provisioned { func: 0, env: 0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
+                (0, Happening::Provisioned { func: f0, env: e0 }),
             ],
         ),
     ];

@@ -30,7 +30,7 @@ fn arrivals(w: &Workload, i: usize, seed: u64) -> Vec<u64> {
     let mut a = f.spec.arrivals.build(1.0).unwrap();
     let mut r = stream(seed, 0, StreamKind::Arrivals, f.stream);
     let mut out = Vec::new();
-    while let Some(t) = a.next(&mut r) {
+    while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
         out.push(t);
     }
     out
@@ -698,7 +698,7 @@ fn azure_like_population_matches_the_published_figures() {
         let mut a = f.spec.arrivals.build(1.0).unwrap();
         let mut r = stream(0, 0, StreamKind::Arrivals, f.stream);
         let mut ts = Vec::new();
-        while let Some(t) = a.next(&mut r) {
+        while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
             if t >= 2 * day {
                 break;
             }

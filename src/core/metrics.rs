@@ -10,7 +10,7 @@
 //! Everything before the warm-up time is ignored: [`Levels`] starts integrating at the warm-up
 //! and callers only count requests that arrived after it.
 
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use serde::Serialize;
 
 /// A log-linear histogram of latencies (HDR-style): values in microseconds, each power of two
@@ -29,7 +29,7 @@ pub struct Latency {
     carry: Vec<u64>,
     count: u64,
     sum_ns: u128,
-    max_ns: SimTime,
+    max_ns: u64,
 }
 
 /// Latency percentiles in milliseconds, as reported.
@@ -99,8 +99,9 @@ impl Latency {
     }
 
     /// Records one latency.
-    #[inline]
-    pub fn record(&mut self, ns: SimTime) {
+    #[inline(always)]
+    pub fn record(&mut self, latency: Span) {
+        let ns = latency.ns();
         let i = self.index(ns / 1000);
         if i >= self.counts.len() {
             // Grows only when a new maximum bucket is seen: bounded by 64·2^bits entries.
@@ -260,8 +261,8 @@ pub enum Level {
 pub struct Levels {
     count: [u64; 3],
     total: u64,
-    last: SimTime,
-    start: SimTime,
+    last: Instant,
+    start: Instant,
     /// Whether the measured window has begun (the peak counts from then).
     started: bool,
     peak: u64,
@@ -273,43 +274,43 @@ pub struct Levels {
 /// integrates asks it instead of comparing with the warm-up itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Window {
-    start: SimTime,
+    start: Instant,
 }
 
 impl Window {
-    /// The window that starts at `start` (0 for no warm-up).
-    pub fn starting_at(start: SimTime) -> Self {
+    /// The window that starts at `start` ([`Instant::ZERO`] for no warm-up).
+    pub fn starting_at(start: Instant) -> Self {
         Window { start }
     }
 
     /// Where it starts.
     #[inline]
-    pub fn start(self) -> SimTime {
+    pub fn start(self) -> Instant {
         self.start
     }
 
     /// Whether something that happens (or arrives) at `t` is counted.
     #[inline]
-    pub fn measures(self, t: SimTime) -> bool {
+    pub fn measures(self, t: Instant) -> bool {
         t >= self.start
     }
 
     /// The measured part of an interval that began at `since` starts here.
     #[inline]
-    pub fn clip(self, since: SimTime) -> SimTime {
+    pub fn clip(self, since: Instant) -> Instant {
         since.max(self.start)
     }
 
-    /// Length of the measured part of `[since, until)`, ns (0 when it is all before the window).
+    /// Length of the measured part of `[since, until)` (zero when it is all before the window).
     #[inline]
-    pub fn overlap(self, since: SimTime, until: SimTime) -> SimTime {
-        until.saturating_sub(self.clip(since))
+    pub fn overlap(self, since: Instant, until: Instant) -> Span {
+        until.saturating_since(self.clip(since))
     }
 
     /// Length of the window when the run ends at `end`.
     #[inline]
-    pub fn span(self, end: SimTime) -> SimTime {
-        end.saturating_sub(self.start)
+    pub fn span(self, end: Instant) -> Span {
+        end.saturating_since(self.start)
     }
 }
 
@@ -329,9 +330,9 @@ pub struct InstanceSummary {
 }
 
 impl InstanceSummary {
-    /// Means from `area[level]` = ns × environments over a window of `span` ns.
-    pub fn from_areas(area: &[u128; 3], span: SimTime, peak: u64) -> Self {
-        let span = span.max(1) as f64;
+    /// Means from `area[level]` = ns × environments over a window of length `span`.
+    pub fn from_areas(area: &[u128; 3], span: Span, peak: u64) -> Self {
+        let span = span.ns().max(1) as f64;
         let m = |l: Level| area[l as usize] as f64 / span;
         InstanceSummary {
             mean_total: area.iter().sum::<u128>() as f64 / span,
@@ -344,14 +345,14 @@ impl InstanceSummary {
 }
 
 impl Levels {
-    /// Measures from `start` (the warm-up time); `series` collects per-bucket figures.
-    pub fn new(start: SimTime, series: Option<TimeSeries>) -> Self {
+    /// Measures from `start` (the end of the warm-up); `series` collects per-bucket figures.
+    pub fn new(start: Instant, series: Option<TimeSeries>) -> Self {
         Levels {
             count: [0; 3],
             total: 0,
-            last: 0,
+            last: Instant::ZERO,
             start,
-            started: start == 0,
+            started: start == Instant::ZERO,
             peak: 0,
             series,
         }
@@ -359,7 +360,7 @@ impl Levels {
 
     /// One environment enters `to` (from `from`, or from nothing) at `now`.
     #[inline(always)]
-    pub fn change(&mut self, now: SimTime, from: Option<Level>, to: Option<Level>) {
+    pub fn change(&mut self, now: Instant, from: Option<Level>, to: Option<Level>) {
         if let Some(s) = self.series.as_mut() {
             if now > self.last {
                 let from = self.last.max(self.start);
@@ -393,7 +394,7 @@ impl Levels {
     }
 
     /// Closes the window at `end`; returns the peak.
-    pub fn finish(&mut self, end: SimTime) -> u64 {
+    pub fn finish(&mut self, end: Instant) -> u64 {
         self.change(end, None, None);
         self.peak
     }
@@ -438,8 +439,8 @@ pub struct Bucket {
 /// Per-bucket counts and time-weighted levels over `[start, end)`.
 #[derive(Clone, Debug)]
 pub struct TimeSeries {
-    start: SimTime,
-    width: SimTime,
+    start: Instant,
+    width: Span,
     buckets: Vec<Bucket>,
 }
 
@@ -448,15 +449,16 @@ impl TimeSeries {
     pub const MAX_BUCKETS: u64 = 10_000_000;
 
     /// Buckets of `width` covering `[start, end)`.
-    pub fn new(start: SimTime, end: SimTime, width: SimTime) -> Self {
-        let width = width.max(1);
+    pub fn new(start: Instant, end: Instant, width: Span) -> Self {
+        let width = width.max(Span::from_ns(1));
         let n = end
-            .saturating_sub(start)
-            .div_ceil(width)
+            .saturating_since(start)
+            .ns()
+            .div_ceil(width.ns())
             .min(Self::MAX_BUCKETS) as usize;
         let buckets = (0..n)
             .map(|i| Bucket {
-                t: (start + i as u64 * width) as f64 / 1e9,
+                t: (start + width * i as u64).as_secs_f64(),
                 ..Bucket::default()
             })
             .collect();
@@ -468,7 +470,7 @@ impl TimeSeries {
     }
 
     #[inline]
-    fn index(&self, t: SimTime) -> Option<usize> {
+    fn index(&self, t: Instant) -> Option<usize> {
         if t < self.start {
             return None;
         }
@@ -476,20 +478,26 @@ impl TimeSeries {
         (i < self.buckets.len()).then_some(i)
     }
 
+    /// The end of bucket `i`.
+    #[inline]
+    fn edge(&self, i: usize) -> Instant {
+        self.start + self.width * (i as u64 + 1)
+    }
+
     /// The bucket holding time `t`, if any.
     #[inline]
-    pub fn at(&mut self, t: SimTime) -> Option<&mut Bucket> {
+    pub fn at(&mut self, t: Instant) -> Option<&mut Bucket> {
         let i = self.index(t)?;
         self.buckets.get_mut(i)
     }
 
-    fn integrate(&mut self, from: SimTime, to: SimTime, count: &[u64; 3]) {
+    fn integrate(&mut self, from: Instant, to: Instant, count: &[u64; 3]) {
         // Splits [from, to) at bucket edges; stores ns·count, turned into means in `finish`.
         let mut t = from;
         while t < to {
             let Some(i) = self.index(t) else { return };
-            let edge = self.start + (i as u64 + 1) * self.width;
-            let seg = (to.min(edge) - t) as f64;
+            let edge = self.edge(i);
+            let seg = (to.min(edge) - t).ns() as f64;
             let b = &mut self.buckets[i];
             b.initializing += seg * count[0] as f64;
             b.busy += seg * count[1] as f64;
@@ -499,19 +507,19 @@ impl TimeSeries {
     }
 
     /// Adds a backlog of `level` over `[from, to)` (split at bucket edges, like the levels).
-    pub fn integrate_backlog(&mut self, from: SimTime, to: SimTime, level: u64) {
+    pub fn integrate_backlog(&mut self, from: Instant, to: Instant, level: u64) {
         let mut t = from;
         while t < to && level > 0 {
             let Some(i) = self.index(t) else { return };
-            let edge = self.start + (i as u64 + 1) * self.width;
-            self.buckets[i].queued += (to.min(edge) - t) as f64 * level as f64;
+            let edge = self.edge(i);
+            self.buckets[i].queued += (to.min(edge) - t).ns() as f64 * level as f64;
             t = to.min(edge);
         }
     }
 
     /// Converts the integrated levels into time-weighted means and returns the buckets.
     pub fn finish(mut self) -> Vec<Bucket> {
-        let w = self.width as f64;
+        let w = self.width.ns() as f64;
         for b in &mut self.buckets {
             b.busy /= w;
             b.idle /= w;
@@ -526,14 +534,19 @@ impl TimeSeries {
 mod tests {
     use super::*;
 
+    fn t(ns: u64) -> Instant {
+        Instant::from_ns(ns)
+    }
+
     #[test]
     fn levels_track_peak_and_series() {
-        let mut l = Levels::new(0, Some(TimeSeries::new(0, 10, 5)));
-        l.change(0, None, Some(Level::Initializing));
-        l.change(2, Some(Level::Initializing), Some(Level::Busy));
-        l.change(4, None, Some(Level::Idle));
-        l.change(6, Some(Level::Busy), Some(Level::Idle));
-        assert_eq!(l.finish(10), 2);
+        let series = TimeSeries::new(t(0), t(10), Span::from_ns(5));
+        let mut l = Levels::new(t(0), Some(series));
+        l.change(t(0), None, Some(Level::Initializing));
+        l.change(t(2), Some(Level::Initializing), Some(Level::Busy));
+        l.change(t(4), None, Some(Level::Idle));
+        l.change(t(6), Some(Level::Busy), Some(Level::Idle));
+        assert_eq!(l.finish(t(10)), 2);
         let b = l.take_series().unwrap().finish();
         assert_eq!(b.len(), 2);
         // [0, 5): initializing 0-2, busy 2-5 (3 units), idle 4-5 (1 unit).
@@ -547,21 +560,21 @@ mod tests {
 
     #[test]
     fn warmup_is_ignored_by_the_peak() {
-        let mut l = Levels::new(5, None);
-        l.change(0, None, Some(Level::Busy));
-        l.change(0, None, Some(Level::Busy));
-        l.change(3, Some(Level::Busy), None);
-        assert_eq!(l.finish(15), 1);
-        let mut l = Levels::new(5, None);
-        l.change(0, None, Some(Level::Busy));
-        l.change(7, None, Some(Level::Busy));
-        l.change(8, Some(Level::Busy), None);
-        assert_eq!(l.finish(15), 2);
+        let mut l = Levels::new(t(5), None);
+        l.change(t(0), None, Some(Level::Busy));
+        l.change(t(0), None, Some(Level::Busy));
+        l.change(t(3), Some(Level::Busy), None);
+        assert_eq!(l.finish(t(15)), 1);
+        let mut l = Levels::new(t(5), None);
+        l.change(t(0), None, Some(Level::Busy));
+        l.change(t(7), None, Some(Level::Busy));
+        l.change(t(8), Some(Level::Busy), None);
+        assert_eq!(l.finish(t(15)), 2);
     }
 
     #[test]
     fn means_from_areas() {
-        let s = InstanceSummary::from_areas(&[2, 4, 10], 10, 3);
+        let s = InstanceSummary::from_areas(&[2, 4, 10], Span::from_ns(10), 3);
         assert_eq!(
             (s.mean_initializing, s.mean_busy, s.mean_idle, s.mean_total),
             (0.2, 0.4, 1.0, 1.6)
@@ -573,7 +586,7 @@ mod tests {
         for bits in [Latency::COARSE, Latency::FINE] {
             let mut h = Latency::new(bits);
             for ms in 1..=1000u64 {
-                h.record(ms * 1_000_000);
+                h.record(Span::from_millis(ms));
             }
             let s = h.summary();
             let tol = |v: f64| v * 2f64.powi(-(bits as i32));
@@ -587,12 +600,12 @@ mod tests {
     #[test]
     fn counts_survive_overflowing_32_bits() {
         let mut h = Latency::new(Latency::COARSE);
-        h.record(5_000);
+        h.record(Span::from_micros(5));
         let i = h.index(5);
         h.counts[i] = u32::MAX - 1;
-        h.record(5_000); // reaches u32::MAX
-        h.record(5_000); // wraps into the carry
-        h.record(7_000_000);
+        h.record(Span::from_micros(5)); // reaches u32::MAX
+        h.record(Span::from_micros(5)); // wraps into the carry
+        h.record(Span::from_millis(7));
         assert_eq!(h.bucket(i), u32::MAX as u64 + 1);
         let mut m = Latency::new(Latency::COARSE);
         m.merge(&h);

@@ -5,6 +5,7 @@
 
 pub mod billing;
 pub mod engine;
+pub mod ids;
 pub mod metrics;
 pub mod plan;
 pub mod platform;

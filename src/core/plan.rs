@@ -14,6 +14,7 @@
 
 use crate::core::billing::prices::Pricing;
 use crate::core::billing::terms::ModelTerms;
+use crate::core::ids::{DbId, FuncId};
 use crate::core::platform::cdn::CdnSpec;
 use crate::core::platform::cluster::ClusterSpec;
 use crate::core::platform::database::DatabaseSpec;
@@ -22,13 +23,13 @@ use crate::core::platform::limits::Scaling;
 use crate::core::platform::modes::Invocation;
 use crate::core::policy::KeepAlive;
 use crate::core::rng::Stream;
-use crate::core::time::{secs_to_ns, SimTime, NS_PER_SEC};
+use crate::core::time::{Instant, Span};
 use crate::core::workload::arrivals::Arrivals;
 use crate::core::workload::dist::Dist;
 use serde::{Deserialize, Serialize};
 
-/// Nanoseconds in a day: provisioned-concurrency schedules repeat daily.
-pub const DAY_NS: u64 = 24 * 3600 * NS_PER_SEC;
+/// A day: provisioned-concurrency schedules repeat daily.
+pub const DAY: Span = Span::from_secs(24 * 3600);
 
 /// One run, resolved and validated. Built by the input layer's compiler (`faasim::compile`).
 #[derive(Clone, Debug)]
@@ -38,9 +39,9 @@ pub struct Plan {
     /// Master seed; with the run index it seeds every random stream.
     pub(crate) seed: u64,
     /// Arrivals stop here; requests still running are reported in flight.
-    pub(crate) horizon: SimTime,
-    /// Statistics ignore everything before this instant (0 for none).
-    pub(crate) warmup: SimTime,
+    pub(crate) horizon: Instant,
+    /// Statistics ignore everything before this instant (the start of the run for none).
+    pub(crate) warmup: Instant,
     /// Every function, copies expanded; a function's id is its index here.
     pub(crate) functions: Vec<FunctionPlan>,
     /// Account-wide concurrent requests.
@@ -58,7 +59,7 @@ pub struct Plan {
     /// Databases; a function names its own by index.
     pub(crate) databases: Vec<DatabaseSpec>,
     /// Width of the report's time-series buckets; `None` for no time series.
-    pub(crate) timeseries: Option<SimTime>,
+    pub(crate) timeseries: Option<Span>,
 }
 
 impl Plan {
@@ -72,13 +73,13 @@ impl Plan {
         self.seed
     }
 
-    /// Simulated time, ns.
-    pub fn horizon(&self) -> SimTime {
+    /// The end of the simulated time.
+    pub fn horizon(&self) -> Instant {
         self.horizon
     }
 
-    /// Start of the measured window, ns.
-    pub fn warmup(&self) -> SimTime {
+    /// Start of the measured window (the end of the warm-up).
+    pub fn warmup(&self) -> Instant {
         self.warmup
     }
 
@@ -87,14 +88,14 @@ impl Plan {
         self.functions.len()
     }
 
-    /// Name of function `i` (copies carry `-1`, `-2`, ...).
-    pub fn function_name(&self, i: usize) -> &str {
-        &self.functions[i].name
+    /// Name of function `f` (copies carry `-1`, `-2`, ...).
+    pub fn function_name(&self, f: FuncId) -> &str {
+        &self.functions[f.index()].name
     }
 
-    /// Requests one environment of function `i` serves at once, the model's default applied.
-    pub fn per_instance(&self, i: usize) -> u32 {
-        self.functions[i].per_instance
+    /// Requests one environment of function `f` serves at once, the model's default applied.
+    pub fn per_instance(&self, f: FuncId) -> u32 {
+        self.functions[f.index()].per_instance
     }
 
     /// The same plan with another master seed (as `--seed` does): nothing else depends on it.
@@ -123,7 +124,7 @@ pub struct FunctionPlan {
     /// Reserved concurrency, when it has a pool of its own.
     pub(crate) reserved: Option<u32>,
     /// Requests are cut here (the model's maximum when the scenario gives none).
-    pub(crate) timeout: SimTime,
+    pub(crate) timeout: Span,
     /// Provisioned environments over the day.
     pub(crate) provision: Provision,
     /// Keep-warm pings.
@@ -142,8 +143,8 @@ pub struct FunctionPlan {
     pub(crate) calls: Vec<Call>,
     /// Workers it starts when done, and their aggregator.
     pub(crate) fan_out: Option<FanOut>,
-    /// Index of its database.
-    pub(crate) database: Option<u32>,
+    /// Its database.
+    pub(crate) database: Option<DbId>,
     /// A CDN cache in front of it.
     pub(crate) cdn: Option<CdnSpec>,
     /// What the model makes of it (CPU, billing figures, front door).
@@ -153,10 +154,10 @@ pub struct FunctionPlan {
 /// Keep-warm pings of a function: a synthetic invocation every `every`, running `duration`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ping {
-    /// Time between pings; the first is at time 0.
-    pub every: SimTime,
+    /// Time between pings; the first is at the start of the run.
+    pub every: Span,
     /// How long each runs.
-    pub duration: SimTime,
+    pub duration: Span,
 }
 
 /// Which idle environment takes a request.
@@ -178,24 +179,24 @@ pub enum Routing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The callee.
-    pub target: u32,
+    pub target: FuncId,
     /// Whether the caller waits for it.
     pub wait: bool,
     /// Retries after a failure.
     pub retries: u32,
     /// Compensating function run after the last failure.
-    pub on_error: Option<u32>,
+    pub on_error: Option<FuncId>,
 }
 
 /// A resolved `fan_out`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FanOut {
     /// The worker function.
-    pub worker: u32,
+    pub worker: FuncId,
     /// Workers started per finished request.
     pub count: u32,
     /// Aggregator run when the last worker ends.
-    pub join: Option<u32>,
+    pub join: Option<FuncId>,
 }
 
 /// Provisioned concurrency: a constant count, or a count by time of day repeating daily (time 0
@@ -204,9 +205,9 @@ pub struct FanOut {
 pub enum Provision {
     /// The same number of environments all run.
     Constant(u32),
-    /// `(time of day in ns, count)` steps in strictly increasing time order; each holds until
-    /// the next (the last until the first of the next day).
-    Daily(Vec<(u64, u32)>),
+    /// `(time of day, count)` steps in strictly increasing time order; each holds until the
+    /// next (the last until the first of the next day).
+    Daily(Vec<(Span, u32)>),
 }
 
 impl Default for Provision {
@@ -224,12 +225,12 @@ impl Provision {
         }
     }
 
-    /// The count at run time `t`.
-    pub fn count_at(&self, t: u64) -> u32 {
+    /// The count at `t`.
+    pub fn count_at(&self, t: Instant) -> u32 {
         match self {
             Provision::Constant(n) => *n,
             Provision::Daily(steps) => {
-                let tod = t % DAY_NS;
+                let tod = t.since_start() % DAY;
                 // The last step that has started today, else yesterday's last one.
                 steps
                     .iter()
@@ -242,25 +243,25 @@ impl Provision {
     }
 
     /// The first time after `t` at which the count may change (`None` for a constant).
-    pub fn next_change(&self, t: u64) -> Option<u64> {
+    pub fn next_change(&self, t: Instant) -> Option<Instant> {
         let Provision::Daily(steps) = self else {
             return None;
         };
-        let day = t - t % DAY_NS;
-        let tod = t % DAY_NS;
+        let tod = t.since_start() % DAY;
+        let day = t - tod;
         Some(match steps.iter().find(|s| s.0 > tod) {
             Some(s) => day + s.0,
-            None => day.saturating_add(DAY_NS).saturating_add(steps.first()?.0),
+            None => day.saturating_add(DAY).saturating_add(steps.first()?.0),
         })
     }
 
     /// Environment-nanoseconds provisioned over `[from, to)`: the schedule's integral.
-    pub fn env_ns(&self, from: u64, to: u64) -> u128 {
+    pub fn env_ns(&self, from: Instant, to: Instant) -> u128 {
         let mut total = 0u128;
         let mut t = from;
         while t < to {
             let end = self.next_change(t).unwrap_or(to).min(to);
-            total += self.count_at(t) as u128 * (end - t) as u128;
+            total += self.count_at(t) as u128 * (end - t).ns() as u128;
             t = end;
         }
         total
@@ -281,8 +282,8 @@ pub enum ColdStart {
         init: Dist,
         /// Slow-down of init below one vCPU.
         scale: f64,
-        /// Package fetch, ns.
-        fixed_ns: SimTime,
+        /// Package fetch.
+        fixed: Span,
     },
 }
 
@@ -295,23 +296,23 @@ impl ColdStart {
                 platform,
                 init,
                 scale,
-                fixed_ns,
-            } => platform.mean() + init.mean() * scale + *fixed_ns as f64 / 1e9,
+                fixed,
+            } => platform.mean() + init.mean() * scale + fixed.as_secs_f64(),
         }
     }
 
     /// One delay drawn from `rng`.
     #[inline]
-    pub(crate) fn sample(&self, rng: &mut Stream) -> SimTime {
+    pub(crate) fn sample(&self, rng: &mut Stream) -> Span {
         match self {
-            ColdStart::Given(d) => d.sample_ns(rng),
+            ColdStart::Given(d) => d.sample_span(rng),
             ColdStart::Model {
                 platform,
                 init,
                 scale,
-                fixed_ns,
-            } => secs_to_ns(platform.sample(rng) + init.sample(rng) * scale)
-                .saturating_add(*fixed_ns),
+                fixed,
+            } => Span::from_secs_f64(platform.sample(rng) + init.sample(rng) * scale)
+                .saturating_add(*fixed),
         }
     }
 }

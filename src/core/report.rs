@@ -3,7 +3,7 @@
 
 use crate::core::billing::Cost;
 use crate::core::metrics::{Bucket, Counts, InstanceSummary, Latency, LatencySummary};
-use crate::core::time::{ns_to_secs, SimTime};
+use crate::core::time::Instant;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -219,10 +219,10 @@ pub struct ReportParts {
     pub scenario: String,
     /// Master seed.
     pub seed: u64,
-    /// Simulated time, ns.
-    pub horizon: SimTime,
-    /// Warm-up, ns.
-    pub warmup: SimTime,
+    /// The end of the simulated time.
+    pub horizon: Instant,
+    /// The end of the warm-up (the start of the measured window).
+    pub warmup: Instant,
     /// Request counts over the measured window.
     pub counts: Counts,
     /// Every completed request's latency.
@@ -256,8 +256,8 @@ impl Report {
             faasim_version: env!("CARGO_PKG_VERSION"),
             scenario: p.scenario,
             seed: p.seed,
-            horizon_s: ns_to_secs(p.horizon),
-            warmup_s: ns_to_secs(p.warmup),
+            horizon_s: p.horizon.as_secs_f64(),
+            warmup_s: p.warmup.as_secs_f64(),
             in_flight_at_end: in_flight(&c),
             cold_start_probability: ratio(c.cold_starts, c.arrivals),
             throttle_probability: ratio(c.throttled, c.arrivals),

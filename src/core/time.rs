@@ -1,28 +1,288 @@
 //! Simulated time and the text forms of durations and rates.
 //!
-//! Simulated time is a `u64` count of nanoseconds from the start of the run ([`SimTime`]).
-//! Distributions work in `f64` seconds; [`secs_to_ns`] is the one place where a sampled value is
-//! rounded to the clock.
+//! Simulated time counts nanoseconds in a `u64`, in two types that say which of two things a
+//! number is: an [`Instant`] is a point in time (nanoseconds since the run started), a [`Span`]
+//! is a length of time. Only the arithmetic that makes sense compiles: an instant plus a span
+//! is an instant, an instant less an instant is a span, spans add up and scale, and two
+//! instants do not add. Both are `#[repr(transparent)]` over the `u64` they hold and cost
+//! nothing at run time. Distributions work in `f64` seconds; [`Span::from_secs_f64`] (through
+//! [`secs_to_ns`]) is the one place where a sampled value is rounded to the clock.
 //!
 //! In scenario files durations are strings with a unit (`"250ms"`, `"10min"`, `"1e6s"`) and rates
 //! are a count per unit (`"0.9/s"`, `"50000/min"`). A bare number is rejected: a duration without a
 //! unit is the classic source of silent factor-of-1000 mistakes.
 //!
 //! ```
-//! use faasim::core::time::{parse_duration, parse_rate, NS_PER_SEC};
+//! use faasim::core::time::{parse_duration, parse_rate, Instant, Span, NS_PER_SEC};
 //! assert_eq!(parse_duration("250ms").unwrap(), NS_PER_SEC / 4);
 //! assert_eq!(parse_duration("10min").unwrap(), 600 * NS_PER_SEC);
 //! assert!((parse_rate("50000/min").unwrap() - 833.333).abs() < 1e-3);
+//!
+//! let start = Instant::ZERO + Span::from_secs(10);
+//! let end = start + Span::from_millis(250);
+//! assert_eq!(end - start, Span::from_millis(250));
+//! assert_eq!((end - start).to_string(), "250ms");
 //! ```
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-
-/// Simulated time in nanoseconds since the start of the run.
-pub type SimTime = u64;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Div, Mul, Rem, Sub, SubAssign};
 
 /// Nanoseconds in one second.
 pub const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// A point in simulated time: nanoseconds since the run started.
+///
+/// [`Instant::MAX`] stands for "never": later than any event a run can schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct Instant(u64);
+
+/// A length of simulated time, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct Span(u64);
+
+impl Instant {
+    /// The start of the run.
+    pub const ZERO: Instant = Instant(0);
+    /// The last instant the clock can hold; "never".
+    pub const MAX: Instant = Instant(u64::MAX);
+
+    /// The instant `ns` nanoseconds after the start of the run.
+    #[inline(always)]
+    pub const fn from_ns(ns: u64) -> Instant {
+        Instant(ns)
+    }
+
+    /// Nanoseconds since the start of the run.
+    #[inline(always)]
+    pub const fn ns(self) -> u64 {
+        self.0
+    }
+
+    /// Time since the start of the run.
+    #[inline(always)]
+    pub const fn since_start(self) -> Span {
+        Span(self.0)
+    }
+
+    /// Seconds since the start of the run.
+    #[inline]
+    pub fn as_secs_f64(self) -> f64 {
+        ns_to_secs(self.0)
+    }
+
+    /// `span` later, or [`Instant::MAX`] if that is beyond the clock.
+    #[inline(always)]
+    pub const fn saturating_add(self, span: Span) -> Instant {
+        Instant(self.0.saturating_add(span.0))
+    }
+
+    /// `span` earlier, or the start of the run if that is before it.
+    #[inline(always)]
+    pub const fn saturating_sub(self, span: Span) -> Instant {
+        Instant(self.0.saturating_sub(span.0))
+    }
+
+    /// Time from `earlier` to this instant, or zero if `earlier` is later.
+    #[inline(always)]
+    pub const fn saturating_since(self, earlier: Instant) -> Span {
+        Span(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Span {
+    /// No time.
+    pub const ZERO: Span = Span(0);
+    /// The longest span the clock can hold; "forever".
+    pub const MAX: Span = Span(u64::MAX);
+
+    /// `ns` nanoseconds.
+    #[inline(always)]
+    pub const fn from_ns(ns: u64) -> Span {
+        Span(ns)
+    }
+
+    /// `us` microseconds.
+    #[inline(always)]
+    pub const fn from_micros(us: u64) -> Span {
+        Span(us * 1_000)
+    }
+
+    /// `ms` milliseconds.
+    #[inline(always)]
+    pub const fn from_millis(ms: u64) -> Span {
+        Span(ms * 1_000_000)
+    }
+
+    /// `s` seconds.
+    #[inline(always)]
+    pub const fn from_secs(s: u64) -> Span {
+        Span(s * NS_PER_SEC)
+    }
+
+    /// `secs` seconds (as a distribution samples them), rounded to the nearest nanosecond:
+    /// negative and NaN give zero, values beyond the clock saturate (see [`secs_to_ns`]).
+    #[inline]
+    pub fn from_secs_f64(secs: f64) -> Span {
+        Span(secs_to_ns(secs))
+    }
+
+    /// Nanoseconds.
+    #[inline(always)]
+    pub const fn ns(self) -> u64 {
+        self.0
+    }
+
+    /// Seconds.
+    #[inline]
+    pub fn as_secs_f64(self) -> f64 {
+        ns_to_secs(self.0)
+    }
+
+    /// Whether it is no time at all.
+    #[inline(always)]
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The sum, or [`Span::MAX`] if it is beyond the clock.
+    #[inline(always)]
+    pub const fn saturating_add(self, other: Span) -> Span {
+        Span(self.0.saturating_add(other.0))
+    }
+
+    /// The difference, or zero if `other` is longer.
+    #[inline(always)]
+    pub const fn saturating_sub(self, other: Span) -> Span {
+        Span(self.0.saturating_sub(other.0))
+    }
+
+    /// `n` times as long, or [`Span::MAX`] if that is beyond the clock.
+    #[inline(always)]
+    pub const fn saturating_mul(self, n: u64) -> Span {
+        Span(self.0.saturating_mul(n))
+    }
+}
+
+impl Add<Span> for Instant {
+    type Output = Instant;
+    #[inline(always)]
+    fn add(self, span: Span) -> Instant {
+        Instant(self.0 + span.0)
+    }
+}
+
+impl AddAssign<Span> for Instant {
+    #[inline(always)]
+    fn add_assign(&mut self, span: Span) {
+        self.0 += span.0;
+    }
+}
+
+impl Sub<Span> for Instant {
+    type Output = Instant;
+    #[inline(always)]
+    fn sub(self, span: Span) -> Instant {
+        Instant(self.0 - span.0)
+    }
+}
+
+impl Sub for Instant {
+    type Output = Span;
+    /// The time from `earlier` to `self` (which must not be before it).
+    #[inline(always)]
+    fn sub(self, earlier: Instant) -> Span {
+        Span(self.0 - earlier.0)
+    }
+}
+
+impl Add for Span {
+    type Output = Span;
+    #[inline(always)]
+    fn add(self, other: Span) -> Span {
+        Span(self.0 + other.0)
+    }
+}
+
+impl AddAssign for Span {
+    #[inline(always)]
+    fn add_assign(&mut self, other: Span) {
+        self.0 += other.0;
+    }
+}
+
+impl Sub for Span {
+    type Output = Span;
+    #[inline(always)]
+    fn sub(self, other: Span) -> Span {
+        Span(self.0 - other.0)
+    }
+}
+
+impl SubAssign for Span {
+    #[inline(always)]
+    fn sub_assign(&mut self, other: Span) {
+        self.0 -= other.0;
+    }
+}
+
+impl Mul<u64> for Span {
+    type Output = Span;
+    #[inline(always)]
+    fn mul(self, n: u64) -> Span {
+        Span(self.0 * n)
+    }
+}
+
+impl Mul<Span> for u64 {
+    type Output = Span;
+    #[inline(always)]
+    fn mul(self, span: Span) -> Span {
+        Span(self * span.0)
+    }
+}
+
+impl Div<u64> for Span {
+    type Output = Span;
+    #[inline(always)]
+    fn div(self, n: u64) -> Span {
+        Span(self.0 / n)
+    }
+}
+
+impl Div for Span {
+    type Output = u64;
+    /// How many whole `other`s fit in `self`.
+    #[inline(always)]
+    fn div(self, other: Span) -> u64 {
+        self.0 / other.0
+    }
+}
+
+impl Rem for Span {
+    type Output = Span;
+    /// What is left of `self` after the whole `other`s in it.
+    #[inline(always)]
+    fn rem(self, other: Span) -> Span {
+        Span(self.0 % other.0)
+    }
+}
+
+impl Sum for Span {
+    fn sum<I: Iterator<Item = Span>>(iter: I) -> Span {
+        iter.fold(Span::ZERO, |a, b| a + b)
+    }
+}
+
+impl fmt::Display for Span {
+    /// In the largest unit that keeps the text short, e.g. `1.5s` (see [`format_duration`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_duration(self.0))
+    }
+}
 
 /// The units a duration may carry, with their length in nanoseconds.
 const UNITS: &[(&str, f64)] = &[
@@ -46,7 +306,7 @@ pub const RATE_FORMS: &str =
 /// Converts seconds (as sampled by a distribution) to simulated nanoseconds, rounding to the
 /// nearest nanosecond. Negative and NaN inputs give 0; values beyond the clock saturate.
 #[inline]
-pub fn secs_to_ns(secs: f64) -> SimTime {
+pub fn secs_to_ns(secs: f64) -> u64 {
     let ns = secs * 1e9;
     // `f64::round` is a libm call on the hot path; adding one half and truncating is the same
     // for the non-negative values that reach here, and `as` saturates at u64::MAX.
@@ -59,7 +319,7 @@ pub fn secs_to_ns(secs: f64) -> SimTime {
 
 /// Converts simulated nanoseconds to seconds.
 #[inline]
-pub fn ns_to_secs(ns: SimTime) -> f64 {
+pub fn ns_to_secs(ns: u64) -> f64 {
     ns as f64 / 1e9
 }
 
@@ -79,7 +339,7 @@ fn split_unit(text: &str) -> Option<(f64, f64)> {
 }
 
 /// Parses a duration such as `"250ms"` into nanoseconds.
-pub fn parse_duration(text: &str) -> Result<SimTime, String> {
+pub fn parse_duration(text: &str) -> Result<u64, String> {
     let (value, factor) = split_unit(text)
         .ok_or_else(|| format!("invalid duration {text:?}: expected {DURATION_FORMS}"))?;
     let ns = value * factor;
@@ -111,7 +371,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
 }
 
 /// Formats nanoseconds in the largest unit that keeps the text short, e.g. `"1.5s"`, `"10min"`.
-pub fn format_duration(ns: SimTime) -> String {
+pub fn format_duration(ns: u64) -> String {
     for &(u, f) in UNITS.iter().rev() {
         if u == "µs" {
             continue;
@@ -126,18 +386,36 @@ pub fn format_duration(ns: SimTime) -> String {
     unreachable!("the ns unit always matches")
 }
 
-/// A duration read from a scenario file; serialises back to its text form.
+/// A duration read from a scenario file, in nanoseconds; it parses from and serialises back to
+/// its text form (`"250ms"`). [`Duration::span`] is the length of time it is, for the core.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Duration(pub SimTime);
+pub struct Duration(pub u64);
 
 impl Duration {
+    /// A duration of `s` seconds.
+    #[inline]
+    pub const fn from_secs(s: u64) -> Duration {
+        Duration(s * NS_PER_SEC)
+    }
+    /// The length of time it is.
+    #[inline]
+    pub const fn span(self) -> Span {
+        Span(self.0)
+    }
     /// Nanoseconds.
-    pub fn ns(self) -> SimTime {
+    #[inline]
+    pub const fn ns(self) -> u64 {
         self.0
     }
     /// Seconds.
     pub fn secs(self) -> f64 {
         ns_to_secs(self.0)
+    }
+}
+
+impl From<Span> for Duration {
+    fn from(span: Span) -> Duration {
+        Duration(span.ns())
     }
 }
 
@@ -150,7 +428,7 @@ impl std::str::FromStr for Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_duration(self.0))
+        f.write_str(&format_duration(self.ns()))
     }
 }
 
@@ -172,7 +450,7 @@ impl<'de> Deserialize<'de> for Duration {
 
 impl Serialize for Duration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_duration(self.0))
+        s.serialize_str(&format_duration(self.ns()))
     }
 }
 
@@ -251,6 +529,31 @@ mod tests {
             let ns = parse_duration(text).unwrap();
             assert_eq!(parse_duration(&format_duration(ns)).unwrap(), ns, "{text}");
         }
+    }
+
+    #[test]
+    fn instants_and_spans_do_the_arithmetic_that_makes_sense() {
+        let t = Instant::from_ns(1_000);
+        let d = Span::from_micros(2);
+        assert_eq!((t + d).ns(), 3_000);
+        assert_eq!((t + d) - t, d);
+        assert_eq!((t + d) - d, t);
+        assert_eq!(t.saturating_since(t + d), Span::ZERO);
+        assert_eq!(Instant::MAX.saturating_add(d), Instant::MAX);
+        assert_eq!(t.saturating_sub(Span::MAX), Instant::ZERO);
+        assert_eq!(d * 3, Span::from_ns(6_000));
+        assert_eq!(3 * d, d + d + d);
+        assert_eq!([d, d].into_iter().sum::<Span>(), d * 2);
+        assert_eq!(Span::from_secs(7) / Span::from_secs(2), 3);
+        assert_eq!(Span::from_secs(7) % Span::from_secs(2), Span::from_secs(1));
+        assert_eq!(Span::MAX.saturating_mul(2), Span::MAX);
+        assert_eq!(Span::from_secs_f64(0.25), Span::from_millis(250));
+        assert_eq!(Span::from_millis(1500).as_secs_f64(), 1.5);
+        assert_eq!(Span::from_secs(600).to_string(), "10min");
+        assert_eq!(std::mem::size_of::<Option<Instant>>(), 16);
+        assert_eq!(std::mem::size_of::<Instant>(), 8);
+        let parsed: Duration = "250ms".parse().unwrap();
+        assert_eq!(parsed.span(), Span::from_millis(250));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! assert!(a.next(&mut rng).unwrap() >= first);
 //! ```
 
-use crate::core::time::{Duration, Rate};
+use crate::core::time::{Duration, Instant, Rate};
 use crate::core::workload::arrivals::{Arrivals, RampSeg, State, DAY_NS, NOON_NS};
 use crate::core::workload::replay::TraceHandle;
 use crate::input::dist::DistSpec;
@@ -226,7 +226,10 @@ impl ArrivalSpec {
                 }
             }
         };
-        Ok(Arrivals { last: 0, state })
+        Ok(Arrivals {
+            last: Instant::ZERO,
+            state,
+        })
     }
 
     /// Long-run mean rate in arrivals per second, at scale 1: the rate for Poisson, 1/mean gap
@@ -360,7 +363,7 @@ mod tests {
         let mut a = spec.build(scale).unwrap();
         let mut g = rng(seed);
         let mut out = Vec::new();
-        while let Some(ns) = a.next(&mut g) {
+        while let Some(ns) = a.next(&mut g).map(Instant::ns) {
             let s = ns_to_secs(ns);
             if s >= horizon {
                 break;
@@ -421,8 +424,8 @@ mod tests {
             },
         ] {
             let mut a = spec.build(1.0).unwrap();
-            assert_eq!(a.next(&mut g), None, "{spec:?}");
-            assert_eq!(a.next(&mut g), None, "{spec:?}");
+            assert_eq!(a.next(&mut g).map(Instant::ns), None, "{spec:?}");
+            assert_eq!(a.next(&mut g).map(Instant::ns), None, "{spec:?}");
         }
     }
 
@@ -480,7 +483,7 @@ mod tests {
             let mut a = spec.build(1.0).unwrap();
             let mut g = rng(1000 + seed);
             let mut n = 0;
-            while let Some(ns) = a.next(&mut g) {
+            while let Some(ns) = a.next(&mut g).map(Instant::ns) {
                 let s = ns_to_secs(ns);
                 assert!(s <= 40.0 + 1e-9, "{s}");
                 n += 1;
@@ -509,7 +512,10 @@ mod tests {
         let mut a = spec.build(1.0).unwrap();
         let mut g = rng(0);
         for k in 0..100_000u64 {
-            assert_eq!(a.next(&mut g), Some(30_000_000 + k * 100_000_000));
+            assert_eq!(
+                a.next(&mut g).map(Instant::ns),
+                Some(30_000_000 + k * 100_000_000)
+            );
         }
         // Default phase 0: the first arrival is at time 0; scale 4 divides the period.
         let spec = ArrivalSpec::Periodic {
@@ -518,7 +524,9 @@ mod tests {
             phase: None,
         };
         let mut a = spec.build(4.0).unwrap();
-        let got: Vec<_> = (0..3).map(|_| a.next(&mut g).unwrap()).collect();
+        let got: Vec<_> = (0..3)
+            .map(|_| a.next(&mut g).map(Instant::ns).unwrap())
+            .collect();
         assert_eq!(got, vec![0, 250_000_000, 500_000_000]);
         assert_eq!(spec.mean_rate(), 1.0);
     }
@@ -533,7 +541,7 @@ mod tests {
         let mut a = spec.build(1.0).unwrap();
         let mut g = rng(4);
         for k in 0..10_000u64 {
-            let t = a.next(&mut g).unwrap() as i64;
+            let t = a.next(&mut g).map(Instant::ns).unwrap() as i64;
             let nominal = ((5 + k) * NS_PER_SEC) as i64;
             assert!((t - nominal).abs() <= 100_000_000, "{k}: {t}");
         }
@@ -694,7 +702,10 @@ mod tests {
             let mut g = rng(20 + i as u64);
             let mut last = 0;
             for _ in 0..100_000 {
-                let t = a.next(&mut g).unwrap_or_else(|| panic!("{spec:?} ended"));
+                let t = a
+                    .next(&mut g)
+                    .map(Instant::ns)
+                    .unwrap_or_else(|| panic!("{spec:?} ended"));
                 assert!(t >= last, "{spec:?}: {t} < {last}");
                 last = t;
             }
@@ -707,12 +718,12 @@ mod tests {
         let mut g = rng(0);
         // 584 years hold about 213,000 days; the process must end, not return u64::MAX forever.
         let mut n = 0;
-        while a.next(&mut g).is_some() {
+        while a.next(&mut g).map(Instant::ns).is_some() {
             n += 1;
             assert!(n < 300_000);
         }
         assert!(n > 200_000);
-        assert_eq!(a.next(&mut g), None);
+        assert_eq!(a.next(&mut g).map(Instant::ns), None);
     }
 
     fn err(spec: ArrivalSpec, scale: f64, needle: &str) {

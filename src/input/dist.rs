@@ -476,10 +476,10 @@ mod tests {
     fn zero_constant_is_zero() {
         let d = DistSpec::constant(0.0).build().unwrap();
         assert!(d.is_zero());
-        assert_eq!(d.sample_ns(&mut rng(0)), 0);
+        assert_eq!(d.sample_span(&mut rng(0)).ns(), 0);
         let d = DistSpec::constant(0.25).build().unwrap();
         assert!(!d.is_zero());
-        assert_eq!(d.sample_ns(&mut rng(0)), 250_000_000);
+        assert_eq!(d.sample_span(&mut rng(0)).ns(), 250_000_000);
         assert_eq!(d.quantile(0.9), 0.25);
         assert_eq!(DistSpec::constant(-3.0), DistSpec::constant(0.0));
     }

@@ -3,7 +3,7 @@
 
 use crate::core::plan::Provision;
 use crate::core::policy::{HybridParams, KeepAlive};
-use crate::core::time::{Duration, NS_PER_SEC};
+use crate::core::time::{Duration, Span, NS_PER_SEC};
 use crate::input::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,7 @@ impl KeepAliveSpec {
     pub fn policy(&self) -> KeepAlive {
         match self {
             KeepAliveSpec::None {} => KeepAlive::None,
-            KeepAliveSpec::Fixed { ttl } => KeepAlive::Fixed { ttl: ttl.ns() },
+            KeepAliveSpec::Fixed { ttl } => KeepAlive::Fixed { ttl: ttl.span() },
             KeepAliveSpec::HybridHistogram(p) => KeepAlive::HybridHistogram(p.clone()),
             KeepAliveSpec::GreedyDual {} => KeepAlive::GreedyDual,
             KeepAliveSpec::Lru {} => KeepAlive::Lru,
@@ -135,7 +135,7 @@ impl KeepAliveSpec {
             },
             KeepAliveSpec::KeepWarmPing { ttl, .. } | KeepAliveSpec::Provisioned { ttl, .. } => {
                 KeepAlive::Fixed {
-                    ttl: ttl.map_or(600 * NS_PER_SEC, |t| t.ns()),
+                    ttl: ttl.map_or(Span::from_secs(600), Duration::span),
                 }
             }
         }
@@ -153,9 +153,10 @@ impl KeepAliveSpec {
 ///     .clone()
 ///     .try_into()
 ///     .unwrap();
-/// let h = 3_600_000_000_000u64;
+/// use faasim::core::time::{Instant, Span};
+/// let at = |h: u64| Instant::ZERO + Span::from_secs(h * 3600);
 /// let p = p.to_provision();
-/// assert_eq!((p.count_at(7 * h), p.count_at(8 * h), p.count_at(21 * h)), (2, 10, 2));
+/// assert_eq!((p.count_at(at(7)), p.count_at(at(8)), p.count_at(at(21))), (2, 10, 2));
 /// assert_eq!(p.max(), 10);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -282,12 +283,13 @@ impl Provisioned {
         self.to_provision().max()
     }
 
-    /// What the plan carries: the count, or the steps as times of day in nanoseconds.
+    /// What the plan carries: the count, or the steps as times of day.
     pub fn to_provision(&self) -> Provision {
         match self {
             Provisioned::Count(n) => Provision::Constant(*n),
             Provisioned::Schedule { schedule } => {
-                Provision::Daily(schedule.iter().map(|s| (s.from.0, s.count)).collect())
+                let steps = schedule.iter().map(|s| (Span::from_ns(s.from.0), s.count));
+                Provision::Daily(steps.collect())
             }
         }
     }
@@ -305,8 +307,9 @@ pub struct PingSpec {
 }
 
 impl PingSpec {
-    /// The ping's run time, ns.
-    pub fn duration_ns(&self) -> crate::core::time::SimTime {
-        self.duration.map_or(5_000_000, |d| d.ns())
+    /// The ping's run time.
+    pub fn run_time(&self) -> crate::core::time::Span {
+        self.duration
+            .map_or(crate::core::time::Span::from_millis(5), Duration::span)
     }
 }

@@ -19,7 +19,7 @@ pub use crate::core::billing::prices::{ArchPrices, FrontDoor, Meter, Pricing, Re
 use crate::core::billing::terms::ModelTerms;
 use crate::core::platform::function::Runtime;
 pub use crate::core::platform::limits::{Scaling, ScalingScope};
-use crate::core::time::{secs_to_ns, Duration, SimTime};
+use crate::core::time::{Duration, Span};
 use crate::input::dist::DistSpec;
 use crate::input::function::FunctionSpec;
 use crate::input::scenario::ScalingRule;
@@ -507,11 +507,11 @@ impl PlatformModel {
             return None;
         }
         let rt = self.runtime_cold_start(spec.runtime)?;
-        let fixed_ns = match (&self.cold_start.package, spec.package_mb) {
+        let fixed = match (&self.cold_start.package, spec.package_mb) {
             (Some(pk), Some(mb)) if mb > pk.included_mb => {
-                secs_to_ns((mb - pk.included_mb) / pk.mb_per_s)
+                Span::from_secs_f64((mb - pk.included_mb) / pk.mb_per_s)
             }
-            _ => 0,
+            _ => Span::ZERO,
         };
         let (init, init_scale) = match (&self.cold_start.snapshot, spec.snapstart) {
             (Some(snap), true) => (snap.restore.clone(), 1.0),
@@ -521,7 +521,7 @@ impl PlatformModel {
             platform: self.cold_start.platform.clone(),
             init,
             init_scale,
-            fixed_ns,
+            fixed,
         })
     }
 
@@ -611,7 +611,7 @@ impl PlatformModel {
             }
         }
         if let Some(t) = self.cold_start_terms(spec) {
-            plan.fetch_ns = t.fixed_ns;
+            plan.fetch = t.fixed;
         }
         plan.front_door = match front_door {
             None | Some("none") => None,
@@ -654,8 +654,8 @@ pub struct ColdStartTerms {
     pub init: DistSpec,
     /// Slow-down of init below one vCPU (1 for a restore).
     pub init_scale: f64,
-    /// Fetching a package beyond what the platform part covers, ns.
-    pub fixed_ns: SimTime,
+    /// Fetching a package beyond what the platform part covers.
+    pub fixed: Span,
 }
 
 fn check_request_tiers(path: &str, tiers: &[RequestTier]) -> Result<(), FieldError> {

@@ -16,7 +16,10 @@
 
 use crate::core::report::Report;
 use crate::core::sim::{Happening, Observer, Simulation, ThrottleReason};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
+
+/// Nanoseconds since the start of the run, as the narration keeps them.
+type SimTime = u64;
 use crate::input::scenario::Scenario;
 use crate::input::InputError;
 use crate::views::plot::gantt::{Gantt, GanttRow, Outcome, Phase};
@@ -47,7 +50,7 @@ pub struct Explained {
 /// became of it count as one).
 pub fn explain(scenario: &Scenario, events: usize) -> Result<Explained, InputError> {
     let plan = crate::input::compile(scenario)?;
-    let horizon = plan.horizon();
+    let horizon = plan.horizon().ns();
     let (report, n) = Simulation::with_observer(&plan, 0, Narrator::new(events)).run_observed();
     let names: Vec<&str> = report.functions.iter().map(|f| f.name.as_str()).collect();
     let name = |f: u32| names.get(f as usize).copied().unwrap_or("?");
@@ -563,49 +566,58 @@ impl Narrator {
 }
 
 impl Observer for Narrator {
-    fn on(&mut self, now: SimTime, what: &Happening) {
+    fn on(&mut self, now: Instant, what: &Happening) {
+        let now = now.ns();
         if self.cut.is_some() {
             return;
         }
         match *what {
-            Happening::Provisioned { func, env } => self.provisioned(now, func, env),
+            Happening::Provisioned { func, env } => self.provisioned(now, func.get(), env.get()),
             Happening::Arrival { func } => {
+                let func = func.get();
                 let n = self.next_req;
                 self.next_req += 1;
                 self.pending = Some((now, func, n));
             }
             Happening::Throttled { func, reason } => {
+                let func = func.get();
                 let req = self.take_request(func);
                 self.fate(now, func, req, false, Fate::Throttled(reason));
             }
-            Happening::WaitingForMemory { func, req } => self.waiting_for_memory(now, func, req),
-            Happening::WarmStart { func, env, req } => self.warm_start(now, func, env, req),
+            Happening::WaitingForMemory { func, req } => {
+                self.waiting_for_memory(now, func.get(), req.get())
+            }
+            Happening::WarmStart { func, env, req } => {
+                self.warm_start(now, func.get(), env.get(), req.get())
+            }
             Happening::ColdStart {
                 func,
                 env,
                 req,
-                init_ns,
-            } => self.cold_start(now, func, env, req, init_ns),
-            Happening::Prewarm { func, env, init_ns } => {
+                init,
+            } => self.cold_start(now, func.get(), env.get(), req.get(), init.ns()),
+            Happening::Prewarm { func, env, init } => {
+                let (func, env, init) = (func.get(), env.get(), init.ns());
                 let n = self.new_env(now, func, env, Phase::Initializing);
                 if let Some(e) = self.envs.get_mut(&env) {
-                    e.init = init_ns;
+                    e.init = init;
                 }
-                let init = init_ns;
                 self.tell(now, Item::Prewarm { func, env: n, init });
             }
-            Happening::Ready { func, env } => self.ready(now, func, env),
+            Happening::Ready { func, env } => self.ready(now, func.get(), env.get()),
             Happening::Completed {
                 env,
                 req,
-                latency_ns,
+                latency,
                 timed_out,
                 ..
-            } => self.completed(now, env, req, latency_ns, timed_out),
-            Happening::Idle { func, env, expires } => self.idle(now, func, env, expires),
+            } => self.completed(now, env.get(), req.get(), latency.ns(), timed_out),
+            Happening::Idle { func, env, expires } => {
+                self.idle(now, func.get(), env.get(), expires.map(|t| t.ns()))
+            }
             // The narration is about environments; database connections are not told.
             Happening::Connection { .. } => {}
-            Happening::Evicted { func, env } => self.evicted(now, func, env),
+            Happening::Evicted { func, env } => self.evicted(now, func.get(), env.get()),
         }
     }
 }

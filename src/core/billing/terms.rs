@@ -1,7 +1,7 @@
 //! What a platform model makes of one function beyond the scenario's own figures.
 
 use crate::core::billing::prices::FrontDoor;
-use crate::core::time::{secs_to_ns, SimTime, NS_PER_SEC};
+use crate::core::time::{Span, NS_PER_SEC};
 
 /// What a model makes of one function's configuration beyond the scenario's own figures: what
 /// billing meters, and what the simulation stretches or adds.
@@ -25,7 +25,7 @@ pub struct ModelTerms {
     /// Price per GB restored at each cold start (0 without SnapStart or where free).
     pub snapshot_restore_per_gb: f64,
     /// Extra cold-start time fetching a package larger than the platform part covers.
-    pub fetch_ns: SimTime,
+    pub fetch: Span,
     /// The front door requests pass first, with its name; `None` for none.
     pub front_door: Option<(String, FrontDoor)>,
 }
@@ -41,27 +41,27 @@ impl Default for ModelTerms {
             snapstart: false,
             snapshot_cache_per_gb_s: 0.0,
             snapshot_restore_per_gb: 0.0,
-            fetch_ns: 0,
+            fetch: Span::ZERO,
             front_door: None,
         }
     }
 }
 
 impl ModelTerms {
-    /// Latency the front door adds to every request, ns (0 without one).
-    pub fn front_door_ns(&self) -> SimTime {
+    /// Latency the front door adds to every request (zero without one).
+    pub fn front_door_latency(&self) -> Span {
         self.front_door
             .as_ref()
-            .map_or(0, |(_, fd)| fd.added_latency.ns())
+            .map_or(Span::ZERO, |(_, fd)| fd.added_latency.span())
     }
 
     /// A sampled warm duration stretched by [`exec_scale`](Self::exec_scale), saturating.
     #[inline]
-    pub fn scale_exec(&self, ns: SimTime) -> SimTime {
+    pub fn scale_exec(&self, work: Span) -> Span {
         if self.exec_scale == 1.0 {
-            ns
+            work
         } else {
-            secs_to_ns(ns as f64 / NS_PER_SEC as f64 * self.exec_scale)
+            Span::from_secs_f64(work.ns() as f64 / NS_PER_SEC as f64 * self.exec_scale)
         }
     }
 }

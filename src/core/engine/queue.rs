@@ -15,7 +15,7 @@
 //!
 //! Nothing here allocates per event once the heap and lanes have grown to the live size.
 
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use std::collections::VecDeque;
 
 /// A pending event. `key` packs `(time, seq)` into one integer (time in the high 64 bits), so
@@ -28,8 +28,8 @@ struct Entry<E> {
 
 impl<E> Entry<E> {
     #[inline]
-    fn time(&self) -> SimTime {
-        (self.key >> 64) as SimTime
+    fn time(&self) -> Instant {
+        Instant::from_ns((self.key >> 64) as u64)
     }
 }
 
@@ -154,14 +154,16 @@ pub struct Lane(usize);
 ///
 /// ```
 /// use faasim::core::engine::EventQueue;
+/// use faasim::core::time::Instant;
+/// let t = Instant::from_ns;
 /// let mut q = EventQueue::new();
 /// let lane = q.add_lane();
-/// q.schedule(5, 'b');
-/// q.schedule_in_lane(lane, 5, 'c');
-/// q.schedule(1, 'a');
-/// assert_eq!(q.pop(), Some((1, 'a')));
-/// assert_eq!(q.pop(), Some((5, 'b'))); // same time: scheduled first, delivered first
-/// assert_eq!(q.pop(), Some((5, 'c')));
+/// q.schedule(t(5), 'b');
+/// q.schedule_in_lane(lane, t(5), 'c');
+/// q.schedule(t(1), 'a');
+/// assert_eq!(q.pop(), Some((t(1), 'a')));
+/// assert_eq!(q.pop(), Some((t(5), 'b'))); // same time: scheduled first, delivered first
+/// assert_eq!(q.pop(), Some((t(5), 'c')));
 /// assert_eq!(q.pop(), None);
 /// ```
 #[derive(Clone, Debug)]
@@ -169,7 +171,7 @@ pub struct EventQueue<E> {
     heap: QuadHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     seq: u64,
-    now: SimTime,
+    now: Instant,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -185,7 +187,7 @@ impl<E: Copy> EventQueue<E> {
             heap: QuadHeap::new(),
             lanes: Vec::new(),
             seq: 0,
-            now: 0,
+            now: Instant::ZERO,
         }
     }
 
@@ -197,7 +199,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The time of the last delivered event.
     #[inline]
-    pub fn now(&self) -> SimTime {
+    pub fn now(&self) -> Instant {
         self.now
     }
 
@@ -212,23 +214,23 @@ impl<E: Copy> EventQueue<E> {
     }
 
     #[inline]
-    fn entry(&mut self, time: SimTime, ev: E) -> Entry<E> {
+    fn entry(&mut self, time: Instant, ev: E) -> Entry<E> {
         debug_assert!(
             time >= self.now,
-            "event scheduled in the past: {time} < {}",
+            "event scheduled in the past: {time:?} < {:?}",
             self.now
         );
         let seq = self.seq;
         self.seq += 1;
         Entry {
-            key: ((time.max(self.now) as u128) << 64) | seq as u128,
+            key: ((time.max(self.now).ns() as u128) << 64) | seq as u128,
             ev,
         }
     }
 
     /// Schedules `ev` at `time`.
     #[inline]
-    pub fn schedule(&mut self, time: SimTime, ev: E) {
+    pub fn schedule(&mut self, time: Instant, ev: E) {
         let e = self.entry(time, ev);
         self.heap.push(e);
     }
@@ -236,7 +238,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `ev` at `time` in `lane`; falls back to the heap if `time` is earlier than the
     /// lane's last entry.
     #[inline]
-    pub fn schedule_in_lane(&mut self, lane: Lane, time: SimTime, ev: E) {
+    pub fn schedule_in_lane(&mut self, lane: Lane, time: Instant, ev: E) {
         let e = self.entry(time, ev);
         let q = &mut self.lanes[lane.0];
         if q.back().is_none_or(|b| b.key <= e.key) {
@@ -248,14 +250,14 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes and returns the earliest event by `(time, seq)`.
     #[inline]
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.pop_until(SimTime::MAX)
+    pub fn pop(&mut self) -> Option<(Instant, E)> {
+        self.pop_until(Instant::MAX)
     }
 
     /// Removes and returns the earliest event if its time is at most `limit`; otherwise leaves
     /// the queue as it is and returns `None`.
     #[inline]
-    pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+    pub fn pop_until(&mut self, limit: Instant) -> Option<(Instant, E)> {
         // Which source holds the minimum: usize::MAX is the heap, else a lane index.
         let mut best_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
         let mut src = usize::MAX;
@@ -268,7 +270,7 @@ impl<E: Copy> EventQueue<E> {
             }
         }
         // u128::MAX is never a real key: the seq part would have to reach u64::MAX.
-        if best_key == u128::MAX || (best_key >> 64) as SimTime > limit {
+        if best_key == u128::MAX || (best_key >> 64) as u64 > limit.ns() {
             return None;
         }
         let e = if src == usize::MAX {
@@ -282,7 +284,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// The time of the earliest pending event, if any.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
+    pub fn peek_time(&mut self) -> Option<Instant> {
         let h = self.heap.peek().map(Entry::time);
         self.lanes
             .iter()
@@ -296,15 +298,19 @@ impl<E: Copy> EventQueue<E> {
 mod tests {
     use super::*;
 
+    fn t(ns: u64) -> Instant {
+        Instant::from_ns(ns)
+    }
+
     #[test]
     fn equal_times_are_fifo_across_heap_and_lanes() {
         let mut q = EventQueue::new();
         let l = q.add_lane();
         for i in 0..10u32 {
             if i % 3 == 0 {
-                q.schedule_in_lane(l, 7, i);
+                q.schedule_in_lane(l, t(7), i);
             } else {
-                q.schedule(7, i);
+                q.schedule(t(7), i);
             }
         }
         let got: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
@@ -315,10 +321,10 @@ mod tests {
     fn out_of_order_lane_push_falls_back_to_heap() {
         let mut q = EventQueue::new();
         let l = q.add_lane();
-        q.schedule_in_lane(l, 10, 'x');
-        q.schedule_in_lane(l, 5, 'y');
-        assert_eq!(q.pop(), Some((5, 'y')));
-        assert_eq!(q.pop(), Some((10, 'x')));
+        q.schedule_in_lane(l, t(10), 'x');
+        q.schedule_in_lane(l, t(5), 'y');
+        assert_eq!(q.pop(), Some((t(5), 'y')));
+        assert_eq!(q.pop(), Some((t(10), 'x')));
     }
 
     #[test]
@@ -332,24 +338,24 @@ mod tests {
         let mut x = 12345u64;
         let mut now = 0;
         let check_pop = |q: &mut EventQueue<u32>, reference: &mut Vec<(u64, u64, u32)>| {
-            let (t, e) = q.pop().unwrap();
+            let (at, e) = q.pop().unwrap();
             let i = (0..reference.len())
                 .min_by_key(|&i| (reference[i].0, reference[i].1))
                 .unwrap();
             let (rt, _, re) = reference.swap_remove(i);
-            assert_eq!((t, e), (rt, re));
-            t
+            assert_eq!((at.ns(), e), (rt, re));
+            at.ns()
         };
         for i in 0..3000u32 {
             x = crate::core::rng::mix64(x);
-            let t = now + x % 100;
-            if x % 2 == 0 && t >= lane_last {
-                q.schedule_in_lane(l, t, i);
-                lane_last = t;
+            let at = now + x % 100;
+            if x % 2 == 0 && at >= lane_last {
+                q.schedule_in_lane(l, t(at), i);
+                lane_last = at;
             } else {
-                q.schedule(t, i);
+                q.schedule(t(at), i);
             }
-            reference.push((t, i as u64, i));
+            reference.push((at, i as u64, i));
             if x % 3 == 0 {
                 now = check_pop(&mut q, &mut reference);
             }

@@ -11,7 +11,7 @@
 //! default: $0.0100 per 10,000 HTTPS requests and $0.085 per GB out, US, 2024).
 
 use crate::core::rng::Stream;
-use crate::core::time::{Duration, SimTime};
+use crate::core::time::{Duration, Instant, Span};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -106,11 +106,11 @@ pub struct CdnReport {
 enum Mode {
     Ratio(f64),
     Ttl {
-        ttl: SimTime,
+        ttl: Span,
         /// Cumulative popularity of objects 0..n, for inverse-CDF draws.
         cdf: Vec<f64>,
-        /// When each object was last fetched (`SimTime::MAX`: never).
-        fetched: Vec<SimTime>,
+        /// When each object was last fetched ([`Instant::MAX`]: never).
+        fetched: Vec<Instant>,
     },
 }
 
@@ -118,8 +118,8 @@ enum Mode {
 #[derive(Clone, Debug)]
 pub struct Cdn {
     mode: Mode,
-    /// Latency added to every request, ns.
-    pub latency_ns: SimTime,
+    /// Latency added to every request.
+    pub latency: Span,
     price_per_request: f64,
     hits: u64,
     misses: u64,
@@ -141,16 +141,16 @@ impl Cdn {
                 }
                 cdf.iter_mut().for_each(|w| *w /= acc);
                 Mode::Ttl {
-                    ttl: ttl.map_or(0, |t| t.ns()),
+                    ttl: ttl.map_or(Span::ZERO, Duration::span),
                     cdf,
-                    fetched: vec![SimTime::MAX; n],
+                    fetched: vec![Instant::MAX; n],
                 }
             }
         };
         let gb = spec.response_kb.unwrap_or(0.0) / (1024.0 * 1024.0);
         Cdn {
             mode,
-            latency_ns: spec.latency.map_or(20_000_000, |l| l.ns()),
+            latency: spec.latency.map_or(Span::from_millis(20), Duration::span),
             price_per_request: spec.price_per_10k.unwrap_or(0.0100) / 1e4
                 + gb * spec.price_per_gb.unwrap_or(0.085),
             hits: 0,
@@ -160,14 +160,14 @@ impl Cdn {
 
     /// Whether a request at `now` is answered at the edge; counted when `measured`.
     #[inline]
-    pub fn lookup(&mut self, now: SimTime, rng: &mut Stream, measured: bool) -> bool {
+    pub fn lookup(&mut self, now: Instant, rng: &mut Stream, measured: bool) -> bool {
         let hit = match &mut self.mode {
             Mode::Ratio(h) => rng.random::<f64>() < *h,
             Mode::Ttl { ttl, cdf, fetched } => {
                 let u: f64 = rng.random();
                 let k = cdf.partition_point(|&c| c < u).min(cdf.len() - 1);
                 let t = fetched[k];
-                if t != SimTime::MAX && now - t < *ttl {
+                if t != Instant::MAX && now - t < *ttl {
                     true
                 } else {
                     fetched[k] = now;
@@ -204,7 +204,6 @@ impl Cdn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::time::NS_PER_SEC;
 
     fn spec() -> CdnSpec {
         CdnSpec {
@@ -222,12 +221,12 @@ mod tests {
     #[test]
     fn a_ttl_cache_hits_a_single_object_until_it_goes_stale() {
         let mut s = spec();
-        s.ttl = Some(Duration(10 * NS_PER_SEC));
+        s.ttl = Some(Duration::from_secs(10));
         s.objects = Some(1);
         s.validate().unwrap();
         let mut c = Cdn::new(&s);
         let mut rng = crate::core::rng::stream(1, 0, crate::core::rng::StreamKind::Setup, 0);
-        let secs = |s: u64| s * NS_PER_SEC;
+        let secs = |s: u64| Instant::ZERO + Span::from_secs(s);
         assert!(!c.lookup(secs(0), &mut rng, true));
         assert!(c.lookup(secs(9), &mut rng, true));
         assert!(!c.lookup(secs(10), &mut rng, true));
@@ -243,7 +242,7 @@ mod tests {
         let mut s = spec();
         assert_eq!(s.validate().unwrap_err().0, "hit_ratio");
         s.hit_ratio = Some(0.5);
-        s.ttl = Some(Duration(NS_PER_SEC));
+        s.ttl = Some(Duration::from_secs(1));
         assert_eq!(s.validate().unwrap_err().0, "hit_ratio");
     }
 }

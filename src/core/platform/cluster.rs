@@ -7,9 +7,10 @@
 //! to evict ([`crate::core::policy::Policy::victim`]); if that cannot make room either, the request
 //! waits in a bounded queue or is throttled, as the scenario says.
 
+use crate::core::ids::{EnvId, FuncId, HostId, IdVec};
 use crate::core::metrics::Window;
-use crate::core::platform::env::{EnvSlab, NIL};
-use crate::core::time::SimTime;
+use crate::core::platform::env::EnvSlab;
+use crate::core::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// The `[cluster]` table of a scenario.
@@ -106,6 +107,26 @@ impl ClusterSpec {
     }
 }
 
+/// The end of a host's idle list, in [`HostLinks`]: a sentinel private to this file.
+const END: EnvId = EnvId::new(u32::MAX);
+
+/// An environment's links in its host's list of idle environments, kept by [`Cluster`] (an
+/// intrusive list: the links live in the environment slab).
+#[derive(Clone, Copy, Debug)]
+pub struct HostLinks {
+    prev: EnvId,
+    next: EnvId,
+}
+
+impl Default for HostLinks {
+    fn default() -> Self {
+        HostLinks {
+            prev: END,
+            next: END,
+        }
+    }
+}
+
 /// One host's memory over time.
 #[derive(Clone, Debug)]
 struct Host {
@@ -116,9 +137,9 @@ struct Host {
     peak: u64,
     /// MB × ns over the measured window, and when it was last brought up to date.
     area: u128,
-    last: SimTime,
-    idle_head: u32,
-    idle_tail: u32,
+    last: Instant,
+    idle_head: EnvId,
+    idle_tail: EnvId,
 }
 
 /// Peak and mean memory of one host, as reported.
@@ -135,7 +156,7 @@ pub struct HostReport {
 /// Hosts, their memory, and the idle environments on each.
 #[derive(Clone, Debug)]
 pub struct Cluster {
-    hosts: Vec<Host>,
+    hosts: IdVec<HostId, Host>,
     placement: Placement,
     /// What to do when full.
     pub when_full: WhenFull,
@@ -157,9 +178,9 @@ impl Cluster {
                 idle: 0,
                 peak: 0,
                 area: 0,
-                last: 0,
-                idle_head: NIL,
-                idle_tail: NIL,
+                last: Instant::ZERO,
+                idle_head: END,
+                idle_tail: END,
             })
             .collect();
         Cluster {
@@ -172,72 +193,60 @@ impl Cluster {
     }
 
     /// Hosts in the order the placement rule tries them for function `func`.
-    fn order(&self, func: u32) -> impl Iterator<Item = usize> + '_ {
+    fn order(&self, func: FuncId) -> impl Iterator<Item = HostId> + '_ {
         let n = self.hosts.len();
         let start = match self.placement {
-            Placement::Hash => crate::core::rng::mix64(func as u64) as usize % n,
+            Placement::Hash => crate::core::rng::mix64(func.get() as u64) as usize % n,
             _ => 0,
         };
-        (0..n).map(move |i| (start + i) % n)
+        (0..n).map(move |i| HostId::from_index((start + i) % n))
+    }
+
+    /// The host the placement rule picks for `func` among those where `room` is at least
+    /// `need` MB.
+    fn pick(&self, need: u64, func: FuncId, room: impl Fn(&Host) -> u64) -> Option<HostId> {
+        match self.placement {
+            Placement::LeastLoaded => self
+                .hosts
+                .iter_ids()
+                .filter(|(_, h)| room(h) >= need)
+                .max_by_key(|&(i, h)| (room(h), std::cmp::Reverse(i)))
+                .map(|(i, _)| i),
+            _ => self.order(func).find(|&i| room(&self.hosts[i]) >= need),
+        }
     }
 
     /// A host with `need` MB free now, by the placement rule.
-    pub fn with_room(&self, need: u64, func: u32) -> Option<u32> {
-        let free = |h: &Host| h.capacity - h.used;
-        match self.placement {
-            Placement::LeastLoaded => self
-                .hosts
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| free(h) >= need)
-                .max_by_key(|(i, h)| (free(h), std::cmp::Reverse(*i)))
-                .map(|(i, _)| i as u32),
-            _ => self
-                .order(func)
-                .find(|&i| free(&self.hosts[i]) >= need)
-                .map(|i| i as u32),
-        }
+    pub fn with_room(&self, need: u64, func: FuncId) -> Option<HostId> {
+        self.pick(need, func, |h| h.capacity - h.used)
     }
 
     /// A host where evicting idle environments could free `need` MB, by the placement rule.
-    pub fn with_room_after_eviction(&self, need: u64, func: u32) -> Option<u32> {
-        let reclaimable = |h: &Host| h.capacity - h.used + h.idle;
-        match self.placement {
-            Placement::LeastLoaded => self
-                .hosts
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| reclaimable(h) >= need)
-                .max_by_key(|(i, h)| (reclaimable(h), std::cmp::Reverse(*i)))
-                .map(|(i, _)| i as u32),
-            _ => self
-                .order(func)
-                .find(|&i| reclaimable(&self.hosts[i]) >= need)
-                .map(|i| i as u32),
-        }
+    pub fn with_room_after_eviction(&self, need: u64, func: FuncId) -> Option<HostId> {
+        self.pick(need, func, |h| h.capacity - h.used + h.idle)
     }
 
     /// Free memory on `host`, MB.
-    pub fn free(&self, host: u32) -> u64 {
-        let h = &self.hosts[host as usize];
+    pub fn free(&self, host: HostId) -> u64 {
+        let h = &self.hosts[host];
         h.capacity - h.used
     }
 
-    fn account(&mut self, host: u32, now: SimTime) {
+    fn account(&mut self, host: HostId, now: Instant) {
         let window = self.window;
-        let h = &mut self.hosts[host as usize];
+        let h = &mut self.hosts[host];
         let from = window.clip(h.last);
         if now > from {
-            h.area += (now - from) as u128 * h.used as u128;
+            h.area += (now - from).ns() as u128 * h.used as u128;
         }
         h.last = h.last.max(now);
     }
 
     /// `mb` more memory held on `host` from `now`.
-    pub fn take(&mut self, host: u32, mb: u64, now: SimTime) {
+    pub fn take(&mut self, host: HostId, mb: u64, now: Instant) {
         self.account(host, now);
         let window = self.window;
-        let h = &mut self.hosts[host as usize];
+        let h = &mut self.hosts[host];
         debug_assert!(h.used + mb <= h.capacity, "host memory exceeded");
         h.used += mb;
         if window.measures(now) {
@@ -246,10 +255,10 @@ impl Cluster {
     }
 
     /// `mb` memory released on `host` at `now`.
-    pub fn give_back(&mut self, host: u32, mb: u64, now: SimTime) {
+    pub fn give_back(&mut self, host: HostId, mb: u64, now: Instant) {
         self.account(host, now);
         let window = self.window;
-        let h = &mut self.hosts[host as usize];
+        let h = &mut self.hosts[host];
         if window.measures(now) {
             // What was held until now counts towards the peak of the window.
             h.peak = h.peak.max(h.used);
@@ -258,54 +267,55 @@ impl Cluster {
     }
 
     /// Environment `e` (holding `mb`) became idle on `host`: it is now an eviction candidate.
-    pub fn idle_push(&mut self, envs: &mut EnvSlab, host: u32, e: u32, mb: u64) {
-        let h = &mut self.hosts[host as usize];
+    pub fn idle_push(&mut self, envs: &mut EnvSlab, host: HostId, e: EnvId, mb: u64) {
+        let h = &mut self.hosts[host];
         h.idle += mb;
         let tail = h.idle_tail;
-        envs[e].hprev = tail;
-        envs[e].hnext = NIL;
-        if tail == NIL {
+        envs[e].host_links = HostLinks {
+            prev: tail,
+            next: END,
+        };
+        if tail == END {
             h.idle_head = e;
         } else {
-            envs[tail].hnext = e;
+            envs[tail].host_links.next = e;
         }
         h.idle_tail = e;
     }
 
     /// Environment `e` (holding `mb`) is no longer idle on `host`.
-    pub fn idle_remove(&mut self, envs: &mut EnvSlab, host: u32, e: u32, mb: u64) {
-        let h = &mut self.hosts[host as usize];
+    pub fn idle_remove(&mut self, envs: &mut EnvSlab, host: HostId, e: EnvId, mb: u64) {
+        let h = &mut self.hosts[host];
         h.idle -= mb;
-        let (prev, next) = (envs[e].hprev, envs[e].hnext);
-        if prev == NIL {
+        let HostLinks { prev, next } = envs[e].host_links;
+        if prev == END {
             h.idle_head = next;
         } else {
-            envs[prev].hnext = next;
+            envs[prev].host_links.next = next;
         }
-        if next == NIL {
+        if next == END {
             h.idle_tail = prev;
         } else {
-            envs[next].hprev = prev;
+            envs[next].host_links.prev = prev;
         }
-        envs[e].hprev = NIL;
-        envs[e].hnext = NIL;
+        envs[e].host_links = HostLinks::default();
     }
 
     /// The idle environments on `host`, longest idle first, appended to `out`.
-    pub fn idle_on(&self, envs: &EnvSlab, host: u32, out: &mut Vec<u32>) {
-        let mut e = self.hosts[host as usize].idle_head;
-        while e != NIL {
+    pub fn idle_on(&self, envs: &EnvSlab, host: HostId, out: &mut Vec<EnvId>) {
+        let mut e = self.hosts[host].idle_head;
+        while e != END {
             out.push(e);
-            e = envs[e].hnext;
+            e = envs[e].host_links.next;
         }
     }
 
     /// Closes the window at `end` and reports each host.
-    pub fn report(&mut self, end: SimTime) -> Vec<HostReport> {
-        for h in 0..self.hosts.len() as u32 {
+    pub fn report(&mut self, end: Instant) -> Vec<HostReport> {
+        for h in self.hosts.ids() {
             self.account(h, end);
         }
-        let span = self.window.span(end).max(1) as f64;
+        let span = self.window.span(end).ns().max(1) as f64;
         self.hosts
             .iter()
             .map(|h| HostReport {
@@ -338,21 +348,29 @@ mod tests {
         Cluster::new(&spec, Window::default())
     }
 
+    const F0: FuncId = FuncId::new(0);
+    const H0: HostId = HostId::new(0);
+    const H1: HostId = HostId::new(1);
+
+    fn t(ns: u64) -> Instant {
+        Instant::from_ns(ns)
+    }
+
     #[test]
     fn placement_rules() {
         let mut c = cluster(Placement::FirstFit, &[1000, 2000]);
-        assert_eq!(c.with_room(800, 0), Some(0));
-        c.take(0, 800, 0);
-        assert_eq!(c.with_room(800, 0), Some(1));
-        assert_eq!(c.with_room(2500, 0), None);
+        assert_eq!(c.with_room(800, F0), Some(H0));
+        c.take(H0, 800, t(0));
+        assert_eq!(c.with_room(800, F0), Some(H1));
+        assert_eq!(c.with_room(2500, F0), None);
         let mut c = cluster(Placement::LeastLoaded, &[1000, 2000]);
-        assert_eq!(c.with_room(100, 0), Some(1));
-        c.take(1, 1500, 0);
-        assert_eq!(c.with_room(100, 0), Some(0));
+        assert_eq!(c.with_room(100, F0), Some(H1));
+        c.take(H1, 1500, t(0));
+        assert_eq!(c.with_room(100, F0), Some(H0));
         let c = cluster(Placement::Hash, &[1000, 1000, 1000]);
-        let h = c.with_room(10, 7).unwrap();
+        let h = c.with_room(10, FuncId::new(7)).unwrap();
         assert_eq!(
-            c.with_room(10, 7),
+            c.with_room(10, FuncId::new(7)),
             Some(h),
             "the same function goes to the same host"
         );
@@ -361,10 +379,10 @@ mod tests {
     #[test]
     fn memory_accounting() {
         let mut c = cluster(Placement::FirstFit, &[1000]);
-        c.take(0, 400, 0);
-        c.take(0, 600, 10);
-        c.give_back(0, 600, 20);
-        let r = c.report(40);
+        c.take(H0, 400, t(0));
+        c.take(H0, 600, t(10));
+        c.give_back(H0, 600, t(20));
+        let r = c.report(t(40));
         assert_eq!(r[0].peak_used_mb, 1000);
         // 400 × 40 + 600 × 10 over 40.
         assert_eq!(r[0].mean_used_mb, (400.0 * 40.0 + 600.0 * 10.0) / 40.0);
@@ -373,19 +391,19 @@ mod tests {
     #[test]
     fn idle_lists_keep_order() {
         let mut envs = EnvSlab::default();
-        let ids: Vec<u32> = (0..4)
-            .map(|_| envs.alloc(0, crate::core::platform::env::EnvState::Idle, 0, false))
+        let ids: Vec<EnvId> = (0..4)
+            .map(|_| envs.alloc(F0, crate::core::platform::env::EnvState::Idle, t(0), false))
             .collect();
         let mut c = cluster(Placement::FirstFit, &[1000]);
         for &e in &ids {
-            c.idle_push(&mut envs, 0, e, 100);
+            c.idle_push(&mut envs, H0, e, 100);
         }
-        c.idle_remove(&mut envs, 0, ids[1], 100);
+        c.idle_remove(&mut envs, H0, ids[1], 100);
         let mut out = Vec::new();
-        c.idle_on(&envs, 0, &mut out);
+        c.idle_on(&envs, H0, &mut out);
         assert_eq!(out, vec![ids[0], ids[2], ids[3]]);
-        assert_eq!(c.with_room_after_eviction(1000, 0), Some(0));
-        c.take(0, 900, 0);
-        assert_eq!(c.with_room_after_eviction(500, 0), None);
+        assert_eq!(c.with_room_after_eviction(1000, F0), Some(H0));
+        c.take(H0, 900, t(0));
+        assert_eq!(c.with_room_after_eviction(500, F0), None);
     }
 }

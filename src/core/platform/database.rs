@@ -11,8 +11,9 @@
 //! (first come, first served, still running and billed) until one is released or its timeout
 //! ends.
 
+use crate::core::ids::ReqId;
 use crate::core::metrics::Window;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -115,11 +116,11 @@ pub struct Database {
     in_use: u32,
     peak: u32,
     /// Requests waiting for a connection, oldest first.
-    waiters: VecDeque<u32>,
+    waiters: VecDeque<ReqId>,
     errors: u64,
     waited: u64,
     area: u128,
-    last: SimTime,
+    last: Instant,
     window: Window,
 }
 
@@ -146,14 +147,14 @@ impl Database {
         }
     }
 
-    fn advance(&mut self, now: SimTime) {
+    fn advance(&mut self, now: Instant) {
         if now > self.last {
-            self.area += self.in_use as u128 * (now - self.last) as u128;
+            self.area += self.in_use as u128 * (now - self.last).ns() as u128;
             self.last = now;
         }
     }
 
-    fn set(&mut self, in_use: u32, now: SimTime) {
+    fn set(&mut self, in_use: u32, now: Instant) {
         self.advance(now);
         self.in_use = in_use;
         if self.window.measures(now) {
@@ -172,7 +173,7 @@ impl Database {
     }
 
     /// Opens a connection if one is free.
-    pub fn try_open(&mut self, now: SimTime) -> bool {
+    pub fn try_open(&mut self, now: Instant) -> bool {
         if self.in_use >= self.cap {
             // Full since before the warm-up, perhaps: the window's peak still sees it.
             self.set(self.in_use, now);
@@ -184,7 +185,7 @@ impl Database {
 
     /// Closes a connection; if a request waits, the connection passes to it (returned) and
     /// stays open.
-    pub fn close(&mut self, now: SimTime) -> Option<u32> {
+    pub fn close(&mut self, now: Instant) -> Option<ReqId> {
         match self.waiters.pop_front() {
             Some(r) => {
                 self.set(self.in_use, now);
@@ -198,7 +199,7 @@ impl Database {
     }
 
     /// Request `r` waits for a connection.
-    pub fn enqueue(&mut self, r: u32, now: SimTime) {
+    pub fn enqueue(&mut self, r: ReqId, now: Instant) {
         if self.window.measures(now) {
             self.waited += 1;
         }
@@ -207,7 +208,7 @@ impl Database {
 
     /// Request `r` gives up waiting (its timeout ended). Linear in the queue, which only
     /// timeouts walk.
-    pub fn withdraw(&mut self, r: u32) -> bool {
+    pub fn withdraw(&mut self, r: ReqId) -> bool {
         match self.waiters.iter().position(|&w| w == r) {
             Some(i) => {
                 self.waiters.remove(i);
@@ -218,16 +219,16 @@ impl Database {
     }
 
     /// Counts a connection error at `now`.
-    pub fn count_error(&mut self, now: SimTime) {
+    pub fn count_error(&mut self, now: Instant) {
         if self.window.measures(now) {
             self.errors += 1;
         }
     }
 
     /// The report, closing the accounting at `end`.
-    pub fn report(&mut self, end: SimTime) -> DatabaseReport {
+    pub fn report(&mut self, end: Instant) -> DatabaseReport {
         self.advance(end);
-        let span = self.window.span(end).max(1);
+        let span = self.window.span(end).ns().max(1);
         DatabaseReport {
             name: self.name.clone(),
             cap: self.cap,
@@ -243,6 +244,10 @@ impl Database {
 mod tests {
     use super::*;
 
+    fn t(ns: u64) -> Instant {
+        Instant::from_ns(ns)
+    }
+
     fn spec(cap: u32) -> DatabaseSpec {
         DatabaseSpec {
             name: "db".into(),
@@ -255,27 +260,27 @@ mod tests {
 
     #[test]
     fn a_pool_full_since_the_warm_up_has_its_peak_counted() {
-        let mut db = Database::new(&spec(2), Window::starting_at(100));
-        assert!(db.try_open(0) && db.try_open(1));
-        db.enqueue(7, 2);
+        let mut db = Database::new(&spec(2), Window::starting_at(t(100)));
+        assert!(db.try_open(t(0)) && db.try_open(t(1)));
+        db.enqueue(ReqId::new(7), t(2));
         // Handed over after the warm-up: the count never changes, but it was 2 in the window.
-        assert_eq!(db.close(150), Some(7));
-        assert_eq!(db.report(200).peak_connections, 2);
+        assert_eq!(db.close(t(150)), Some(ReqId::new(7)));
+        assert_eq!(db.report(t(200)).peak_connections, 2);
     }
 
     #[test]
     fn a_closed_connection_passes_to_the_oldest_waiter() {
         let mut db = Database::new(&spec(1), Window::default());
-        assert!(db.try_open(0));
-        assert!(!db.try_open(1));
-        db.enqueue(7, 1);
-        db.enqueue(8, 2);
-        assert_eq!(db.close(10), Some(7));
+        assert!(db.try_open(t(0)));
+        assert!(!db.try_open(t(1)));
+        db.enqueue(ReqId::new(7), t(1));
+        db.enqueue(ReqId::new(8), t(2));
+        assert_eq!(db.close(t(10)), Some(ReqId::new(7)));
         assert_eq!(db.in_use(), 1);
-        assert!(db.withdraw(8));
-        assert_eq!(db.close(20), None);
+        assert!(db.withdraw(ReqId::new(8)));
+        assert_eq!(db.close(t(20)), None);
         assert_eq!(db.in_use(), 0);
-        let r = db.report(40);
+        let r = db.report(t(40));
         assert_eq!(r.peak_connections, 1);
         // One connection open from 0 to 20 of 40.
         assert!((r.mean_connections - 0.5).abs() < 1e-12);

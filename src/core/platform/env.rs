@@ -9,12 +9,15 @@
 //! An [`AvailList`] is an intrusive doubly-linked list (links live in the slab) of the
 //! environments of one function that have a free request slot, ordered by the time they last
 //! changed: the back is the most recently used, the front the least. Insertion and removal
-//! anywhere are O(1) and allocate nothing.
+//! anywhere are O(1) and allocate nothing. The links hold a sentinel for "none" (`END`),
+//! private to this file, so that an environment stays small; the lists answer with `Option`.
 
-use crate::core::time::SimTime;
+use crate::core::ids::{EnvId, FuncId, HostId, ReqId};
+use crate::core::platform::cluster::HostLinks;
+use crate::core::time::{Instant, Span};
 
-/// No environment / end of list.
-pub const NIL: u32 = u32::MAX;
+/// The end of a list, in the links of [`AvailList`] and of its environments.
+const END: EnvId = EnvId::new(u32::MAX);
 
 /// Lifecycle state of an environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +35,8 @@ pub enum EnvState {
 /// One execution environment.
 #[derive(Clone, Copy, Debug)]
 pub struct Env {
-    /// Index of the function it belongs to.
-    pub func: u32,
+    /// The function it belongs to.
+    pub func: FuncId,
     /// Lifecycle state.
     pub state: EnvState,
     /// Requests assigned to it (running, or waiting for its initialization).
@@ -43,27 +46,25 @@ pub struct Env {
     /// Changes whenever the slot is freed or reused.
     pub generation: u32,
     /// Creation time.
-    pub created: SimTime,
+    pub created: Instant,
     /// Start of the current state (for time-in-state accounting).
-    pub since: SimTime,
+    pub since: Instant,
     /// Cold-start delay of this environment (billed with its first request when init is billed).
-    pub init_ns: SimTime,
-    /// First request waiting for initialization (request slab index), or NIL.
-    pub pending: u32,
+    pub init: Span,
+    /// First request waiting for its initialization (the rest follow the requests' own links).
+    pub pending: Option<ReqId>,
     /// When it expires if it stays idle (set by the keep-alive policy).
-    pub expire_at: SimTime,
-    /// Time of its pending keep-alive timer, `SimTime::MAX` when none is pending.
-    pub timer_at: SimTime,
-    /// Host it is placed on (NIL without a cluster).
-    pub host: u32,
-    /// Links in its host's list of idle environments (see `cluster::Cluster`).
-    pub hprev: u32,
-    /// See `hprev`.
-    pub hnext: u32,
+    pub expire_at: Instant,
+    /// Time of its pending keep-alive timer, [`Instant::MAX`] (never) when none is pending.
+    pub timer_at: Instant,
+    /// Host it is placed on (`None` without a cluster).
+    pub host: Option<HostId>,
+    /// Its links in its host's list of idle environments (kept by `cluster::Cluster`).
+    pub host_links: HostLinks,
     /// Holds a database connection for its lifetime (see `platform::database`).
     pub conn: bool,
-    prev: u32,
-    next: u32,
+    prev: EnvId,
+    next: EnvId,
     linked: bool,
 }
 
@@ -71,13 +72,19 @@ pub struct Env {
 #[derive(Clone, Debug, Default)]
 pub struct EnvSlab {
     envs: Vec<Env>,
-    free: Vec<u32>,
+    free: Vec<EnvId>,
     live: usize,
 }
 
 impl EnvSlab {
     /// Allocates an environment for `func`, created at `now` in `state`.
-    pub fn alloc(&mut self, func: u32, state: EnvState, now: SimTime, provisioned: bool) -> u32 {
+    pub fn alloc(
+        &mut self,
+        func: FuncId,
+        state: EnvState,
+        now: Instant,
+        provisioned: bool,
+    ) -> EnvId {
         let env = Env {
             func,
             state,
@@ -86,23 +93,22 @@ impl EnvSlab {
             generation: 0,
             created: now,
             since: now,
-            init_ns: 0,
-            pending: NIL,
-            expire_at: 0,
-            timer_at: SimTime::MAX,
-            host: NIL,
-            hprev: NIL,
-            hnext: NIL,
+            init: Span::ZERO,
+            pending: None,
+            expire_at: Instant::ZERO,
+            timer_at: Instant::MAX,
+            host: None,
+            host_links: HostLinks::default(),
             conn: false,
-            prev: NIL,
-            next: NIL,
+            prev: END,
+            next: END,
             linked: false,
         };
         self.live += 1;
         match self.free.pop() {
             Some(i) => {
-                let g = self.envs[i as usize].generation;
-                self.envs[i as usize] = Env {
+                let g = self.envs[i.index()].generation;
+                self.envs[i.index()] = Env {
                     generation: g.wrapping_add(1),
                     ..env
                 };
@@ -110,14 +116,14 @@ impl EnvSlab {
             }
             None => {
                 self.envs.push(env);
-                (self.envs.len() - 1) as u32
+                EnvId::from_index(self.envs.len() - 1)
             }
         }
     }
 
     /// Frees slot `id` (the environment must be unlinked).
-    pub fn free(&mut self, id: u32) {
-        let e = &mut self.envs[id as usize];
+    pub fn free(&mut self, id: EnvId) {
+        let e = &mut self.envs[id.index()];
         debug_assert!(!e.linked, "freeing a linked environment");
         e.state = EnvState::Free;
         e.generation = e.generation.wrapping_add(1);
@@ -131,42 +137,51 @@ impl EnvSlab {
     }
 
     /// All slots, free ones included (state `Free`).
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Env)> {
-        self.envs.iter().enumerate().map(|(i, e)| (i as u32, e))
+    pub fn iter(&self) -> impl Iterator<Item = (EnvId, &Env)> {
+        self.envs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (EnvId::from_index(i), e))
     }
 }
 
-impl std::ops::Index<u32> for EnvSlab {
+impl std::ops::Index<EnvId> for EnvSlab {
     type Output = Env;
-    #[inline]
-    fn index(&self, i: u32) -> &Env {
-        &self.envs[i as usize]
+    #[inline(always)]
+    fn index(&self, i: EnvId) -> &Env {
+        &self.envs[i.index()]
     }
 }
 
-impl std::ops::IndexMut<u32> for EnvSlab {
-    #[inline]
-    fn index_mut(&mut self, i: u32) -> &mut Env {
-        &mut self.envs[i as usize]
+impl std::ops::IndexMut<EnvId> for EnvSlab {
+    #[inline(always)]
+    fn index_mut(&mut self, i: EnvId) -> &mut Env {
+        &mut self.envs[i.index()]
     }
 }
 
 /// The environments of one function that have a free request slot, least recently used first.
 #[derive(Clone, Copy, Debug)]
 pub struct AvailList {
-    head: u32,
-    tail: u32,
+    head: EnvId,
+    tail: EnvId,
     len: u32,
 }
 
 impl Default for AvailList {
     fn default() -> Self {
         AvailList {
-            head: NIL,
-            tail: NIL,
+            head: END,
+            tail: END,
             len: 0,
         }
     }
+}
+
+/// A link, `None` at the end of the list.
+#[inline(always)]
+fn link(e: EnvId) -> Option<EnvId> {
+    (e != END).then_some(e)
 }
 
 impl AvailList {
@@ -182,36 +197,41 @@ impl AvailList {
         self.len == 0
     }
 
-    /// Least recently used.
+    /// Least recently used (`None` when empty).
     #[inline]
-    pub fn front(&self) -> u32 {
-        self.head
+    pub fn front(&self) -> Option<EnvId> {
+        link(self.head)
     }
 
-    /// Most recently used.
+    /// Most recently used (`None` when empty).
     #[inline]
-    pub fn back(&self) -> u32 {
-        self.tail
+    pub fn back(&self) -> Option<EnvId> {
+        link(self.tail)
     }
 
-    /// The environment after `id` (towards the back), or NIL.
+    /// The environment after `id` (towards the back), `None` at the back.
     #[inline]
-    pub fn next(&self, slab: &EnvSlab, id: u32) -> u32 {
-        slab[id].next
+    pub fn next(&self, slab: &EnvSlab, id: EnvId) -> Option<EnvId> {
+        link(slab[id].next)
+    }
+
+    /// The environments from the front (least recently used) to the back.
+    pub fn iter<'a>(&self, slab: &'a EnvSlab) -> impl Iterator<Item = EnvId> + 'a {
+        std::iter::successors(self.front(), move |&e| link(slab[e].next))
     }
 
     /// Appends `id` at the back (most recently used).
     #[inline]
-    pub fn push_back(&mut self, slab: &mut EnvSlab, id: u32) {
+    pub fn push_back(&mut self, slab: &mut EnvSlab, id: EnvId) {
         debug_assert!(!slab[id].linked);
         let tail = self.tail;
         {
             let e = &mut slab[id];
             e.prev = tail;
-            e.next = NIL;
+            e.next = END;
             e.linked = true;
         }
-        if tail == NIL {
+        if tail == END {
             self.head = id;
         } else {
             slab[tail].next = id;
@@ -222,29 +242,29 @@ impl AvailList {
 
     /// Removes `id` from wherever it is in the list.
     #[inline]
-    pub fn remove(&mut self, slab: &mut EnvSlab, id: u32) {
+    pub fn remove(&mut self, slab: &mut EnvSlab, id: EnvId) {
         debug_assert!(slab[id].linked);
         let (prev, next) = (slab[id].prev, slab[id].next);
-        if prev == NIL {
+        if prev == END {
             self.head = next;
         } else {
             slab[prev].next = next;
         }
-        if next == NIL {
+        if next == END {
             self.tail = prev;
         } else {
             slab[next].prev = prev;
         }
         let e = &mut slab[id];
-        e.prev = NIL;
-        e.next = NIL;
+        e.prev = END;
+        e.next = END;
         e.linked = false;
         self.len -= 1;
     }
 
     /// Whether `id` is in some list.
     #[inline]
-    pub fn contains(slab: &EnvSlab, id: u32) -> bool {
+    pub fn contains(slab: &EnvSlab, id: EnvId) -> bool {
         slab[id].linked
     }
 }
@@ -253,21 +273,22 @@ impl AvailList {
 mod tests {
     use super::*;
 
-    fn order(l: &AvailList, s: &EnvSlab) -> Vec<u32> {
+    fn order(l: &AvailList, s: &EnvSlab) -> Vec<EnvId> {
         let mut v = vec![];
         let mut i = l.front();
-        while i != NIL {
-            v.push(i);
-            i = l.next(s, i);
+        while let Some(e) = i {
+            v.push(e);
+            i = l.next(s, e);
         }
+        assert_eq!(l.iter(s).collect::<Vec<_>>(), v);
         v
     }
 
     #[test]
     fn list_keeps_order_through_removals() {
         let mut s = EnvSlab::default();
-        let ids: Vec<u32> = (0..5)
-            .map(|_| s.alloc(0, EnvState::Idle, 0, false))
+        let ids: Vec<EnvId> = (0..5)
+            .map(|_| s.alloc(FuncId::new(0), EnvState::Idle, Instant::ZERO, false))
             .collect();
         let mut l = AvailList::default();
         for &i in &ids {
@@ -277,7 +298,10 @@ mod tests {
         l.remove(&mut s, ids[0]);
         l.remove(&mut s, ids[4]);
         assert_eq!(order(&l, &s), vec![ids[1], ids[3]]);
-        assert_eq!((l.front(), l.back(), l.len()), (ids[1], ids[3], 2));
+        assert_eq!(
+            (l.front(), l.back(), l.len()),
+            (Some(ids[1]), Some(ids[3]), 2)
+        );
         l.push_back(&mut s, ids[0]);
         assert_eq!(order(&l, &s), vec![ids[1], ids[3], ids[0]]);
     }
@@ -285,10 +309,10 @@ mod tests {
     #[test]
     fn reused_slots_change_generation() {
         let mut s = EnvSlab::default();
-        let a = s.alloc(0, EnvState::Idle, 0, false);
+        let a = s.alloc(FuncId::new(0), EnvState::Idle, Instant::ZERO, false);
         let g = s[a].generation;
         s.free(a);
-        let b = s.alloc(1, EnvState::Busy, 5, false);
+        let b = s.alloc(FuncId::new(1), EnvState::Busy, Instant::from_ns(5), false);
         assert_eq!(a, b);
         assert_ne!(s[b].generation, g);
         assert_eq!(s.live(), 1);

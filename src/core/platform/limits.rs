@@ -7,42 +7,45 @@
 //! The scaling rate is a token bucket: creating an environment on demand takes one token; tokens
 //! refill continuously at `refill / interval` up to `burst` and are never banked beyond it.
 
-use crate::core::time::{Duration, SimTime};
+use crate::core::time::{Duration, Instant, Span};
 use serde::{Deserialize, Serialize};
 
 /// A token bucket refilled continuously.
 ///
 /// ```
 /// use faasim::core::platform::limits::TokenBucket;
-/// let mut b = TokenBucket::new(2, 1.0, 1_000_000_000); // 2 at once, then 1 per second
-/// assert!(b.take(0) && b.take(0) && !b.take(0));
-/// assert!(!b.take(500_000_000));
-/// assert!(b.take(1_000_000_000));
+/// use faasim::core::time::{Instant, Span};
+/// let mut b = TokenBucket::new(2, 1.0, Span::from_secs(1)); // 2 at once, then 1 per second
+/// let t = |ms| Instant::ZERO + Span::from_millis(ms);
+/// assert!(b.take(t(0)) && b.take(t(0)) && !b.take(t(0)));
+/// assert!(!b.take(t(500)));
+/// assert!(b.take(t(1000)));
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct TokenBucket {
     tokens: f64,
     burst: f64,
     per_ns: f64,
-    last: SimTime,
+    last: Instant,
 }
 
 impl TokenBucket {
-    /// A full bucket holding `burst` tokens, refilled by `refill` tokens every `interval_ns`.
-    pub fn new(burst: u32, refill: f64, interval_ns: SimTime) -> Self {
+    /// A full bucket holding `burst` tokens, refilled by `refill` tokens every `interval`.
+    pub fn new(burst: u32, refill: f64, interval: Span) -> Self {
         TokenBucket {
             tokens: burst as f64,
             burst: burst as f64,
-            per_ns: refill / interval_ns.max(1) as f64,
-            last: 0,
+            per_ns: refill / interval.ns().max(1) as f64,
+            last: Instant::ZERO,
         }
     }
 
     /// Takes one token at `now` if there is one.
     #[inline]
-    pub fn take(&mut self, now: SimTime) -> bool {
+    pub fn take(&mut self, now: Instant) -> bool {
         if now > self.last {
-            self.tokens = (self.tokens + (now - self.last) as f64 * self.per_ns).min(self.burst);
+            let elapsed = (now - self.last).ns() as f64;
+            self.tokens = (self.tokens + elapsed * self.per_ns).min(self.burst);
             self.last = now;
         }
         if self.tokens >= 1.0 {
@@ -118,17 +121,17 @@ mod tests {
 
     #[test]
     fn bucket_refills_continuously_and_caps_at_burst() {
-        let s = 1_000_000_000;
-        let mut b = TokenBucket::new(1000, 1000.0, 10 * s);
+        let at = |s| Instant::ZERO + Span::from_secs(s);
+        let mut b = TokenBucket::new(1000, 1000.0, Span::from_secs(10));
         for _ in 0..1000 {
-            assert!(b.take(0));
+            assert!(b.take(at(0)));
         }
-        assert!(!b.take(0));
+        assert!(!b.take(at(0)));
         // 100 tokens per second: after 1 s, exactly 100 more.
-        let got = (0..200).filter(|_| b.take(s)).count();
+        let got = (0..200).filter(|_| b.take(at(1))).count();
         assert_eq!(got, 100);
         // Not banked: after an hour, only `burst`.
-        let got = (0..5000).filter(|_| b.take(3600 * s)).count();
+        let got = (0..5000).filter(|_| b.take(at(3600))).count();
         assert_eq!(got, 1000);
     }
 

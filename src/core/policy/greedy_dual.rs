@@ -9,8 +9,9 @@
 //!   environments age relative to fresh ones.
 //! - [`Lru`]: the idle environment used least recently.
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::{Candidate, FunctionInfo, IdleDecision, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 
 /// Greedy-Dual keep-alive (FaasCache).
 #[derive(Clone, Debug, Default)]
@@ -30,8 +31,8 @@ impl GreedyDual {
     }
 
     /// The priority of environment `env` (0 if never used).
-    pub fn priority(&self, env: u32) -> f64 {
-        self.priority.get(env as usize).copied().unwrap_or(0.0)
+    pub fn priority(&self, env: EnvId) -> f64 {
+        self.priority.get(env.index()).copied().unwrap_or(0.0)
     }
 }
 
@@ -45,30 +46,30 @@ impl Policy for GreedyDual {
     }
 
     #[inline]
-    fn on_use(&mut self, func: u32, env: u32, _now: SimTime) {
-        let f = func as usize;
+    fn on_use(&mut self, func: FuncId, env: EnvId, _now: Instant) {
+        let f = func.index();
         if f >= self.freq.len() {
             return;
         }
         self.freq[f] += 1;
-        let e = env as usize;
+        let e = env.index();
         if e >= self.priority.len() {
             self.priority.resize(e + 1, 0.0);
         }
         self.priority[e] = self.clock + self.freq[f] as f64 * self.cost_per_mb[f];
     }
 
-    fn on_idle(&mut self, _func: u32, _env: u32, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::KeepUntilEvicted
     }
 
-    fn on_evict(&mut self, _func: u32, env: u32, _now: SimTime) {
-        if let Some(p) = self.priority.get_mut(env as usize) {
+    fn on_evict(&mut self, _func: FuncId, env: EnvId, _now: Instant) {
+        if let Some(p) = self.priority.get_mut(env.index()) {
             *p = 0.0;
         }
     }
 
-    fn victim(&mut self, candidates: &[Candidate], _now: SimTime) -> Option<usize> {
+    fn victim(&mut self, candidates: &[Candidate], _now: Instant) -> Option<usize> {
         // Lowest priority; ties by longest idle, then id, so the choice is deterministic.
         let (i, c) = candidates.iter().enumerate().min_by(|(_, a), (_, b)| {
             self.priority(a.env)
@@ -86,7 +87,7 @@ impl Policy for GreedyDual {
 pub struct Lru;
 
 impl Policy for Lru {
-    fn on_idle(&mut self, _func: u32, _env: u32, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::KeepUntilEvicted
     }
 }
@@ -103,11 +104,11 @@ mod tests {
         }
     }
 
-    fn cand(env: u32, func: u32, idle_since: SimTime) -> Candidate {
+    fn cand(env: u32, func: u32, idle_since: u64) -> Candidate {
         Candidate {
-            env,
-            func,
-            idle_since,
+            env: EnvId::new(env),
+            func: FuncId::new(func),
+            idle_since: Instant::from_ns(idle_since),
             memory_mb: 128,
         }
     }
@@ -117,23 +118,24 @@ mod tests {
         let mut g = GreedyDual::default();
         // f0: cheap to restart per MB; f1: costly; f2: costly and popular.
         g.start(&[info(1000, 0.1), info(100, 1.0), info(100, 1.0)]);
-        g.on_use(0, 10, 0); // priority 0 + 1 × 0.0001
-        g.on_use(1, 11, 0); // 0 + 1 × 0.01
-        g.on_use(2, 12, 0); // 0 + 1 × 0.01
-        g.on_use(2, 12, 1); // 0 + 2 × 0.01
+        let (f, e) = (FuncId::new, EnvId::new);
+        g.on_use(f(0), e(10), Instant::from_ns(0)); // priority 0 + 1 × 0.0001
+        g.on_use(f(1), e(11), Instant::from_ns(0)); // 0 + 1 × 0.01
+        g.on_use(f(2), e(12), Instant::from_ns(0)); // 0 + 1 × 0.01
+        g.on_use(f(2), e(12), Instant::from_ns(1)); // 0 + 2 × 0.01
         let mut c = vec![cand(10, 0, 5), cand(11, 1, 5), cand(12, 2, 5)];
-        let v = g.victim(&c, 10).unwrap();
-        assert_eq!(c[v].env, 10);
+        let v = g.victim(&c, Instant::from_ns(10)).unwrap();
+        assert_eq!(c[v].env, e(10));
         assert!((g.clock() - 0.0001).abs() < 1e-15);
         c.remove(v);
-        let v = g.victim(&c, 10).unwrap();
-        assert_eq!(c[v].env, 11);
+        let v = g.victim(&c, Instant::from_ns(10)).unwrap();
+        assert_eq!(c[v].env, e(11));
         assert!((g.clock() - 0.01).abs() < 1e-15);
         // A use after the clock moved starts from the clock: f0 used again now outranks the
         // older f2 environment only if clock + freq × cost beats it.
-        g.on_use(0, 10, 20); // 0.01 + 2 × 0.0001 = 0.0102 < 0.02
+        g.on_use(f(0), e(10), Instant::from_ns(20)); // 0.01 + 2 × 0.0001 = 0.0102 < 0.02
         let c = vec![cand(10, 0, 30), cand(12, 2, 5)];
-        assert_eq!(c[g.victim(&c, 40).unwrap()].env, 10);
+        assert_eq!(c[g.victim(&c, Instant::from_ns(40)).unwrap()].env, e(10));
     }
 
     #[test]
@@ -141,7 +143,10 @@ mod tests {
         let mut l = Lru;
         let c = vec![cand(3, 0, 50), cand(1, 1, 20), cand(2, 0, 20)];
         // Idle since 20 twice: the lower id wins the tie.
-        assert_eq!(l.victim(&c, 100), Some(1));
-        assert_eq!(l.on_idle(0, 0, 0), IdleDecision::KeepUntilEvicted);
+        assert_eq!(l.victim(&c, Instant::from_ns(100)), Some(1));
+        assert_eq!(
+            l.on_idle(FuncId::new(0), EnvId::new(0), Instant::ZERO),
+            IdleDecision::KeepUntilEvicted
+        );
     }
 }

@@ -24,9 +24,10 @@
 //! the neighbour), and the bin counts' CV is kept as a running sum of squares, so a decision
 //! costs a few dozen operations, not a pass or a tree search over the histogram.
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::forecast::forecast;
 use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
-use crate::core::time::{Duration, SimTime, NS_PER_SEC};
+use crate::core::time::{Duration, Instant, Span, NS_PER_SEC};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the hybrid policy; every constant of the paper, with its default.
@@ -403,7 +404,7 @@ struct Recent {
 
 impl Recent {
     #[inline]
-    fn remember(&mut self, idle: SimTime, window: usize) {
+    fn remember(&mut self, idle: Span, window: usize) {
         if self.ring.is_empty() {
             if window == 0 {
                 return;
@@ -411,7 +412,7 @@ impl Recent {
             self.ring = vec![0; window];
         }
         let len = self.ring.len() as u64;
-        self.ring[(self.pushed % len) as usize] = idle;
+        self.ring[(self.pushed % len) as usize] = idle.ns();
         self.pushed += 1;
     }
 
@@ -437,18 +438,18 @@ pub struct HybridHistogram {
     tail_frac: f64,
     /// Per bin: the pre-warm window if the head is in it, the keep-alive window if the tail
     /// is (computed once, so a decision does no float arithmetic).
-    prewarm_of: Vec<SimTime>,
-    keep_alive_of: Vec<SimTime>,
+    prewarm_of: Vec<Span>,
+    keep_alive_of: Vec<Span>,
     /// `bins` × bin width: idle times from here on are beyond the range.
-    range_ns: SimTime,
+    range: Span,
     hist: Vec<Histogram>,
     /// Per function: recent idle times (empty until one is beyond the range).
     recent: Vec<Recent>,
-    /// Per environment slot: when it turned idle (`SimTime::MAX`: not idle).
-    env_idle_since: Vec<SimTime>,
-    /// Per function: when its last evicted environment had turned idle (`SimTime::MAX`: none
-    /// pending), so the next new environment closes that idle time.
-    evicted_idle_since: Vec<SimTime>,
+    /// Per environment slot: when it turned idle ([`Instant::MAX`]: not idle).
+    env_idle_since: Vec<Instant>,
+    /// Per function: when its last evicted environment had turned idle ([`Instant::MAX`]:
+    /// none pending), so the next new environment closes that idle time.
+    evicted_idle_since: Vec<Instant>,
 }
 
 /// The windows the policy would use for a function now, for inspection and tests.
@@ -457,23 +458,23 @@ pub enum Windows {
     /// The histogram is trusted: unload and pre-warm after `prewarm`, expire at `keep_alive`
     /// (both counted from the end of the execution).
     Histogram {
-        /// Pre-warm window (0: stay loaded).
-        prewarm: SimTime,
+        /// Pre-warm window (zero: stay loaded).
+        prewarm: Span,
         /// End of the keep-alive window.
-        keep_alive: SimTime,
+        keep_alive: Span,
     },
     /// Too many idle times beyond the range: the ARIMA forecast of the next idle time sets
     /// the windows (both counted from the end of the execution).
     Forecast {
         /// The forecast idle time.
-        predicted: SimTime,
+        predicted: Span,
         /// Pre-warm window: (1 − margin) × forecast.
-        prewarm: SimTime,
+        prewarm: Span,
         /// End of the keep-alive window: (1 + margin) × forecast.
-        keep_alive: SimTime,
+        keep_alive: Span,
     },
     /// Not representative (or out of range with no forecast): fixed keep-alive.
-    Fallback(SimTime),
+    Fallback(Span),
 }
 
 impl HybridHistogram {
@@ -483,14 +484,15 @@ impl HybridHistogram {
         let bin = params.bin.ns();
         // Head at its bin's lower edge, tail at its bin's upper edge: both err on the side of
         // being warm.
+        let scaled = |ns: u64, by: f64| Span::from_ns((ns as f64 * by) as u64);
         let prewarm_of = (0..bins as u64)
-            .map(|b| ((b * bin) as f64 * (1.0 - params.head_margin)) as SimTime)
+            .map(|b| scaled(b * bin, 1.0 - params.head_margin))
             .collect();
         let keep_alive_of = (0..bins as u64)
-            .map(|b| (((b + 1) * bin) as f64 * (1.0 + params.tail_margin)) as SimTime)
+            .map(|b| scaled((b + 1) * bin, 1.0 + params.tail_margin))
             .collect();
         HybridHistogram {
-            range_ns: bins as u64 * bin,
+            range: Span::from_ns(bins as u64 * bin),
             prewarm_of,
             keep_alive_of,
             head_frac: params.head_percentile / 100.0,
@@ -505,16 +507,16 @@ impl HybridHistogram {
     }
 
     #[inline]
-    fn sample(&mut self, func: u32, it: SimTime) {
-        let Some(h) = self.hist.get_mut(func as usize) else {
+    fn sample(&mut self, func: FuncId, it: Span) {
+        let Some(h) = self.hist.get_mut(func.index()) else {
             return;
         };
         // Most idle times of busy functions fall in bin 0, and the rest are compared with the
         // range before a (slow) 64-bit division.
-        let width = self.params.bin.ns();
+        let width = self.params.bin.span();
         let bin = if it < width {
             0
-        } else if it >= self.range_ns {
+        } else if it >= self.range {
             u64::MAX
         } else {
             it / width
@@ -527,17 +529,17 @@ impl HybridHistogram {
         }
         // Once the function has an idle time beyond the range, it keeps its recent ones.
         if h.oob > 0 {
-            if let Some(r) = self.recent.get_mut(func as usize) {
+            if let Some(r) = self.recent.get_mut(func.index()) {
                 r.remember(it, self.params.arima_window as usize);
             }
         }
     }
 
     /// The windows for function `func` given what it has seen so far.
-    pub fn windows(&self, func: u32) -> Windows {
+    pub fn windows(&self, func: FuncId) -> Windows {
         let p = &self.params;
-        let fallback = Windows::Fallback(p.fallback.unwrap_or(p.range).ns());
-        let Some(h) = self.hist.get(func as usize) else {
+        let fallback = Windows::Fallback(p.fallback.unwrap_or(p.range).span());
+        let Some(h) = self.hist.get(func.index()) else {
             return fallback;
         };
         let total = h.n + h.oob;
@@ -556,15 +558,14 @@ impl HybridHistogram {
         }
     }
 
-    fn forecast_windows(&self, func: u32) -> Option<Windows> {
+    fn forecast_windows(&self, func: FuncId) -> Option<Windows> {
         let p = &self.params;
-        let r = self.recent.get(func as usize)?;
+        let r = self.recent.get(func.index())?;
         let secs = forecast(r.secs(), r.len(), p.arima_p as usize, p.arima_d as usize)?;
-        let ns = |s: f64| crate::core::time::secs_to_ns(s);
         Some(Windows::Forecast {
-            predicted: ns(secs),
-            prewarm: ns(secs * (1.0 - p.arima_margin)),
-            keep_alive: ns(secs * (1.0 + p.arima_margin)),
+            predicted: Span::from_secs_f64(secs),
+            prewarm: Span::from_secs_f64(secs * (1.0 - p.arima_margin)),
+            keep_alive: Span::from_secs_f64(secs * (1.0 + p.arima_margin)),
         })
     }
 }
@@ -573,11 +574,11 @@ impl Policy for HybridHistogram {
     fn start(&mut self, functions: &[FunctionInfo]) {
         self.hist = vec![Histogram::new(self.bins); functions.len()];
         self.recent = vec![Recent::default(); functions.len()];
-        self.evicted_idle_since = vec![SimTime::MAX; functions.len()];
+        self.evicted_idle_since = vec![Instant::MAX; functions.len()];
     }
 
     #[inline]
-    fn on_arrival(&mut self, func: u32, _now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, _now: Instant, idle_for: Option<Span>) {
         if self.params.idle_times == IdleTimes::Function {
             if let Some(it) = idle_for {
                 self.sample(func, it);
@@ -586,40 +587,40 @@ impl Policy for HybridHistogram {
     }
 
     #[inline]
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: Instant) {
         if self.params.idle_times != IdleTimes::Environment {
             return;
         }
-        let e = env as usize;
+        let e = env.index();
         let since = match self.env_idle_since.get_mut(e) {
-            Some(t) if *t != SimTime::MAX => std::mem::replace(t, SimTime::MAX),
+            Some(t) if *t != Instant::MAX => std::mem::replace(t, Instant::MAX),
             // A new environment: it closes the idle time of the function's last eviction.
-            _ => match self.evicted_idle_since.get_mut(func as usize) {
-                Some(t) => std::mem::replace(t, SimTime::MAX),
-                None => SimTime::MAX,
+            _ => match self.evicted_idle_since.get_mut(func.index()) {
+                Some(t) => std::mem::replace(t, Instant::MAX),
+                None => Instant::MAX,
             },
         };
-        if since != SimTime::MAX {
-            self.sample(func, now.saturating_sub(since));
+        if since != Instant::MAX {
+            self.sample(func, now.saturating_since(since));
         }
     }
 
-    fn on_evict(&mut self, func: u32, env: u32, _now: SimTime) {
-        if let Some(t) = self.env_idle_since.get_mut(env as usize) {
-            let since = std::mem::replace(t, SimTime::MAX);
-            if since != SimTime::MAX {
-                if let Some(f) = self.evicted_idle_since.get_mut(func as usize) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, _now: Instant) {
+        if let Some(t) = self.env_idle_since.get_mut(env.index()) {
+            let since = std::mem::replace(t, Instant::MAX);
+            if since != Instant::MAX {
+                if let Some(f) = self.evicted_idle_since.get_mut(func.index()) {
                     *f = since;
                 }
             }
         }
     }
 
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: Instant) -> IdleDecision {
         if self.params.idle_times == IdleTimes::Environment {
-            let e = env as usize;
+            let e = env.index();
             if e >= self.env_idle_since.len() {
-                self.env_idle_since.resize(e + 1, SimTime::MAX);
+                self.env_idle_since.resize(e + 1, Instant::MAX);
             }
             self.env_idle_since[e] = now;
         }
@@ -635,7 +636,7 @@ impl Policy for HybridHistogram {
                 ..
             } => (prewarm, keep_alive),
         };
-        if prewarm == 0 {
+        if prewarm.is_zero() {
             IdleDecision::ExpireAt(now.saturating_add(keep_alive))
         } else {
             IdleDecision::Unload {
@@ -650,7 +651,16 @@ impl Policy for HybridHistogram {
 mod tests {
     use super::*;
 
-    const MIN: SimTime = 60 * NS_PER_SEC;
+    const SEC: Span = Span::from_secs(1);
+    const MIN: Span = Span::from_secs(60);
+    const T0: Instant = Instant::ZERO;
+
+    /// `x` minutes, truncated to the nanosecond as the policy's windows are.
+    fn mins(x: f64) -> Span {
+        Span::from_ns((x * MIN.ns() as f64) as u64)
+    }
+    const F: FuncId = FuncId::new(0);
+    const E: EnvId = EnvId::new(0);
 
     /// Learning the paper's way, from function idle times fed through `on_arrival`.
     fn policy() -> HybridHistogram {
@@ -676,24 +686,24 @@ mod tests {
         // Idle times just under 60 minutes: all in bin 59 = [59, 60) min.
         let mut h = policy();
         for _ in 0..50 {
-            h.on_arrival(0, 0, Some(60 * MIN - NS_PER_SEC));
+            h.on_arrival(F, T0, Some(60 * MIN - SEC));
         }
-        match h.windows(0) {
+        match h.windows(F) {
             Windows::Histogram {
                 prewarm,
                 keep_alive,
             } => {
                 // Head = 59 min (bin's lower edge) less 10%; tail = 60 min (upper edge) plus 10%.
-                assert_eq!(prewarm, (59.0 * 0.9 * MIN as f64) as SimTime);
-                assert_eq!(keep_alive, (60.0 * 1.1 * MIN as f64) as SimTime);
+                assert_eq!(prewarm, mins(59.0 * 0.9));
+                assert_eq!(keep_alive, mins(60.0 * 1.1));
             }
             w => panic!("{w:?}"),
         }
         assert_eq!(
-            h.on_idle(0, 0, 1000),
+            h.on_idle(F, E, Instant::from_ns(1000)),
             IdleDecision::Unload {
-                prewarm_at: 1000 + (59.0 * 0.9 * MIN as f64) as SimTime,
-                expire_at: 1000 + (66.0 * MIN as f64) as SimTime,
+                prewarm_at: Instant::from_ns(1000) + mins(59.0 * 0.9),
+                expire_at: Instant::from_ns(1000) + mins(66.0),
             }
         );
     }
@@ -705,21 +715,21 @@ mod tests {
             ..HybridParams::default()
         });
         // Environment 3 idles 10 min then is reused: one sample in bin 10.
-        h.on_idle(0, 3, 0);
-        h.on_use(0, 3, 10 * MIN);
+        h.on_idle(F, EnvId::new(3), T0);
+        h.on_use(F, EnvId::new(3), T0 + 10 * MIN);
         // It idles again from 11 min, is evicted, and the function's next new environment
         // (id 7) starts at 31 min: the idle time is 20 min, bin 20.
-        h.on_idle(0, 3, 11 * MIN);
-        h.on_evict(0, 3, 15 * MIN);
-        h.on_use(0, 7, 31 * MIN);
+        h.on_idle(F, EnvId::new(3), T0 + 11 * MIN);
+        h.on_evict(F, EnvId::new(3), T0 + 15 * MIN);
+        h.on_use(F, EnvId::new(7), T0 + 31 * MIN);
         // Arrivals' function idle times are ignored in this mode.
-        h.on_arrival(0, 0, Some(200 * MIN));
+        h.on_arrival(F, T0, Some(200 * MIN));
         let hist = &h.hist[0];
         assert_eq!((hist.n, hist.oob), (2, 0));
         assert_eq!((hist.counts()[10], hist.counts()[20]), (1, 1));
         // A reuse without a recorded idle start (a fresh environment, nothing evicted) adds
         // nothing.
-        h.on_use(0, 8, 40 * MIN);
+        h.on_use(F, EnvId::new(8), T0 + 40 * MIN);
         assert_eq!(h.hist[0].n, 2);
     }
 
@@ -727,24 +737,24 @@ mod tests {
     fn few_samples_or_flat_histograms_fall_back() {
         let mut h = policy();
         for _ in 0..5 {
-            h.on_arrival(0, 0, Some(10 * MIN));
+            h.on_arrival(F, T0, Some(10 * MIN));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
         // Idle times spread evenly over the range: CV of the bin counts is 0.
         let mut h = policy();
         for b in 0..240 {
-            h.on_arrival(0, 0, Some(b * MIN + 1));
+            h.on_arrival(F, T0, Some(b * MIN + Span::from_ns(1)));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
         // Mostly beyond the range: forecast, not the histogram.
         let mut h = policy();
         for i in 0..20 {
-            h.on_arrival(0, 0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
+            h.on_arrival(F, T0, Some(if i < 15 { 5 * 60 * MIN } else { MIN }));
         }
         assert!(
-            matches!(h.windows(0), Windows::Forecast { .. }),
+            matches!(h.windows(F), Windows::Forecast { .. }),
             "{:?}",
-            h.windows(0)
+            h.windows(F)
         );
     }
 
@@ -806,18 +816,20 @@ mod tests {
         let mut x = 3u64;
         for _ in 0..40 {
             x = crate::core::rng::mix64(x);
-            let jitter = (x % (10 * MIN)) as SimTime;
-            h.on_arrival(0, 0, Some(6 * 60 * MIN - 5 * MIN + jitter));
+            let jitter = Span::from_ns(x % (10 * MIN).ns());
+            h.on_arrival(F, T0, Some(6 * 60 * MIN - 5 * MIN + jitter));
         }
-        match h.windows(0) {
+        match h.windows(F) {
             Windows::Forecast {
                 predicted,
                 prewarm,
                 keep_alive,
             } => {
-                let six_h = (6 * 60 * MIN) as f64;
+                let six_h = (6 * 60 * MIN).ns() as f64;
+                let (predicted, prewarm, keep_alive) =
+                    (predicted.ns(), prewarm.ns(), keep_alive.ns());
                 assert!(
-                    (predicted as f64 - six_h).abs() < 5.0 * MIN as f64,
+                    (predicted as f64 - six_h).abs() < 5.0 * MIN.ns() as f64,
                     "{predicted}"
                 );
                 assert!((prewarm as f64 / predicted as f64 - 0.85).abs() < 1e-9);
@@ -832,9 +844,9 @@ mod tests {
             ..HybridParams::default()
         });
         for _ in 0..40 {
-            h.on_arrival(0, 0, Some(6 * 60 * MIN));
+            h.on_arrival(F, T0, Some(6 * 60 * MIN));
         }
-        assert_eq!(h.windows(0), Windows::Fallback(4 * 60 * MIN));
+        assert_eq!(h.windows(F), Windows::Fallback(4 * 60 * MIN));
     }
 
     #[test]
@@ -842,10 +854,10 @@ mod tests {
         // Head in bin 0: no pre-warm, just a keep-alive to the tail.
         let mut h = policy();
         for i in 0..100 {
-            h.on_arrival(0, 0, Some(if i < 98 { NS_PER_SEC } else { 3 * MIN }));
+            h.on_arrival(F, T0, Some(if i < 98 { SEC } else { 3 * MIN }));
         }
-        match h.on_idle(0, 0, 0) {
-            IdleDecision::ExpireAt(t) => assert_eq!(t, (4.0 * 1.1 * MIN as f64) as SimTime),
+        match h.on_idle(F, E, T0) {
+            IdleDecision::ExpireAt(t) => assert_eq!(t, T0 + mins(4.0 * 1.1)),
             d => panic!("{d:?}"),
         }
     }

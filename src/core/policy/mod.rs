@@ -12,14 +12,15 @@
 //! [`crate::simulate_with_policy`]; `examples/custom_policy.rs` shows how.
 //!
 //! ```
+//! use faasim::core::ids::{EnvId, FuncId};
 //! use faasim::core::policy::{IdleDecision, Policy};
-//! use faasim::core::time::SimTime;
-//! /// Keeps every environment 5 minutes, 15 for function 0.
+//! use faasim::core::time::{Instant, Span};
+//! /// Keeps every environment 5 minutes, 15 for the first function.
 //! struct Favourite;
 //! impl Policy for Favourite {
-//!     fn on_idle(&mut self, func: u32, _env: u32, now: SimTime) -> IdleDecision {
-//!         let min = 60_000_000_000;
-//!         IdleDecision::ExpireAt(now + if func == 0 { 15 * min } else { 5 * min })
+//!     fn on_idle(&mut self, func: FuncId, _env: EnvId, now: Instant) -> IdleDecision {
+//!         let min = Span::from_secs(60);
+//!         IdleDecision::ExpireAt(now + if func.index() == 0 { 15 * min } else { 5 * min })
 //!     }
 //! }
 //! ```
@@ -34,7 +35,8 @@ pub use greedy_dual::{GreedyDual, Lru};
 pub use hybrid::{HybridHistogram, HybridParams, IdleTimes};
 pub use oracle::Oracle;
 
-use crate::core::time::SimTime;
+use crate::core::ids::{EnvId, FuncId};
+use crate::core::time::{Instant, Span};
 
 /// What a policy knows about each function before the run.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,12 +52,12 @@ pub struct FunctionInfo {
 /// An idle environment that could be evicted to free memory.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candidate {
-    /// Environment id.
-    pub env: u32,
-    /// Function index.
-    pub func: u32,
+    /// The environment.
+    pub env: EnvId,
+    /// Its function.
+    pub func: FuncId,
     /// When it became idle.
-    pub idle_since: SimTime,
+    pub idle_since: Instant,
     /// Memory it holds, MB.
     pub memory_mb: u32,
 }
@@ -66,23 +68,23 @@ pub enum IdleDecision {
     /// Evict it now (scale to zero).
     EvictNow,
     /// Evict it at this time unless it is used before.
-    ExpireAt(SimTime),
+    ExpireAt(Instant),
     /// Keep it until memory pressure makes [`Policy::victim`] choose it.
     KeepUntilEvicted,
     /// Evict it now, and pre-warm a fresh environment of the function at `prewarm_at` that
     /// expires at `expire_at` unless used (the hybrid policy's pre-warm window).
     Unload {
         /// When to start initializing the fresh environment.
-        prewarm_at: SimTime,
+        prewarm_at: Instant,
         /// When the fresh environment expires if unused.
-        expire_at: SimTime,
+        expire_at: Instant,
     },
 }
 
 /// Decides when idle environments expire, whether to pre-warm, and what to evict.
 ///
-/// Ids: functions are indices into the run's function list (in the order of
-/// [`Policy::start`]'s slice); environment ids are slots that are reused after eviction, so a
+/// Ids: a [`FuncId`] is the function's position in the run's function list (in the order of
+/// [`Policy::start`]'s slice); an [`EnvId`] is a slot that is reused after eviction, so a
 /// policy that keeps per-environment state must reset it in [`Policy::on_evict`].
 pub trait Policy: Send {
     /// Once, before the run, with every function (copies expanded).
@@ -91,39 +93,39 @@ pub trait Policy: Send {
     /// A request of `func` arrived at `now`. `idle_for` is the function's idle time: how long
     /// it had had no request in flight (`None` when a request was in flight, or for its first
     /// request).
-    fn on_arrival(&mut self, _func: u32, _now: SimTime, _idle_for: Option<SimTime>) {}
+    fn on_arrival(&mut self, _func: FuncId, _now: Instant, _idle_for: Option<Span>) {}
 
     /// A request started on `env` at `now` (warm, or when its cold start ended).
-    fn on_use(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+    fn on_use(&mut self, _func: FuncId, _env: EnvId, _now: Instant) {}
 
     /// `env` of `func` has no request left at `now`: decide its fate.
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision;
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: Instant) -> IdleDecision;
 
     /// What the simulation actually calls when an environment turns idle: [`Policy::on_idle`]
     /// plus the time of the function's next arrival, which is already known to the simulator.
     /// Only offline bounds (the oracle) should look at it; the default ignores it.
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        _next_arrival: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        _next_arrival: Option<Instant>,
     ) -> IdleDecision {
         self.on_idle(func, env, now)
     }
 
-    /// How far ahead of an idle time (nanoseconds) this policy wants to know each environment's
-    /// own next use, for environments of `func`. `0`, the default, asks for nothing, and the
+    /// How far ahead of an idle time this policy wants to know each environment's own next use,
+    /// for environments of `func`. [`Span::ZERO`], the default, asks for nothing, and the
     /// simulation calls [`Policy::on_idle_knowing`]. Above 0 the simulation draws the
     /// function's arrivals, and the work of each, that far ahead of the present (from the same
     /// streams and in the same order, so every draw is unchanged) and calls
     /// [`Policy::on_idle_foreseeing`] instead. Only offline bounds (the oracle) should ask.
-    fn foresight(&self, _func: u32) -> SimTime {
-        0
+    fn foresight(&self, _func: FuncId) -> Span {
+        Span::ZERO
     }
 
     /// What the simulation calls instead of [`Policy::on_idle_knowing`] when
-    /// [`Policy::foresight`] is above 0: also `next_use`, the time this very environment is
+    /// [`Policy::foresight`] is above zero: also `next_use`, the time this very environment is
     /// next used if that falls within the foresight window (`None` when it is not used in it).
     ///
     /// Under `routing = "mru"` the idle environments form a stack: an arrival takes the one
@@ -143,22 +145,22 @@ pub trait Policy: Send {
     /// [`Policy::reconsider_on_expiry`]) is the honest move. The default ignores `next_use`.
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        next_arrival: Option<SimTime>,
-        _next_use: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        next_arrival: Option<Instant>,
+        _next_use: Option<Instant>,
     ) -> IdleDecision {
         self.on_idle_knowing(func, env, now, next_arrival)
     }
 
     /// `env` was evicted at `now` (it expired, was unloaded, or was chosen as a victim).
-    fn on_evict(&mut self, _func: u32, _env: u32, _now: SimTime) {}
+    fn on_evict(&mut self, _func: FuncId, _env: EnvId, _now: Instant) {}
 
     /// A host lacks memory: return the index in `candidates` (idle environments on that host,
     /// never empty) of the one to evict, or `None` to evict nothing. Default: the one idle the
     /// longest.
-    fn victim(&mut self, candidates: &[Candidate], _now: SimTime) -> Option<usize> {
+    fn victim(&mut self, candidates: &[Candidate], _now: Instant) -> Option<usize> {
         candidates
             .iter()
             .enumerate()
@@ -182,41 +184,41 @@ impl Policy for Box<dyn Policy> {
     fn start(&mut self, f: &[FunctionInfo]) {
         (**self).start(f)
     }
-    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, now: Instant, idle_for: Option<Span>) {
         (**self).on_arrival(func, now, idle_for)
     }
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: Instant) {
         (**self).on_use(func, env, now)
     }
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: Instant) -> IdleDecision {
         (**self).on_idle(func, env, now)
     }
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        next: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        next: Option<Instant>,
     ) -> IdleDecision {
         (**self).on_idle_knowing(func, env, now, next)
     }
-    fn foresight(&self, func: u32) -> SimTime {
+    fn foresight(&self, func: FuncId) -> Span {
         (**self).foresight(func)
     }
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        next: Option<SimTime>,
-        next_use: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        next: Option<Instant>,
+        next_use: Option<Instant>,
     ) -> IdleDecision {
         (**self).on_idle_foreseeing(func, env, now, next, next_use)
     }
-    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, now: Instant) {
         (**self).on_evict(func, env, now)
     }
-    fn victim(&mut self, c: &[Candidate], now: SimTime) -> Option<usize> {
+    fn victim(&mut self, c: &[Candidate], now: Instant) -> Option<usize> {
         (**self).victim(c, now)
     }
     fn fifo_expiry(&self) -> bool {
@@ -233,10 +235,10 @@ impl Policy for Box<dyn Policy> {
 pub enum KeepAlive {
     /// Scale to zero at once.
     None,
-    /// Keep an idle environment this many nanoseconds after its last use.
+    /// Keep an idle environment this long after its last use.
     Fixed {
-        /// Idle time before eviction, ns.
-        ttl: SimTime,
+        /// Idle time before eviction.
+        ttl: Span,
     },
     /// Shahrad et al.'s hybrid histogram.
     HybridHistogram(HybridParams),
@@ -272,8 +274,8 @@ impl KeepAlive {
 pub enum Builtin {
     /// Scale to zero.
     None,
-    /// Fixed keep-alive of this many nanoseconds.
-    Fixed(SimTime),
+    /// Fixed keep-alive of this length.
+    Fixed(Span),
     /// Hybrid histogram.
     Hybrid(Box<HybridHistogram>),
     /// Greedy-Dual caching.
@@ -295,14 +297,14 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_arrival(&mut self, func: u32, now: SimTime, idle_for: Option<SimTime>) {
+    fn on_arrival(&mut self, func: FuncId, now: Instant, idle_for: Option<Span>) {
         if let Builtin::Hybrid(h) = self {
             h.on_arrival(func, now, idle_for)
         }
     }
 
     #[inline]
-    fn on_use(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_use(&mut self, func: FuncId, env: EnvId, now: Instant) {
         match self {
             Builtin::GreedyDual(g) => g.on_use(func, env, now),
             Builtin::Hybrid(h) => h.on_use(func, env, now),
@@ -311,7 +313,7 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_evict(&mut self, func: u32, env: u32, now: SimTime) {
+    fn on_evict(&mut self, func: FuncId, env: EnvId, now: Instant) {
         match self {
             Builtin::GreedyDual(g) => g.on_evict(func, env, now),
             Builtin::Hybrid(h) => h.on_evict(func, env, now),
@@ -320,7 +322,7 @@ impl Policy for Builtin {
     }
 
     #[inline]
-    fn on_idle(&mut self, func: u32, env: u32, now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, func: FuncId, env: EnvId, now: Instant) -> IdleDecision {
         match self {
             Builtin::None => IdleDecision::EvictNow,
             Builtin::Fixed(ttl) => IdleDecision::ExpireAt(now.saturating_add(*ttl)),
@@ -334,10 +336,10 @@ impl Policy for Builtin {
     #[inline]
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        next: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        next: Option<Instant>,
     ) -> IdleDecision {
         match self {
             Builtin::Oracle(o) => o.on_idle_knowing(func, env, now, next),
@@ -345,20 +347,20 @@ impl Policy for Builtin {
         }
     }
 
-    fn foresight(&self, func: u32) -> SimTime {
+    fn foresight(&self, func: FuncId) -> Span {
         match self {
             Builtin::Oracle(o) => o.foresight(func),
-            _ => 0,
+            _ => Span::ZERO,
         }
     }
 
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        next: Option<SimTime>,
-        next_use: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        next: Option<Instant>,
+        next_use: Option<Instant>,
     ) -> IdleDecision {
         match self {
             Builtin::Oracle(o) => o.on_idle_foreseeing(func, env, now, next, next_use),
@@ -366,7 +368,7 @@ impl Policy for Builtin {
         }
     }
 
-    fn victim(&mut self, candidates: &[Candidate], now: SimTime) -> Option<usize> {
+    fn victim(&mut self, candidates: &[Candidate], now: Instant) -> Option<usize> {
         match self {
             Builtin::GreedyDual(g) => g.victim(candidates, now),
             Builtin::Lru(l) => l.victim(candidates, now),

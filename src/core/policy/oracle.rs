@@ -22,8 +22,9 @@
 //! loads a new one just before the next request holds no idle memory through the gap, and on
 //! a regular enough function it can beat the oracle (see docs/policies.md).
 
+use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::{FunctionInfo, IdleDecision, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// The oracle policy; see the module docs.
 #[derive(Clone, Debug)]
@@ -50,7 +51,7 @@ impl Policy for Oracle {
             .collect();
     }
 
-    fn on_idle(&mut self, _func: u32, _env: u32, _now: SimTime) -> IdleDecision {
+    fn on_idle(&mut self, _func: FuncId, _env: EnvId, _now: Instant) -> IdleDecision {
         IdleDecision::EvictNow
     }
 
@@ -58,43 +59,43 @@ impl Policy for Oracle {
         true
     }
 
-    fn foresight(&self, func: u32) -> SimTime {
-        let mem = self.memory_gb.get(func as usize).copied().unwrap_or(0.0);
+    fn foresight(&self, func: FuncId) -> Span {
+        let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if mem <= 0.0 {
-            return SimTime::MAX;
+            return Span::MAX;
         }
         // The longest gap worth keeping, plus a second so a gap at the threshold is seen.
         let s = self.max_gb_s / mem + 1.0;
-        if s >= (SimTime::MAX / 1_000_000_000) as f64 {
-            SimTime::MAX
+        if s >= (u64::MAX / 1_000_000_000) as f64 {
+            Span::MAX
         } else {
-            (s * 1e9) as SimTime
+            Span::from_ns((s * 1e9) as u64)
         }
     }
 
     fn on_idle_foreseeing(
         &mut self,
-        func: u32,
-        env: u32,
-        now: SimTime,
-        _next_arrival: Option<SimTime>,
-        next_use: Option<SimTime>,
+        func: FuncId,
+        env: EnvId,
+        now: Instant,
+        _next_arrival: Option<Instant>,
+        next_use: Option<Instant>,
     ) -> IdleDecision {
         self.on_idle_knowing(func, env, now, next_use)
     }
 
     fn on_idle_knowing(
         &mut self,
-        func: u32,
-        _env: u32,
-        now: SimTime,
-        next: Option<SimTime>,
+        func: FuncId,
+        _env: EnvId,
+        now: Instant,
+        next: Option<Instant>,
     ) -> IdleDecision {
         let Some(next) = next else {
             return IdleDecision::EvictNow; // no request will come
         };
-        let gap_s = next.saturating_sub(now) as f64 / 1e9;
-        let mem = self.memory_gb.get(func as usize).copied().unwrap_or(0.0);
+        let gap_s = next.saturating_since(now).ns() as f64 / 1e9;
+        let mem = self.memory_gb.get(func.index()).copied().unwrap_or(0.0);
         if gap_s * mem <= self.max_gb_s {
             // Expiring at the arrival's own instant is enough: when the timer comes first (it
             // was armed before that arrival was queued), the simulation judges the
@@ -121,39 +122,44 @@ mod tests {
         o
     }
 
+    const F: FuncId = FuncId::new(0);
+    const E: EnvId = EnvId::new(0);
+
     #[test]
     fn keeps_only_cheap_gaps() {
         let mut o = two_gb_oracle();
-        let s = 1_000_000_000;
+        let s = Span::from_secs(1);
+        let at = |n: u64| Instant::ZERO + n * s;
         // 2 GB × 5 s = 10 GB-s: kept until the arrival; 2 GB × 6 s = 12: evicted.
         assert_eq!(
-            o.on_idle_knowing(0, 0, s, Some(6 * s)),
-            IdleDecision::ExpireAt(6 * s)
+            o.on_idle_knowing(F, E, at(1), Some(at(6))),
+            IdleDecision::ExpireAt(at(6))
         );
         assert_eq!(
-            o.on_idle_knowing(0, 0, s, Some(7 * s)),
+            o.on_idle_knowing(F, E, at(1), Some(at(7))),
             IdleDecision::EvictNow
         );
-        assert_eq!(o.on_idle_knowing(0, 0, s, None), IdleDecision::EvictNow);
+        assert_eq!(o.on_idle_knowing(F, E, at(1), None), IdleDecision::EvictNow);
     }
 
     #[test]
     fn judges_the_environment_by_its_own_next_use() {
         let mut o = two_gb_oracle();
-        let s = 1_000_000_000;
+        let s = Span::from_secs(1);
+        let at = |n: u64| Instant::ZERO + n * s;
         // A window of 10 GB-s ÷ 2 GB = 5 s, plus a second.
-        assert_eq!(o.foresight(0), 6 * s);
+        assert_eq!(o.foresight(F), 6 * s);
         // The function's next arrival is at 2 s, but this environment is next used at 9 s.
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), Some(9 * s)),
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), Some(at(9))),
             IdleDecision::EvictNow
         );
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), Some(4 * s)),
-            IdleDecision::ExpireAt(4 * s)
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), Some(at(4))),
+            IdleDecision::ExpireAt(at(4))
         );
         assert_eq!(
-            o.on_idle_foreseeing(0, 0, s, Some(2 * s), None),
+            o.on_idle_foreseeing(F, E, at(1), Some(at(2)), None),
             IdleDecision::EvictNow
         );
     }

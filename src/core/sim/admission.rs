@@ -3,15 +3,16 @@
 //! is throttled.
 
 use super::functions::{Func, X_CDN, X_FRONT_DOOR};
-use super::requests::{Origin, NO_WORK};
+use super::requests::Origin;
 use super::{Event, Happening, Mode, Observer, Simulation, ThrottleReason};
+use crate::core::ids::{EnvId, FuncId, IdVec};
 use crate::core::plan::{Plan, Routing};
 use crate::core::platform::cluster::WhenFull;
-use crate::core::platform::env::{AvailList, EnvState, NIL};
+use crate::core::platform::env::{AvailList, EnvState};
 use crate::core::platform::limits::{Pools, ScalingScope, TokenBucket};
 use crate::core::policy::Policy;
 use crate::core::rng::{self, Stream, StreamKind};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use rand::Rng;
 
 /// Admission's state: the concurrency pools, the scaling-rate buckets, and the routing rule with
@@ -26,12 +27,12 @@ pub(super) struct Admission {
 
 impl Admission {
     /// The pools and buckets of `plan`'s run `run`; each function learns its pool and bucket.
-    pub(super) fn new(plan: &Plan, run: u64, funcs: &mut [Func]) -> Admission {
+    pub(super) fn new(plan: &Plan, run: u64, funcs: &mut IdVec<FuncId, Func>) -> Admission {
         let reserved: Vec<Option<u32>> = plan.functions.iter().map(|f| f.reserved).collect();
         let (pools, pool_of) = Pools::new(plan.account_concurrency, &reserved)
             .expect("the compiler checked the reservations against the account");
         let s = &plan.scaling;
-        let bucket = TokenBucket::new(s.burst, s.refill as f64, s.interval.ns());
+        let bucket = TokenBucket::new(s.burst, s.refill as f64, s.interval.span());
         let buckets = match s.scope {
             ScalingScope::Account => vec![bucket],
             ScalingScope::Function => vec![bucket; funcs.len()],
@@ -52,33 +53,33 @@ impl Admission {
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// A user request of `f` (from its arrival process) at `now`.
     #[inline]
-    pub(super) fn arrival(&mut self, f: u32, now: SimTime) {
+    pub(super) fn arrival(&mut self, f: FuncId, now: Instant) {
         let measured = self.recorder.window.measures(now);
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.funcs[f];
         let horizon = self.horizon;
-        let (next, work) = match self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+        let (next, work) = match self.ahead.get_mut(f).filter(|a| a.on()) {
             Some(a) => a.arrived(func, now, horizon),
             None => {
                 let next = func.arrivals.next(&mut func.rng_arrivals);
                 // A synchronous request's work is drawn now, in arrival order (see `Req::work`).
                 let work = match func.mode {
-                    Mode::Sync => func.duration.sample_ns(&mut func.rng_durations),
-                    _ => NO_WORK,
+                    Mode::Sync => Some(func.duration.sample_span(&mut func.rng_durations)),
+                    _ => None,
                 };
                 (next, work)
             }
         };
         let next = next.filter(|&t| t < horizon);
-        func.next_arrival = next.unwrap_or(SimTime::MAX);
+        func.next_arrival = next.unwrap_or(Instant::MAX);
         if let Some(t) = next {
-            self.queue.schedule(t, Event::Arrival(f));
+            self.queue.schedule(t, Event::Arrival { func: f });
         }
         if func.extras & X_CDN != 0 {
             let cdn = func.cdn.as_deref_mut().expect("X_CDN means a CDN");
             if cdn.lookup(now, &mut func.rng_cdn, measured) {
                 // Answered at the edge: the platform never sees it.
-                let ns = cdn.latency_ns;
-                self.recorder.answered_at_edge(f, now, ns);
+                let latency = cdn.latency;
+                self.recorder.answered_at_edge(f, now, latency);
                 return;
             }
         }
@@ -93,8 +94,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Hands an invocation of `f` to its invocation mode: a synchronous request, an async
     /// event, or a queue message. Used for user requests and for calls nobody waits for.
     #[inline(always)]
-    pub(super) fn send(&mut self, f: u32, now: SimTime, origin: Origin, work: SimTime) {
-        match self.funcs[f as usize].mode {
+    pub(super) fn send(&mut self, f: FuncId, now: Instant, origin: Origin, work: Option<Span>) {
+        match self.funcs[f].mode {
             Mode::Sync => self.admit(f, now, false, origin, work),
             Mode::Async(_) => self.new_event(f, now),
             Mode::Queue(q) => self.send_message(q, now),
@@ -105,38 +106,37 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// platform at `now`; `origin` is told if it is throttled.
     pub(super) fn admit(
         &mut self,
-        f: u32,
-        now: SimTime,
+        f: FuncId,
+        now: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
+        work: Option<Span>,
     ) {
         if !ping {
             self.recorder.arrival(f, now);
             self.observer.on(now, &Happening::Arrival { func: f });
-            let func = &self.funcs[f as usize];
-            let idle_for = (func.in_flight == 0 && func.idle_since != SimTime::MAX)
-                .then(|| now.saturating_sub(func.idle_since));
+            let func = &self.funcs[f];
+            let idle_for = (func.in_flight == 0 && func.idle_since != Instant::MAX)
+                .then(|| now.saturating_since(func.idle_since));
             self.policy.on_arrival(f, now, idle_for);
         }
-        let pool = self.funcs[f as usize].pool;
+        let pool = self.funcs[f].pool;
         if !self.admission.pools.try_acquire(pool) {
             return self.throttle(f, now, ThrottleReason::Concurrency, ping, origin);
         }
-        let e = self.pick(f);
-        if e != NIL {
+        if let Some(e) = self.pick(f) {
             return self.start_on(e, f, now, ping, origin, work);
         }
-        let bucket = self.funcs[f as usize].bucket as usize;
+        let bucket = self.funcs[f].bucket as usize;
         if !self.admission.buckets[bucket].take(now) {
             self.admission.pools.release(pool);
             return self.throttle(f, now, ThrottleReason::ScalingRate, ping, origin);
         }
         match self.place(f, now, true) {
-            Some(host) => {
-                let r = self.alloc_req(f, NIL, now, ping, origin, work);
+            Some(room) => {
+                let r = self.alloc_req(f, None, now, ping, origin, work);
                 self.recorder.start(f, now, true, ping);
-                self.cold_start(r, host, now);
+                self.cold_start(r, room, now);
             }
             None => self.no_memory(f, now, ping, origin, work),
         }
@@ -147,20 +147,20 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     #[inline(always)]
     fn start_on(
         &mut self,
-        e: u32,
-        f: u32,
-        now: SimTime,
+        e: EnvId,
+        f: FuncId,
+        now: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
+        work: Option<Span>,
     ) {
-        let r = self.alloc_req(f, e, now, ping, origin, work);
+        let r = self.alloc_req(f, Some(e), now, ping, origin, work);
         self.envs[e].in_flight += 1;
         self.touch(e);
         if self.envs[e].state == EnvState::Initializing {
             let env = &mut self.envs[e];
-            self.reqs[r as usize].next = env.pending;
-            env.pending = r;
+            self.reqs[r].next = env.pending;
+            env.pending = Some(r);
             self.recorder.start(f, now, true, ping);
             self.observer.on(
                 now,
@@ -168,7 +168,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                     func: f,
                     env: e,
                     req: r,
-                    init_ns: 0,
+                    init: Span::ZERO,
                 },
             );
             return;
@@ -190,7 +190,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// No host has memory for a new environment of `f`: the invocation waits for memory (with
     /// `when_full = "queue"`, while the queue has room) or is throttled.
-    fn no_memory(&mut self, f: u32, now: SimTime, ping: bool, origin: Origin, work: SimTime) {
+    fn no_memory(
+        &mut self,
+        f: FuncId,
+        now: Instant,
+        ping: bool,
+        origin: Origin,
+        work: Option<Span>,
+    ) {
         let c = self
             .memory
             .cluster
@@ -198,14 +205,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             .expect("only a cluster runs out of memory");
         if c.when_full == WhenFull::Queue && self.memory.waiting.len() < c.queue_limit {
             // Admitted, and cold: it waits for memory, then for its cold start.
-            let r = self.alloc_req(f, NIL, now, ping, origin, work);
+            let r = self.alloc_req(f, None, now, ping, origin, work);
             self.recorder.start(f, now, true, ping);
             self.memory.waiting.push_back(r);
             self.observer
                 .on(now, &Happening::WaitingForMemory { func: f, req: r });
             return;
         }
-        self.admission.pools.release(self.funcs[f as usize].pool);
+        self.admission.pools.release(self.funcs[f].pool);
         self.throttle(f, now, ThrottleReason::Memory, ping, origin)
     }
 
@@ -213,8 +220,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// it is told.
     pub(super) fn throttle(
         &mut self,
-        f: u32,
-        now: SimTime,
+        f: FuncId,
+        now: Instant,
         reason: ThrottleReason,
         ping: bool,
         origin: Origin,
@@ -230,50 +237,45 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
     }
 
-    /// The environment that takes a request of `f`, from its provisioned list first.
+    /// The environment that takes a request of `f`, from its provisioned list first (`None`
+    /// when no environment of `f` has a free slot).
     #[inline]
-    pub(super) fn pick(&mut self, f: u32) -> u32 {
-        let func = &self.funcs[f as usize];
+    pub(super) fn pick(&mut self, f: FuncId) -> Option<EnvId> {
+        let func = &self.funcs[f];
         let list = if !func.avail_provisioned.is_empty() {
             func.avail_provisioned
         } else if !func.avail.is_empty() {
             func.avail
         } else {
-            return NIL;
+            return None;
         };
         match self.admission.routing {
             Routing::Mru => list.back(),
             Routing::Lru => list.front(),
-            Routing::Newest => {
-                // Linear in the idle count; fine for the small pools this rule is used with.
-                let (mut best, mut i) = (NIL, list.front());
-                while i != NIL {
-                    if best == NIL || self.envs[i].created >= self.envs[best].created {
-                        best = i;
-                    }
-                    i = list.next(&self.envs, i);
+            // Linear in the idle count; fine for the small pools this rule is used with. The
+            // last of equals wins, as the list runs from least to most recently used.
+            Routing::Newest => list.iter(&self.envs).reduce(|best, i| {
+                if self.envs[i].created >= self.envs[best].created {
+                    i
+                } else {
+                    best
                 }
-                best
-            }
+            }),
             Routing::Random => {
                 let k = self.admission.rng.next_u64() % list.len() as u64;
-                let mut i = list.front();
-                for _ in 0..k {
-                    i = list.next(&self.envs, i);
-                }
-                i
+                list.iter(&self.envs).nth(k as usize)
             }
         }
     }
 
     /// Marks `e` as just used: last in its list, or out of it when it has no free slot left.
     #[inline]
-    pub(super) fn touch(&mut self, e: u32) {
+    pub(super) fn touch(&mut self, e: EnvId) {
         let (f, provisioned, in_flight) = {
             let env = &self.envs[e];
             (env.func, env.provisioned, env.in_flight)
         };
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.funcs[f];
         let full = in_flight >= func.per_instance;
         let list = if provisioned {
             &mut func.avail_provisioned

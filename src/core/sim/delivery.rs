@@ -22,13 +22,13 @@
 //! The backlog is what waits outside a function: async events waiting to be retried, visible
 //! messages, and failed messages waiting to reappear.
 
-use super::{Event, Observer, Origin, Simulation, NO_WORK};
+use super::{Event, Observer, Origin, Simulation};
+use crate::core::ids::{BatchId, EventId, FuncId, IdVec, QueueId};
 use crate::core::metrics::{Latency, Window};
-use crate::core::platform::env::NIL;
 use crate::core::platform::modes::{AsyncSpec, Invocation, QueueSpec};
 use crate::core::policy::Policy;
 use crate::core::report::{DeliveryCounts, DeliveryReport};
-use crate::core::time::{SimTime, NS_PER_SEC};
+use crate::core::time::{Instant, Span};
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -38,29 +38,32 @@ pub(super) enum Mode {
     Sync,
     /// Options at this index of `Delivery::asyncs`.
     Async(u32),
-    /// The queue at this index of `Delivery::queues`.
-    Queue(u32),
+    /// This queue of `Delivery::queues`.
+    Queue(QueueId),
 }
 
+/// An async event, or a free slot (`live` false).
 #[derive(Clone, Copy, Debug)]
 struct AsyncEvent {
-    func: u32,
+    live: bool,
+    func: FuncId,
     spec: u32,
-    arrival: SimTime,
+    arrival: Instant,
     tries: u32,
-    backoff: SimTime,
+    /// The last wait after a throttle (zero before the first).
+    backoff: Span,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Msg {
-    sent: SimTime,
+    sent: Instant,
     receives: u32,
     poison: bool,
 }
 
 #[derive(Clone, Debug)]
 struct Queue {
-    func: u32,
+    func: FuncId,
     spec: QueueSpec,
     visible: VecDeque<Msg>,
     pollers: u32,
@@ -68,32 +71,33 @@ struct Queue {
     /// Poller growth not yet granted, in pollers × 1/60.
     carry: u32,
     ticking: bool,
-    /// End of the batching window in progress, `SimTime::MAX` when none.
-    window_at: SimTime,
+    /// End of the batching window in progress, `Instant::MAX` when none.
+    window_at: Instant,
 }
 
-/// A batch in flight, or failed and waiting to reappear. Slots keep their message vector, so
-/// batches allocate nothing once the slab has grown.
+/// A batch in flight, or failed and waiting to reappear, or a free slot (`live` false). Slots
+/// keep their message vector, so batches allocate nothing once the slab has grown.
 #[derive(Clone, Debug)]
 struct Batch {
-    queue: u32,
+    live: bool,
+    queue: QueueId,
     msgs: Vec<Msg>,
-    received: SimTime,
+    received: Instant,
 }
 
 /// All async and queue state of a run.
 #[derive(Clone, Debug)]
 pub(super) struct Delivery {
     asyncs: Vec<AsyncSpec>,
-    events: Vec<AsyncEvent>,
-    free_events: Vec<u32>,
-    queues: Vec<Queue>,
-    batches: Vec<Batch>,
-    free_batches: Vec<u32>,
+    events: IdVec<EventId, AsyncEvent>,
+    free_events: Vec<EventId>,
+    queues: IdVec<QueueId, Queue>,
+    batches: IdVec<BatchId, Batch>,
+    free_batches: Vec<BatchId>,
     counts: DeliveryCounts,
     age: Latency,
     backlog: u64,
-    backlog_since: SimTime,
+    backlog_since: Instant,
     backlog_area: u128,
     backlog_peak: u64,
     window: Window,
@@ -103,10 +107,10 @@ impl Delivery {
     pub(super) fn new(window: Window) -> Self {
         Delivery {
             asyncs: Vec::new(),
-            events: Vec::new(),
+            events: IdVec::new(),
             free_events: Vec::new(),
-            queues: Vec::new(),
-            batches: Vec::new(),
+            queues: IdVec::new(),
+            batches: IdVec::new(),
             free_batches: Vec::new(),
             counts: DeliveryCounts::default(),
             age: Latency::new(Latency::COARSE),
@@ -119,71 +123,70 @@ impl Delivery {
     }
 
     /// The mode of function `func` invoked as `inv`, creating its queue if it has one.
-    pub(super) fn register(&mut self, inv: &Invocation, func: u32) -> Mode {
+    pub(super) fn register(&mut self, inv: &Invocation, func: FuncId) -> Mode {
         match inv {
             Invocation::Sync => Mode::Sync,
             Invocation::Async(a) => {
                 self.asyncs.push(a.clone());
                 Mode::Async(self.asyncs.len() as u32 - 1)
             }
-            Invocation::Queue(q) => {
-                self.queues.push(Queue {
-                    func,
-                    spec: q.clone(),
-                    visible: VecDeque::new(),
-                    pollers: q.initial_pollers,
-                    busy: 0,
-                    carry: 0,
-                    ticking: false,
-                    window_at: SimTime::MAX,
-                });
-                Mode::Queue(self.queues.len() as u32 - 1)
-            }
+            Invocation::Queue(q) => Mode::Queue(self.queues.push(Queue {
+                func,
+                spec: q.clone(),
+                visible: VecDeque::new(),
+                pollers: q.initial_pollers,
+                busy: 0,
+                carry: 0,
+                ticking: false,
+                window_at: Instant::MAX,
+            })),
         }
     }
 
     /// Messages in batch `b`.
     #[inline]
-    pub(super) fn batch_len(&self, b: u32) -> usize {
-        self.batches[b as usize].msgs.len()
+    pub(super) fn batch_len(&self, b: BatchId) -> usize {
+        self.batches[b].msgs.len()
     }
 
     /// Whether batch `b` makes its handler fail: it holds a poison message and the mapping
     /// does not report item failures.
-    pub(super) fn batch_fails(&self, b: u32) -> bool {
-        let batch = &self.batches[b as usize];
-        !self.queues[batch.queue as usize]
-            .spec
-            .partial_batch_response
-            && batch.msgs.iter().any(|m| m.poison)
+    pub(super) fn batch_fails(&self, b: BatchId) -> bool {
+        let batch = &self.batches[b];
+        !self.queues[batch.queue].spec.partial_batch_response && batch.msgs.iter().any(|m| m.poison)
     }
 
-    fn alloc_batch(&mut self, queue: u32, received: SimTime) -> u32 {
+    fn alloc_batch(&mut self, queue: QueueId, received: Instant) -> BatchId {
         match self.free_batches.pop() {
             Some(b) => {
-                let batch = &mut self.batches[b as usize];
+                let batch = &mut self.batches[b];
+                batch.live = true;
                 batch.queue = queue;
                 batch.received = received;
                 batch.msgs.clear();
                 b
             }
-            None => {
-                self.batches.push(Batch {
-                    queue,
-                    msgs: Vec::new(),
-                    received,
-                });
-                self.batches.len() as u32 - 1
-            }
+            None => self.batches.push(Batch {
+                live: true,
+                queue,
+                msgs: Vec::new(),
+                received,
+            }),
         }
     }
 
+    /// Batch `b` is done with: its slot is free for reuse.
+    fn free_batch(&mut self, b: BatchId) {
+        self.batches[b].live = false;
+        self.free_batches.push(b);
+    }
+
     /// Moves the backlog by `delta` at `now`, integrating its level over the measured window.
-    fn backlog_add(&mut self, delta: i64, now: SimTime) -> (SimTime, u64) {
+    fn backlog_add(&mut self, delta: i64, now: Instant) -> (Instant, u64) {
         let from = self.window.clip(self.backlog_since);
         let level = self.backlog;
         if now > from {
-            self.backlog_area += level as u128 * (now - from) as u128;
+            self.backlog_area += level as u128 * (now - from).ns() as u128;
         }
         self.backlog_since = now.max(self.backlog_since);
         self.backlog = self.backlog.saturating_add_signed(delta);
@@ -193,8 +196,9 @@ impl Delivery {
         (from, level)
     }
 
-    /// The report at `end` over a window of `span` ns, if the run had async or queue functions.
-    pub(super) fn report(&mut self, end: SimTime, span: SimTime) -> Option<DeliveryReport> {
+    /// The report at `end` over a window of length `span`, if the run had async or queue
+    /// functions.
+    pub(super) fn report(&mut self, end: Instant, span: Span) -> Option<DeliveryReport> {
         if self.asyncs.is_empty() && self.queues.is_empty() {
             return None;
         }
@@ -207,28 +211,29 @@ impl Delivery {
         let events = self
             .events
             .iter()
-            .filter(|e| e.func != NIL && w.measures(e.arrival));
+            .filter(|e| e.live && w.measures(e.arrival));
         let visible = self.queues.iter().flat_map(|q| q.visible.iter());
         let held = self
             .batches
             .iter()
-            .filter(|b| b.queue != NIL)
+            .filter(|b| b.live)
             .flat_map(|b| b.msgs.iter());
         c.pending_at_end = events.count() as u64
             + visible.chain(held).filter(|m| w.measures(m.sent)).count() as u64;
+        let span = span.ns().max(1) as f64;
         Some(DeliveryReport {
             counts: c,
             peak_backlog: self.backlog_peak,
-            mean_backlog: self.backlog_area as f64 / span.max(1) as f64,
+            mean_backlog: self.backlog_area as f64 / span,
             age_ms: self.age.summary(),
-            throughput_per_s: c.succeeded as f64 / (span.max(1) as f64 / 1e9),
+            throughput_per_s: c.succeeded as f64 / (span / 1e9),
         })
     }
 }
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// The backlog moves by `delta` at `now` (into the time series too).
-    fn backlog(&mut self, delta: i64, now: SimTime) {
+    fn backlog(&mut self, delta: i64, now: Instant) {
         let (from, level) = self.delivery.backlog_add(delta, now);
         if let Some(s) = self.recorder.levels.series_mut() {
             s.integrate_backlog(from, now, level);
@@ -236,77 +241,75 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// An event for async function `f` is accepted at `now` and tried at once.
-    pub(super) fn new_event(&mut self, f: u32, now: SimTime) {
-        let super::Mode::Async(spec) = self.funcs[f as usize].mode else {
+    pub(super) fn new_event(&mut self, f: FuncId, now: Instant) {
+        let super::Mode::Async(spec) = self.funcs[f].mode else {
             unreachable!("only async functions get events")
         };
         let ev = AsyncEvent {
+            live: true,
             func: f,
             spec,
             arrival: now,
             tries: 0,
-            backoff: 0,
+            backoff: Span::ZERO,
         };
         let d = &mut self.delivery;
         let id = match d.free_events.pop() {
             Some(i) => {
-                d.events[i as usize] = ev;
+                d.events[i] = ev;
                 i
             }
-            None => {
-                d.events.push(ev);
-                d.events.len() as u32 - 1
-            }
+            None => d.events.push(ev),
         };
         if d.window.measures(now) {
             d.counts.events += 1;
         }
-        self.admit(f, now, false, Origin::Event(id), NO_WORK);
+        self.admit(f, now, false, Origin::Event { event: id }, None);
     }
 
     /// A retry of event `ev` is due.
-    pub(super) fn retry_event(&mut self, ev: u32, now: SimTime) {
+    pub(super) fn retry_event(&mut self, ev: EventId, now: Instant) {
         self.backlog(-1, now);
-        let f = self.delivery.events[ev as usize].func;
-        self.admit(f, now, false, Origin::Event(ev), NO_WORK);
+        let f = self.delivery.events[ev].func;
+        self.admit(f, now, false, Origin::Event { event: ev }, None);
     }
 
     /// An attempt of event `ev` ended: done, retried later, or dead-lettered.
-    pub(super) fn event_outcome(&mut self, ev: u32, ok: bool, throttled: bool, now: SimTime) {
-        let e = self.delivery.events[ev as usize];
+    pub(super) fn event_outcome(&mut self, ev: EventId, ok: bool, throttled: bool, now: Instant) {
+        let e = self.delivery.events[ev];
         let measured = self.delivery.window.measures(e.arrival);
         let spec = &self.delivery.asyncs[e.spec as usize];
         let retry_at = if ok {
             None
         } else if throttled {
-            let b = if e.backoff == 0 {
-                spec.throttle_backoff.ns()
+            let b = if e.backoff.is_zero() {
+                spec.throttle_backoff.span()
             } else {
                 e.backoff
                     .saturating_mul(2)
-                    .min(spec.max_throttle_backoff.ns())
+                    .min(spec.max_throttle_backoff.span())
             };
-            self.delivery.events[ev as usize].backoff = b;
+            self.delivery.events[ev].backoff = b;
             Some(now.saturating_add(b))
         } else if e.tries < spec.retries {
             // 1 min after the first failure, 2 min after the second (with the default delay).
-            let wait = spec.retry_delay.ns().saturating_mul(1 << e.tries.min(30));
+            let wait = spec.retry_delay.span().saturating_mul(1 << e.tries.min(30));
             Some(now.saturating_add(wait))
         } else {
             None
         };
-        let max_age = spec.max_event_age.ns();
+        let max_age = spec.max_event_age.span();
         let d = &mut self.delivery;
         match retry_at {
             Some(t) if t - e.arrival <= max_age => {
                 if throttled {
                     d.counts.throttle_retries += measured as u64;
                 } else {
-                    d.events[ev as usize].tries += 1;
+                    d.events[ev].tries += 1;
                     d.counts.retries += measured as u64;
                 }
                 self.backlog(1, now);
-                self.queue.schedule(t, Event::Retry(ev));
+                self.queue.schedule(t, Event::Retry { event: ev });
                 return;
             }
             _ => {}
@@ -319,18 +322,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.counts.dead_lettered += 1;
             }
         }
-        d.events[ev as usize].func = NIL;
+        d.events[ev].live = false;
         d.free_events.push(ev);
     }
 
     /// A message for queue `q` is sent at `now`.
-    pub(super) fn send_message(&mut self, q: u32, now: SimTime) {
-        let qu = &self.delivery.queues[q as usize];
-        let f = qu.func as usize;
+    pub(super) fn send_message(&mut self, q: QueueId, now: Instant) {
+        let qu = &self.delivery.queues[q];
+        let f = qu.func;
         let rate = qu.spec.poison_rate;
         let poison = rate > 0.0 && self.funcs[f].rng_errors.random::<f64>() < rate;
         let d = &mut self.delivery;
-        d.queues[q as usize].visible.push_back(Msg {
+        d.queues[q].visible.push_back(Msg {
             sent: now,
             receives: 0,
             poison,
@@ -343,24 +346,26 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         self.poll(q, now);
     }
 
-    fn ensure_tick(&mut self, q: u32, now: SimTime) {
-        let qu = &mut self.delivery.queues[q as usize];
+    fn ensure_tick(&mut self, q: QueueId, now: Instant) {
+        let qu = &mut self.delivery.queues[q];
         if !qu.ticking {
             qu.ticking = true;
-            self.queue
-                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick(q));
+            self.queue.schedule(
+                now.saturating_add(Span::from_secs(1)),
+                Event::PollTick { queue: q },
+            );
         }
     }
 
     /// Free pollers of queue `q` take batches while there are messages.
-    fn poll(&mut self, q: u32, now: SimTime) {
+    fn poll(&mut self, q: QueueId, now: Instant) {
         loop {
             let window = self.delivery.window;
             let d = &mut self.delivery;
-            let qu = &mut d.queues[q as usize];
+            let qu = &mut d.queues[q];
             let mut dropped = 0;
             while let Some(m) = qu.visible.front() {
-                if now - m.sent < qu.spec.retention.ns() {
+                if now - m.sent < qu.spec.retention.span() {
                     break;
                 }
                 dropped += 1;
@@ -370,31 +375,31 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             if dropped > 0 {
                 self.backlog(-dropped, now);
             }
-            let qu = &mut self.delivery.queues[q as usize];
+            let qu = &mut self.delivery.queues[q];
             if qu.busy >= qu.pollers || qu.visible.is_empty() {
                 return;
             }
             let want = qu.spec.batch_size as usize;
-            let window = qu.spec.batch_window.map_or(0, |w| w.ns());
-            if qu.visible.len() < want && window > 0 {
-                if qu.window_at == SimTime::MAX {
+            let window = qu.spec.batch_window.map_or(Span::ZERO, |w| w.span());
+            if qu.visible.len() < want && !window.is_zero() {
+                if qu.window_at == Instant::MAX {
                     qu.window_at = now.saturating_add(window);
                     let t = qu.window_at;
-                    self.queue.schedule(t, Event::PollWindow(q));
+                    self.queue.schedule(t, Event::PollWindow { queue: q });
                 }
                 if now < qu.window_at {
                     return;
                 }
             }
-            qu.window_at = SimTime::MAX;
+            qu.window_at = Instant::MAX;
             qu.busy += 1;
             let n = want.min(qu.visible.len());
             let f = qu.func;
             let b = self.delivery.alloc_batch(q, now);
             let d = &mut self.delivery;
             let (queues, batches) = (&mut d.queues, &mut d.batches);
-            let batch = &mut batches[b as usize];
-            for m in queues[q as usize].visible.drain(..n) {
+            let batch = &mut batches[b];
+            for m in queues[q].visible.drain(..n) {
                 batch.msgs.push(Msg {
                     receives: m.receives + 1,
                     ..m
@@ -404,21 +409,21 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 d.counts.batches += 1;
             }
             self.backlog(-(n as i64), now);
-            self.admit(f, now, false, Origin::Batch(b), NO_WORK);
+            self.admit(f, now, false, Origin::Batch { batch: b }, None);
         }
     }
 
     /// The batching window of queue `q` ended at `now`.
-    pub(super) fn poll_window(&mut self, q: u32, now: SimTime) {
-        if self.delivery.queues[q as usize].window_at == now {
+    pub(super) fn poll_window(&mut self, q: QueueId, now: Instant) {
+        if self.delivery.queues[q].window_at == now {
             self.poll(q, now);
         }
     }
 
     /// Every second while queue `q` has work: pollers grow when all are busy and messages
     /// wait, and fall back when the queue is empty.
-    pub(super) fn poll_tick(&mut self, q: u32, now: SimTime) {
-        let qu = &mut self.delivery.queues[q as usize];
+    pub(super) fn poll_tick(&mut self, q: QueueId, now: Instant) {
+        let qu = &mut self.delivery.queues[q];
         if !qu.visible.is_empty() {
             if qu.busy >= qu.pollers && qu.pollers < qu.spec.max_concurrency {
                 qu.carry += qu.spec.pollers_per_minute;
@@ -431,10 +436,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             qu.carry = 0;
         }
         self.poll(q, now);
-        let qu = &mut self.delivery.queues[q as usize];
+        let qu = &mut self.delivery.queues[q];
         if !qu.visible.is_empty() || qu.busy > 0 || qu.pollers > qu.spec.initial_pollers {
-            self.queue
-                .schedule(now.saturating_add(NS_PER_SEC), Event::PollTick(q));
+            self.queue.schedule(
+                now.saturating_add(Span::from_secs(1)),
+                Event::PollTick { queue: q },
+            );
         } else {
             qu.ticking = false;
         }
@@ -442,13 +449,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Batch `b`'s invocation ended (or was throttled): its messages are deleted, or wait to
     /// reappear.
-    pub(super) fn batch_outcome(&mut self, b: u32, ok: bool, throttled: bool, now: SimTime) {
+    pub(super) fn batch_outcome(&mut self, b: BatchId, ok: bool, throttled: bool, now: Instant) {
         let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
-        let batch = &mut batches[b as usize];
+        let batch = &mut batches[b];
         let q = batch.queue;
-        let qu = &mut queues[q as usize];
+        let qu = &mut queues[q];
         qu.busy -= 1;
         if ok {
             // With partial batch responses the poison messages alone fail (and without, `ok`
@@ -469,12 +476,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if left > 0 {
             let visible_at = batch
                 .received
-                .saturating_add(qu.spec.visibility_timeout.ns());
+                .saturating_add(qu.spec.visibility_timeout.span());
             self.backlog(left, now);
-            self.queue.schedule(visible_at.max(now), Event::Visible(b));
+            self.queue
+                .schedule(visible_at.max(now), Event::Visible { batch: b });
         } else {
-            batch.queue = NIL;
-            d.free_batches.push(b);
+            d.free_batch(b);
         }
         if !throttled {
             // A throttled batch is inside `poll`, whose loop goes on by itself.
@@ -483,20 +490,20 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// The messages of failed batch `b` reappear, or go to the dead-letter queue.
-    pub(super) fn batch_visible(&mut self, b: u32, now: SimTime) {
+    pub(super) fn batch_visible(&mut self, b: BatchId, now: Instant) {
         let window = self.delivery.window;
         let d = &mut self.delivery;
         let (queues, batches) = (&mut d.queues, &mut d.batches);
-        let batch = &mut batches[b as usize];
+        let batch = &mut batches[b];
         let q = batch.queue;
-        let qu = &mut queues[q as usize];
+        let qu = &mut queues[q];
         let mut gone = 0;
         for m in batch.msgs.drain(..) {
             let measured = window.measures(m.sent);
             if qu.spec.max_receive_count.is_some_and(|c| m.receives >= c) {
                 d.counts.dead_lettered += measured as u64;
                 gone += 1;
-            } else if now - m.sent >= qu.spec.retention.ns() {
+            } else if now - m.sent >= qu.spec.retention.span() {
                 d.counts.expired += measured as u64;
                 gone += 1;
             } else {
@@ -504,8 +511,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 qu.visible.push_back(m);
             }
         }
-        batch.queue = NIL;
-        d.free_batches.push(b);
+        d.free_batch(b);
         self.backlog(-gone, now);
         self.ensure_tick(q, now);
         self.poll(q, now);

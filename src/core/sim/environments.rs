@@ -3,13 +3,13 @@
 
 use super::events::Event;
 use super::foresight;
-use super::requests::NO_WORK;
 use super::{Happening, Observer, Simulation};
+use crate::core::ids::{EnvId, FuncId, HostId, ReqId};
 use crate::core::metrics::Window;
 use crate::core::platform::cluster::{Cluster, ClusterSpec};
-use crate::core::platform::env::{AvailList, EnvState, NIL};
+use crate::core::platform::env::{AvailList, EnvState};
 use crate::core::policy::{Candidate, Policy};
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use std::collections::VecDeque;
 
 /// Memory's state: the hosts, when the plan has a cluster, and the requests waiting for memory.
@@ -18,10 +18,17 @@ pub(super) struct Memory {
     /// Hosts and their memory, when the scenario has a `[cluster]`.
     pub(super) cluster: Option<Cluster>,
     /// Requests waiting for memory (with `when_full = "queue"`), oldest first.
-    pub(super) waiting: VecDeque<u32>,
+    pub(super) waiting: VecDeque<ReqId>,
     /// Scratch space for eviction candidates, reused so eviction allocates nothing.
-    scratch: Vec<u32>,
+    scratch: Vec<EnvId>,
     candidates: Vec<Candidate>,
+}
+
+/// Memory found (and taken) for a new environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Room {
+    /// The host it is on; `None` without a cluster, where memory is unlimited.
+    pub(super) host: Option<HostId>,
 }
 
 impl Memory {
@@ -42,14 +49,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     #[inline]
     pub(super) fn new_env(
         &mut self,
-        f: u32,
-        host: u32,
+        f: FuncId,
+        room: Room,
         state: EnvState,
-        now: SimTime,
+        now: Instant,
         provisioned: bool,
-    ) -> u32 {
+    ) -> EnvId {
         let e = self.envs.alloc(f, EnvState::Free, now, provisioned);
-        self.envs[e].host = host;
+        self.envs[e].host = room.host;
         self.set_state(e, state, now);
         self.recorder.live(f, 1, now);
         e
@@ -57,7 +64,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Moves environment `e` to `to` at `now`, accounting the time spent in its old state.
     #[inline]
-    pub(super) fn set_state(&mut self, e: u32, to: EnvState, now: SimTime) {
+    pub(super) fn set_state(&mut self, e: EnvId, to: EnvState, now: Instant) {
         let (from, since, f) = {
             let env = &self.envs[e];
             (env.state, env.since, env.func)
@@ -66,10 +73,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let env = &mut self.envs[e];
         env.state = to;
         env.since = now;
-        let host = env.host;
-        if host != NIL && (from == EnvState::Idle) != (to == EnvState::Idle) {
+        if let Some(host) = env
+            .host
+            .filter(|_| (from == EnvState::Idle) != (to == EnvState::Idle))
+        {
             if let Some(c) = self.memory.cluster.as_mut() {
-                let mb = self.funcs[f as usize].memory_mb as u64;
+                let mb = self.funcs[f].memory_mb as u64;
                 if to == EnvState::Idle {
                     c.idle_push(&mut self.envs, host, e, mb);
                 } else {
@@ -81,12 +90,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Finds memory for a new environment of `f`: a host with room, or one where evicting
     /// idle environments (chosen by the policy) makes room, when `evict` allows. Returns the
-    /// host with the memory taken, NIL without a cluster, or `None` when there is no room.
-    pub(super) fn place(&mut self, f: u32, now: SimTime, evict: bool) -> Option<u32> {
+    /// room with the memory taken (on no host without a cluster), or `None` when there is none.
+    pub(super) fn place(&mut self, f: FuncId, now: Instant, evict: bool) -> Option<Room> {
         let Some(c) = self.memory.cluster.as_ref() else {
-            return Some(NIL);
+            return Some(Room { host: None });
         };
-        let need = self.funcs[f as usize].memory_mb as u64;
+        let need = self.funcs[f].memory_mb as u64;
         let host = match c.with_room(need, f) {
             Some(h) => h,
             None if evict => {
@@ -104,7 +113,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                         env: e,
                         func: self.envs[e].func,
                         idle_since: self.envs[e].since,
-                        memory_mb: self.funcs[self.envs[e].func as usize].memory_mb,
+                        memory_mb: self.funcs[self.envs[e].func].memory_mb,
                     }));
                     let pick = if cands.is_empty() {
                         None
@@ -124,31 +133,33 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             None => return None,
         };
         self.memory.cluster.as_mut()?.take(host, need, now);
-        Some(host)
+        Some(Room { host: Some(host) })
     }
 
     /// Creates an environment on `host` for request `r` (admitted and counted as cold) and
     /// starts its initialization.
-    pub(super) fn cold_start(&mut self, r: u32, host: u32, now: SimTime) {
-        let f = self.reqs[r as usize].func;
-        let e = self.new_env(f, host, EnvState::Initializing, now, false);
-        let func = &mut self.funcs[f as usize];
+    pub(super) fn cold_start(&mut self, r: ReqId, room: Room, now: Instant) {
+        let f = self.reqs[r].func;
+        let e = self.new_env(f, room, EnvState::Initializing, now, false);
+        let func = &mut self.funcs[f];
         let init = func.cold_start.sample(&mut func.rng_cold);
-        let req = &mut self.reqs[r as usize];
-        req.env = e;
-        req.init_ns = init;
-        let work = req.work;
-        if work != NO_WORK && init > 0 && !self.ahead.is_empty() {
+        let req = &mut self.reqs[r];
+        req.env = Some(e);
+        req.init = init;
+        if let Some(work) = req
+            .work
+            .filter(|_| !init.is_zero() && !self.ahead.is_empty())
+        {
             // Its end as far as known now: after its initialization, for its work (replaced
-            // when it starts running: `init_ns > 0` tells `run_exec` so).
+            // when it starts running: a non-zero `init` tells `run_exec` so).
             let end = now
                 .saturating_add(init)
-                .saturating_add(foresight::run_time(&self.funcs[f as usize], work));
+                .saturating_add(foresight::run_time(&self.funcs[f], work));
             self.foresee_end(f, r, end, false);
         }
         let env = &mut self.envs[e];
-        env.init_ns = init;
-        env.pending = r;
+        env.init = init;
+        env.pending = Some(r);
         env.in_flight = 1;
         self.touch(e);
         self.observer.on(
@@ -157,26 +168,28 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 func: f,
                 env: e,
                 req: r,
-                init_ns: init,
+                init,
             },
         );
         self.queue
-            .schedule(now.saturating_add(init), Event::InitDone(e));
+            .schedule(now.saturating_add(init), Event::InitDone { env: e });
     }
 
     /// Gives memory to waiting requests, oldest first, while it can be found.
-    pub(super) fn drain_mem_queue(&mut self, now: SimTime) {
+    pub(super) fn drain_mem_queue(&mut self, now: Instant) {
         while let Some(&r) = self.memory.waiting.front() {
-            let f = self.reqs[r as usize].func;
-            let Some(host) = self.place(f, now, true) else {
+            let f = self.reqs[r].func;
+            let Some(room) = self.place(f, now, true) else {
                 return;
             };
             self.memory.waiting.pop_front();
-            self.cold_start(r, host, now);
+            self.cold_start(r, room, now);
         }
     }
 
-    pub(super) fn init_done(&mut self, e: u32, now: SimTime) {
+    /// `e` finished initializing at `now`: the requests waiting for it start, or (pre-warmed)
+    /// it turns idle.
+    pub(super) fn init_done(&mut self, e: EnvId, now: Instant) {
         let f = self.envs[e].func;
         if self.envs[e].in_flight == 0 {
             // A pre-warmed environment nobody has joined: idle until its expiry.
@@ -196,18 +209,18 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         self.set_state(e, EnvState::Busy, now);
         self.observer.on(now, &Happening::Ready { func: f, env: e });
-        let mut r = std::mem::replace(&mut self.envs[e].pending, NIL);
-        while r != NIL {
-            let next = self.reqs[r as usize].next;
+        let mut next = self.envs[e].pending.take();
+        while let Some(r) = next {
+            next = self.reqs[r].next;
             self.start_exec(r, now);
-            r = next;
         }
     }
 
-    pub(super) fn evict(&mut self, e: u32, now: SimTime) {
+    /// Evicts `e` at `now`: its memory and connection are released and the policy told.
+    pub(super) fn evict(&mut self, e: EnvId, now: Instant) {
         let f = self.envs[e].func;
         if AvailList::contains(&self.envs, e) {
-            let func = &mut self.funcs[f as usize];
+            let func = &mut self.funcs[f];
             let list = if self.envs[e].provisioned {
                 &mut func.avail_provisioned
             } else {
@@ -217,17 +230,16 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         }
         if self.envs[e].conn {
             self.envs[e].conn = false;
-            self.close_connection(self.funcs[f as usize].db, now);
+            self.close_connection(self.funcs[f].database(), now);
         }
         self.set_state(e, EnvState::Free, now);
-        let host = self.envs[e].host;
-        if host != NIL {
+        if let Some(host) = self.envs[e].host {
             if let Some(c) = self.memory.cluster.as_mut() {
-                c.give_back(host, self.funcs[f as usize].memory_mb as u64, now);
+                c.give_back(host, self.funcs[f].memory_mb as u64, now);
             }
         }
         if self.envs[e].provisioned {
-            let func = &mut self.funcs[f as usize];
+            let func = &mut self.funcs[f];
             func.provisioned_live = func.provisioned_live.saturating_sub(1);
         }
         self.envs.free(e);

@@ -1,38 +1,43 @@
 //! What a run schedules and what it tells: the events of the loop, and the happenings an
 //! [`Observer`] sees (for narration and tests).
 
-use crate::core::time::SimTime;
+use crate::core::ids::{BatchId, DbId, EnvId, EventId, FuncId, QueueId, ReqId};
+use crate::core::time::{Instant, Span};
 
-/// The events of a platform run.
+/// The events of a platform run: small `Copy` values (12 bytes) naming what they concern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
-    /// A request for function `.0` arrives.
-    Arrival(u32),
-    /// Environment `.0` finished initializing.
-    InitDone(u32),
-    /// Request `.0` finished.
-    Complete(u32),
-    /// Keep-alive timer of environment `.0`, valid if the slot's generation is still `.1` and
+    /// A user's request for `func` arrives.
+    Arrival { func: FuncId },
+    /// `env` finished initializing.
+    InitDone { env: EnvId },
+    /// `req`'s own work ended (or it failed before it could run).
+    Complete { req: ReqId },
+    /// The keep-alive timer of `env`, valid if the slot's generation is still `generation` and
     /// it is the environment's current timer.
-    Expire(u32, u32),
-    /// Pre-warm an environment of function `.0`, valid if its pre-warm generation is `.1`.
-    Prewarm(u32, u32),
-    /// A keep-warm ping of function `.0` (a synthetic invocation).
-    Ping(u32),
-    /// The timeout of request `.0` (generation `.1`) while it waits for a call or a database
-    /// connection.
-    Deadline(u32, u32),
-    /// Async event `.0` is tried again.
-    Retry(u32),
-    /// The messages of failed batch `.0` become visible again.
-    Visible(u32),
-    /// Queue `.0`'s pollers scale (every second while it has work).
-    PollTick(u32),
-    /// Queue `.0`'s batching window ends (if it is still the window set for this time).
-    PollWindow(u32),
-    /// A boundary of function `.0`'s provisioned-concurrency schedule.
-    Provision(u32),
+    Expire { env: EnvId, generation: u32 },
+    /// Pre-warm an environment of `func`, valid if its pre-warm generation is still
+    /// `generation`.
+    Prewarm { func: FuncId, generation: u32 },
+    /// A keep-warm ping of `func` (a synthetic invocation).
+    Ping { func: FuncId },
+    /// The timeout of `req` (valid if its slot's generation is still `generation`) while it
+    /// waits for a call or a database connection.
+    Deadline { req: ReqId, generation: u32 },
+    /// Async `event` is tried again.
+    Retry { event: EventId },
+    /// The messages of failed `batch` become visible again.
+    Visible { batch: BatchId },
+    /// `queue`'s pollers scale (every second while it has work).
+    PollTick { queue: QueueId },
+    /// `queue`'s batching window ends (if it is still the window set for this time).
+    PollWindow { queue: QueueId },
+    /// A boundary of `func`'s provisioned-concurrency schedule.
+    Provision { func: FuncId },
 }
+
+// The queue moves events by value: they stay as small as the bare `u32`s they were.
+const _: () = assert!(std::mem::size_of::<Event>() == 12);
 
 /// Why a request was throttled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,100 +57,101 @@ pub enum Happening {
     /// A provisioned environment was made ready (before the run, or at a boundary of the
     /// function's provisioned-concurrency schedule).
     Provisioned {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
     },
     /// A request arrived.
     Arrival {
-        /// Function index.
-        func: u32,
+        /// The function.
+        func: FuncId,
     },
     /// It was admitted but waits for memory on a host (cluster with `when_full = "queue"`).
     WaitingForMemory {
-        /// Function index.
-        func: u32,
-        /// Request id.
-        req: u32,
+        /// The function.
+        func: FuncId,
+        /// The request.
+        req: ReqId,
     },
     /// It was throttled.
     Throttled {
-        /// Function index.
-        func: u32,
+        /// The function.
+        func: FuncId,
         /// Which limit.
         reason: ThrottleReason,
     },
     /// It found a warm environment.
     WarmStart {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
-        /// Request id.
-        req: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
+        /// The request.
+        req: ReqId,
     },
     /// It needs a cold start (a new environment, or joining one that is initializing).
     ColdStart {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
-        /// Request id.
-        req: u32,
-        /// Init delay of the new environment; 0 when joining one already initializing.
-        init_ns: SimTime,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
+        /// The request.
+        req: ReqId,
+        /// Init delay of the new environment; zero when joining one already initializing.
+        init: Span,
     },
     /// The policy started pre-warming an environment (no request waiting for it).
     Prewarm {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
         /// Init delay.
-        init_ns: SimTime,
+        init: Span,
     },
     /// An environment finished initializing.
     Ready {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
     },
     /// A request finished.
     Completed {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
-        /// Request id.
-        req: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
+        /// The request.
+        req: ReqId,
         /// End-to-end latency.
-        latency_ns: SimTime,
+        latency: Span,
         /// Cut at the timeout.
         timed_out: bool,
     },
     /// An environment became idle; it expires at the given time unless used.
     Idle {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
-        /// Expiry time, `None` for provisioned environments.
-        expires: Option<SimTime>,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
+        /// Expiry time, `None` for provisioned environments (and for environments kept until
+        /// memory runs short).
+        expires: Option<Instant>,
     },
     /// An environment was evicted.
     Evicted {
-        /// Function index.
-        func: u32,
-        /// Environment id.
-        env: u32,
+        /// The function.
+        func: FuncId,
+        /// The environment.
+        env: EnvId,
     },
     /// A database connection was opened or closed (one passed from a request to a waiting
     /// one is neither).
     Connection {
-        /// Database index (in the scenario's order).
-        db: u32,
+        /// The database.
+        db: DbId,
         /// Opened (else closed).
         open: bool,
     },
@@ -155,7 +161,7 @@ pub enum Happening {
 pub trait Observer {
     /// Called for every happening, in simulated-time order.
     #[inline]
-    fn on(&mut self, _now: SimTime, _what: &Happening) {}
+    fn on(&mut self, _now: Instant, _what: &Happening) {}
 }
 
 /// An observer that ignores everything.
@@ -163,8 +169,8 @@ pub trait Observer {
 pub struct Quiet;
 impl Observer for Quiet {}
 
-impl<F: FnMut(SimTime, &Happening)> Observer for F {
-    fn on(&mut self, now: SimTime, what: &Happening) {
+impl<F: FnMut(Instant, &Happening)> Observer for F {
+    fn on(&mut self, now: Instant, what: &Happening) {
         self(now, what)
     }
 }

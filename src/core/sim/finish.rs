@@ -7,7 +7,7 @@ use crate::core::metrics::{InstanceSummary, Level, TimeSeries};
 use crate::core::platform::cdn::CdnReport;
 use crate::core::policy::Policy;
 use crate::core::report::{FunctionParts, FunctionReport, Report, ReportParts};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Ends the run at the horizon and returns its report and the observer.
@@ -17,7 +17,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         let window = self.recorder.window;
         let span = window.span(end);
         let usage = self.usage(end);
-        let (mut cost, mut per_function) = billing::bill(&self.pricing, &usage, span);
+        let (mut cost, mut per_function) = billing::bill(&self.pricing, &usage, span.ns());
         let cdn = self.cdn_report(&mut cost, &mut per_function);
         let functions = self.function_reports(per_function, span);
         let mut area = [0u128; 3];
@@ -51,7 +51,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// What billing needs of each function.
-    fn usage(&self, end: SimTime) -> Vec<FunctionUsage> {
+    fn usage(&self, end: Instant) -> Vec<FunctionUsage> {
         let window = self.recorder.window;
         self.funcs
             .iter()
@@ -98,7 +98,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Each function's report, with its bill.
-    fn function_reports(&self, costs: Vec<Cost>, span: SimTime) -> Vec<FunctionReport> {
+    fn function_reports(&self, costs: Vec<Cost>, span: Span) -> Vec<FunctionReport> {
         self.funcs
             .iter()
             .zip(&self.recorder.funcs)

@@ -10,10 +10,11 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::{Func, IdleDecision, Mode, Observer, Routing, Simulation, NIL, NO_WORK};
+use super::{Func, IdleDecision, Mode, Observer, Routing, Simulation};
+use crate::core::ids::{EnvId, FuncId, IdVec, ReqId};
 use crate::core::platform::env::AvailList;
 use crate::core::policy::Policy;
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// One function's arrivals drawn ahead, and its users' requests in flight.
 ///
@@ -25,8 +26,8 @@ use crate::core::time::SimTime;
 /// lists, their ends in that picture and their ends as known now.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Ahead {
-    /// How far past the present the policy wants to see (0: no foresight for this function).
-    window: SimTime,
+    /// How far past the present the policy wants to see (zero: no foresight for this function).
+    window: Span,
     /// The arrivals to come, in order; the front one is in the queue.
     upcoming: VecDeque<Upcoming>,
     /// No arrival is left before the horizon.
@@ -34,20 +35,20 @@ pub(super) struct Ahead {
     /// Arrivals drawn so far that had not ended (arrival + run time) by the last one drawn:
     /// the last one's `level`. Their ends are in `pending`.
     open: i64,
-    pending: BinaryHeap<Reverse<SimTime>>,
+    pending: BinaryHeap<Reverse<Instant>>,
     /// Arrival + run time of the arrivals already come, sorted, those in the past dropped.
-    arrived_ends: VecDeque<SimTime>,
+    arrived_ends: VecDeque<Instant>,
     /// When its users' requests in flight will end, where that is known (they run, or wait
     /// for their environment's initialization), with their request slots: sorted by end.
-    live: Vec<(SimTime, u32)>,
+    live: Vec<(Instant, ReqId)>,
 }
 
 /// An arrival drawn ahead.
 #[derive(Clone, Copy, Debug)]
 struct Upcoming {
-    at: SimTime,
+    at: Instant,
     /// Its raw work (see `Req::work`).
-    work: SimTime,
+    work: Span,
     /// Arrivals up to this one, less those ended by `at`, each counted from its arrival for
     /// its run time.
     level: i64,
@@ -60,17 +61,19 @@ impl Ahead {
     /// One per function when `policy` asks for foresight on any of them, else none at all.
     /// Functions invoked asynchronously or through a queue get none: their user arrivals are
     /// events whose attempts the look-ahead cannot place.
-    pub(super) fn for_policy<P: Policy>(policy: &P, funcs: &[Func]) -> Vec<Ahead> {
-        let windows: Vec<SimTime> = funcs
-            .iter()
-            .enumerate()
+    pub(super) fn for_policy<P: Policy>(
+        policy: &P,
+        funcs: &IdVec<FuncId, Func>,
+    ) -> IdVec<FuncId, Ahead> {
+        let windows: Vec<Span> = funcs
+            .iter_ids()
             .map(|(f, func)| match func.mode {
-                Mode::Sync => policy.foresight(f as u32),
-                _ => 0,
+                Mode::Sync => policy.foresight(f),
+                _ => Span::ZERO,
             })
             .collect();
-        if windows.iter().all(|&w| w == 0) {
-            return Vec::new();
+        if windows.iter().all(|w| w.is_zero()) {
+            return IdVec::new();
         }
         windows
             .into_iter()
@@ -84,12 +87,12 @@ impl Ahead {
     /// Whether this function's arrivals come through the look-ahead.
     #[inline]
     pub(super) fn on(&self) -> bool {
-        self.window > 0
+        !self.window.is_zero()
     }
 
     /// Draws arrivals, each with its work, until one lies beyond the window past `now` (or the
     /// buffer is full, or the arrivals end).
-    fn fill(&mut self, func: &mut Func, now: SimTime, horizon: SimTime) {
+    fn fill(&mut self, func: &mut Func, now: Instant, horizon: Instant) {
         let until = now.saturating_add(self.window);
         while !self.ended
             && self.upcoming.len() < Self::CAP
@@ -101,7 +104,7 @@ impl Ahead {
                 .filter(|&t| t < horizon)
             {
                 Some(at) => {
-                    let work = func.duration.sample_ns(&mut func.rng_durations);
+                    let work = func.duration.sample_span(&mut func.rng_durations);
                     while self.pending.peek().is_some_and(|x| x.0 <= at) {
                         self.pending.pop();
                         self.open -= 1;
@@ -121,15 +124,15 @@ impl Ahead {
     }
 
     /// Request `r` is no longer counted among those in flight.
-    fn forget(&mut self, r: u32) {
+    fn forget(&mut self, r: ReqId) {
         if let Some(i) = self.live.iter().position(|x| x.1 == r) {
             self.live.remove(i);
         }
     }
 
     /// The function's first arrival.
-    pub(super) fn first(&mut self, func: &mut Func, horizon: SimTime) -> Option<SimTime> {
-        self.fill(func, 0, horizon);
+    pub(super) fn first(&mut self, func: &mut Func, horizon: Instant) -> Option<Instant> {
+        self.fill(func, Instant::ZERO, horizon);
         self.upcoming.front().map(|u| u.at)
     }
 
@@ -138,9 +141,9 @@ impl Ahead {
     pub(super) fn arrived(
         &mut self,
         func: &mut Func,
-        now: SimTime,
-        horizon: SimTime,
-    ) -> (Option<SimTime>, SimTime) {
+        now: Instant,
+        horizon: Instant,
+    ) -> (Option<Instant>, Option<Span>) {
         let work = match self.upcoming.pop_front() {
             Some(u) => {
                 let end = u.at.saturating_add(run_time(func, u.work));
@@ -149,9 +152,9 @@ impl Ahead {
                 }
                 let at = self.arrived_ends.partition_point(|&d| d <= end);
                 self.arrived_ends.insert(at, end);
-                u.work
+                Some(u.work)
             }
-            None => NO_WORK,
+            None => None,
         };
         self.fill(func, now, horizon);
         (self.upcoming.front().map(|u| u.at), work)
@@ -160,7 +163,7 @@ impl Ahead {
 
 /// How long a request of `func` with raw work `work` runs once started: scaled to its CPU
 /// share and cut at the function's timeout, as `run_exec` does.
-pub(super) fn run_time(func: &Func, work: SimTime) -> SimTime {
+pub(super) fn run_time(func: &Func, work: Span) -> Span {
     func.terms.scale_exec(work).min(func.timeout)
 }
 
@@ -168,8 +171,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// User request `r` of `f`, whose work is known, will end at `end`: it has just started
     /// running, or its cold start has begun. `replace`: what was known of it before (at its
     /// cold start) is replaced.
-    pub(super) fn foresee_end(&mut self, f: u32, r: u32, end: SimTime, replace: bool) {
-        if let Some(a) = self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+    pub(super) fn foresee_end(&mut self, f: FuncId, r: ReqId, end: Instant, replace: bool) {
+        if let Some(a) = self.ahead.get_mut(f).filter(|a| a.on()) {
             if replace {
                 a.forget(r);
             }
@@ -181,8 +184,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// User request `r` of `f` is over.
-    pub(super) fn foresee_ended(&mut self, f: u32, r: u32) {
-        if let Some(a) = self.ahead.get_mut(f as usize) {
+    pub(super) fn foresee_ended(&mut self, f: FuncId, r: ReqId) {
+        if let Some(a) = self.ahead.get_mut(f) {
             a.forget(r);
         }
     }
@@ -190,10 +193,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Asks the policy about idle environment `e` of `f` at `now`: with the function's next
     /// arrival, and with `e`'s own next use when the policy looks ahead.
     #[inline]
-    pub(super) fn decide_idle(&mut self, f: u32, e: u32, now: SimTime) -> IdleDecision {
-        let next = self.funcs[f as usize].next_arrival;
-        let next = (next != SimTime::MAX).then_some(next);
-        if self.ahead.get(f as usize).is_some_and(Ahead::on) {
+    pub(super) fn decide_idle(&mut self, f: FuncId, e: EnvId, now: Instant) -> IdleDecision {
+        let next = self.funcs[f].next_arrival;
+        let next = (next != Instant::MAX).then_some(next);
+        if self.ahead.get(f).is_some_and(Ahead::on) {
             let next_use = self.next_use(f, e, now);
             self.policy.on_idle_foreseeing(f, e, now, next, next_use)
         } else {
@@ -203,22 +206,22 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// When idle environment `e` of `f` is next used, if within the foresight window past
     /// `now` (see [`Policy::on_idle_foreseeing`] for the rule and what it leaves out).
-    fn next_use(&mut self, f: u32, e: u32, now: SimTime) -> Option<SimTime> {
+    fn next_use(&mut self, f: FuncId, e: EnvId, now: Instant) -> Option<Instant> {
         let horizon = self.horizon;
         {
             let (ahead, funcs) = (&mut self.ahead, &mut self.funcs);
-            ahead[f as usize].fill(&mut funcs[f as usize], now, horizon);
+            ahead[f].fill(&mut funcs[f], now, horizon);
         }
-        let a = &self.ahead[f as usize];
+        let a = &self.ahead[f];
         let limit = now.saturating_add(a.window);
-        let within = |t: SimTime| (t <= limit).then_some(t);
+        let within = |t: Instant| (t <= limit).then_some(t);
         // Past the last buffered arrival nothing is known: judge again there.
         let unknown = if a.ended {
             None
         } else {
             a.upcoming.back().and_then(|u| within(u.at))
         };
-        let func = &self.funcs[f as usize];
+        let func = &self.funcs[f];
         let listed = AvailList::contains(&self.envs, e);
         // The idle environments taken before `e`: any idle provisioned one, then those after
         // `e` in its list (MRU takes from the back, LRU from the front).
@@ -227,9 +230,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             Routing::Mru => {
                 if listed {
                     let mut i = func.avail.next(&self.envs, e);
-                    while i != NIL {
+                    while let Some(n) = i {
                         before += 1;
-                        i = func.avail.next(&self.envs, i);
+                        i = func.avail.next(&self.envs, n);
                     }
                 }
                 // `e` is taken by the arrival that finds `before + 1` more arrivals than ends
@@ -266,11 +269,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             }
             Routing::Lru => {
                 if listed {
-                    let mut i = func.avail.front();
-                    while i != NIL && i != e {
-                        before += 1;
-                        i = func.avail.next(&self.envs, i);
-                    }
+                    before += func.avail.iter(&self.envs).take_while(|&i| i != e).count();
                 }
                 match a.upcoming.get(before) {
                     Some(u) => within(u.at),

@@ -3,12 +3,13 @@
 
 use super::delivery::Mode;
 use crate::core::billing::terms::ModelTerms;
+use crate::core::ids::DbId;
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Provision};
 use crate::core::platform::cdn::Cdn;
-use crate::core::platform::env::{AvailList, NIL};
+use crate::core::platform::env::AvailList;
 use crate::core::platform::function::Arch;
 use crate::core::rng::{self, Stream, StreamKind};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use crate::core::workload::arrivals::Arrivals;
 use crate::core::workload::dist::Dist;
 
@@ -32,19 +33,19 @@ pub(super) struct Func {
     pub(super) avail: AvailList,
     pub(super) avail_provisioned: AvailList,
     /// Requests of this function in flight, and since when it has had none (its idle time
-    /// starts there; `SimTime::MAX` before its first request).
+    /// starts there; [`Instant::MAX`] before its first request).
     pub(super) in_flight: u32,
-    /// Its next arrival already in the queue (`SimTime::MAX` when none): the future, told only
-    /// to offline-bound policies through `Policy::on_idle_knowing`.
-    pub(super) next_arrival: SimTime,
-    pub(super) idle_since: SimTime,
-    /// Keep-warm pings: period (0 = none) and how long each runs.
-    pub(super) ping_every: SimTime,
-    pub(super) ping_duration: SimTime,
+    /// Its next arrival already in the queue ([`Instant::MAX`] when none): the future, told
+    /// only to offline-bound policies through `Policy::on_idle_knowing`.
+    pub(super) next_arrival: Instant,
+    pub(super) idle_since: Instant,
+    /// Keep-warm pings: period (zero = none) and how long each runs.
+    pub(super) ping_every: Span,
+    pub(super) ping_duration: Span,
     /// The pending pre-warm's generation and the expiry of the environment it will create.
     pub(super) prewarm_gen: u32,
-    pub(super) prewarm_expire: SimTime,
-    pub(super) timeout: SimTime,
+    pub(super) prewarm_expire: Instant,
+    pub(super) timeout: Span,
     pub(super) rng_durations: Stream,
     pub(super) duration: Dist,
     pub(super) rng_cold: Stream,
@@ -61,8 +62,8 @@ pub(super) struct Func {
     pub(super) calls: Vec<Call>,
     /// Workers it starts when done, and their aggregator.
     pub(super) fan_out: Option<FanOut>,
-    /// Index of its database in `dbs`, NIL for none.
-    pub(super) db: u32,
+    /// Its database, if it uses one.
+    pub(super) db: Option<DbId>,
     /// A CDN cache in front of it.
     pub(super) cdn: Option<Box<Cdn>>,
     pub(super) rng_cdn: Stream,
@@ -113,19 +114,19 @@ impl Func {
             avail: AvailList::default(),
             avail_provisioned: AvailList::default(),
             in_flight: 0,
-            next_arrival: SimTime::MAX,
-            idle_since: SimTime::MAX,
+            next_arrival: Instant::MAX,
+            idle_since: Instant::MAX,
             prewarm_gen: 0,
-            prewarm_expire: 0,
-            ping_every: fp.ping.map_or(0, |p| p.every),
-            ping_duration: fp.ping.map_or(0, |p| p.duration),
+            prewarm_expire: Instant::ZERO,
+            ping_every: fp.ping.map_or(Span::ZERO, |p| p.every),
+            ping_duration: fp.ping.map_or(Span::ZERO, |p| p.duration),
             mode,
             error_rate: fp.error_rate,
             extras: 0,
             rng_errors: stream(StreamKind::Errors),
             calls: fp.calls.clone(),
             fan_out: fp.fan_out,
-            db: fp.database.unwrap_or(NIL),
+            db: fp.database,
             cdn: fp.cdn.as_ref().map(|c| Box::new(Cdn::new(c))),
             rng_cdn: stream(StreamKind::Cdn),
             app: fp.app.clone(),
@@ -136,7 +137,13 @@ impl Func {
             | bit(func.error_rate > 0.0, X_ERRORS)
             | bit(!func.calls.is_empty(), X_CALLS)
             | bit(func.fan_out.is_some(), X_FAN_OUT)
-            | bit(func.db != NIL, X_DB);
+            | bit(func.db.is_some(), X_DB);
         func
+    }
+
+    /// Its database: only for a function with one (`X_DB`).
+    #[inline]
+    pub(super) fn database(&self) -> DbId {
+        self.db.expect("only a function with a database connects")
     }
 }

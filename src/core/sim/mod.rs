@@ -9,9 +9,10 @@
 //! ([`foresight`]), the statistics ([`recorder`]) and the report ([`finish`]). The loop below
 //! pops the next event and hands it to its component.
 //!
-//! Events are small `Copy` values that carry slab indices; handling one allocates nothing once
-//! the slabs have grown to the live size. Events at the same instant run in the order they were
-//! scheduled (see [`crate::core::engine`]).
+//! Events are small `Copy` values that carry typed ids ([`crate::core::ids`]) into the slabs;
+//! times are [`Instant`]s and lengths of time [`crate::core::time::Span`]s. Handling one
+//! allocates nothing once the slabs have grown to the live size. Events at the same instant run
+//! in the order they were scheduled (see [`crate::core::engine`]).
 //!
 //! Semantics (see docs/model.md for the full list):
 //! - An arrival first needs a free concurrency slot in its pool, else it is throttled.
@@ -43,13 +44,14 @@ pub use events::{Happening, Observer, Quiet, ThrottleReason};
 
 use crate::core::billing::prices::Pricing;
 use crate::core::engine::EventQueue;
+use crate::core::ids::{DbId, FuncId, IdVec};
 use crate::core::metrics::{TimeSeries, Window};
 use crate::core::plan::{Plan, Routing};
 use crate::core::platform::database::Database;
-use crate::core::platform::env::{EnvSlab, EnvState, NIL};
+use crate::core::platform::env::{EnvSlab, EnvState};
 use crate::core::policy::{Builtin, FunctionInfo, IdleDecision, Policy};
 use crate::core::report::Report;
-use crate::core::time::SimTime;
+use crate::core::time::Instant;
 use admission::Admission;
 use compose::Flows;
 use delivery::{Delivery, Mode};
@@ -58,12 +60,12 @@ use events::Event;
 use functions::Func;
 use keepalive::Expiry;
 use recorder::Recorder;
-use requests::{Origin, Phase, Requests, NO_WORK};
+use requests::{Origin, Phase, Requests};
 
 /// One run of a plan, with observer `O` and keep-alive policy `P`.
 pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     /// The functions: configuration and running state.
-    funcs: Vec<Func>,
+    funcs: IdVec<FuncId, Func>,
     /// Execution environments, in a slab.
     envs: EnvSlab,
     /// Requests in flight, in a slab.
@@ -78,18 +80,18 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     expiry: Expiry,
     /// Per function, the arrivals drawn ahead for a policy that asks for foresight
     /// ([`Policy::foresight`]); empty when it asks for none, so other policies never touch it.
-    ahead: Vec<foresight::Ahead>,
+    ahead: IdVec<FuncId, foresight::Ahead>,
     /// Async events, queues, batches and their counts.
     delivery: Delivery,
     /// Fan-out flows.
     flows: Flows,
-    /// Databases, by index.
-    dbs: Vec<Database>,
+    /// Databases.
+    dbs: IdVec<DbId, Database>,
     /// What the run counts.
     recorder: Recorder,
     queue: EventQueue<Event>,
     observer: O,
-    horizon: SimTime,
+    horizon: Instant,
     pricing: Pricing,
     name: String,
     seed: u64,
@@ -115,12 +117,12 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub fn with_policy(plan: &Plan, run: u64, observer: O, mut policy: P) -> Self {
         let window = Window::starting_at(plan.warmup);
         let mut delivery = Delivery::new(window);
-        let mut funcs: Vec<Func> = plan
+        let mut funcs: IdVec<FuncId, Func> = plan
             .functions
             .iter()
             .enumerate()
             .map(|(i, fp)| {
-                let mode = delivery.register(&fp.invocation, i as u32);
+                let mode = delivery.register(&fp.invocation, FuncId::from_index(i));
                 Func::new(fp, plan.seed, run, mode)
             })
             .collect();
@@ -170,36 +172,41 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Provisioned environments and the first arrival of every function.
     fn start(&mut self) {
-        for f in 0..self.funcs.len() as u32 {
+        const START: Instant = Instant::ZERO;
+        for f in self.funcs.ids() {
             // `provisioned` held the schedule's largest count for the limit checks; from here on
             // it is the count in force.
-            let func = &mut self.funcs[f as usize];
-            func.provisioned = func.provision.count_at(0);
-            if let Some(t) = func.provision.next_change(0).filter(|&t| t < self.horizon) {
-                self.queue.schedule(t, Event::Provision(f));
+            let func = &mut self.funcs[f];
+            func.provisioned = func.provision.count_at(START);
+            if let Some(t) = func
+                .provision
+                .next_change(START)
+                .filter(|&t| t < self.horizon)
+            {
+                self.queue.schedule(t, Event::Provision { func: f });
             }
-            for _ in 0..self.funcs[f as usize].provisioned {
-                let host = self
-                    .place(f, 0, false)
+            for _ in 0..self.funcs[f].provisioned {
+                let room = self
+                    .place(f, START, false)
                     .expect("the compiler checked that provisioned environments fit");
-                let e = self.new_env(f, host, EnvState::Idle, 0, true);
-                let func = &mut self.funcs[f as usize];
+                let e = self.new_env(f, room, EnvState::Idle, START, true);
+                let func = &mut self.funcs[f];
                 func.provisioned_live += 1;
                 func.avail_provisioned.push_back(&mut self.envs, e);
                 self.observer
-                    .on(0, &Happening::Provisioned { func: f, env: e });
+                    .on(START, &Happening::Provisioned { func: f, env: e });
             }
-            if self.funcs[f as usize].ping_every > 0 {
-                self.queue.schedule(0, Event::Ping(f));
+            if !self.funcs[f].ping_every.is_zero() {
+                self.queue.schedule(START, Event::Ping { func: f });
             }
-            let func = &mut self.funcs[f as usize];
-            let first = match self.ahead.get_mut(f as usize).filter(|a| a.on()) {
+            let func = &mut self.funcs[f];
+            let first = match self.ahead.get_mut(f).filter(|a| a.on()) {
                 Some(a) => a.first(func, self.horizon),
                 None => func.arrivals.next(&mut func.rng_arrivals),
             };
             if let Some(t) = first.filter(|&t| t < self.horizon) {
-                self.queue.schedule(t, Event::Arrival(f));
-                self.funcs[f as usize].next_arrival = t;
+                self.queue.schedule(t, Event::Arrival { func: f });
+                self.funcs[f].next_arrival = t;
             }
         }
     }
@@ -213,33 +220,33 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     pub fn run_observed(mut self) -> (Report, O) {
         while let Some((now, ev)) = self.queue.pop_until(self.horizon) {
             match ev {
-                Event::Arrival(f) => self.arrival(f, now),
-                Event::InitDone(e) => self.init_done(e, now),
-                Event::Complete(r) => {
-                    self.complete(r, now);
+                Event::Arrival { func } => self.arrival(func, now),
+                Event::InitDone { env } => self.init_done(env, now),
+                Event::Complete { req } => {
+                    self.complete(req, now);
                     if !self.memory.waiting.is_empty() {
                         self.drain_mem_queue(now);
                     }
                 }
-                Event::Expire(e, g) => {
-                    self.expire(e, g, now);
+                Event::Expire { env, generation } => {
+                    self.expire(env, generation, now);
                     if !self.memory.waiting.is_empty() {
                         self.drain_mem_queue(now);
                     }
                 }
-                Event::Prewarm(f, g) => self.prewarm(f, g, now),
-                Event::Ping(f) => self.ping(f, now),
-                Event::Deadline(r, g) => {
-                    self.deadline(r, g, now);
+                Event::Prewarm { func, generation } => self.prewarm(func, generation, now),
+                Event::Ping { func } => self.ping(func, now),
+                Event::Deadline { req, generation } => {
+                    self.deadline(req, generation, now);
                     if !self.memory.waiting.is_empty() {
                         self.drain_mem_queue(now);
                     }
                 }
-                Event::Retry(ev) => self.retry_event(ev, now),
-                Event::Visible(b) => self.batch_visible(b, now),
-                Event::PollTick(q) => self.poll_tick(q, now),
-                Event::PollWindow(q) => self.poll_window(q, now),
-                Event::Provision(f) => self.provision(f, now),
+                Event::Retry { event } => self.retry_event(event, now),
+                Event::Visible { batch } => self.batch_visible(batch, now),
+                Event::PollTick { queue } => self.poll_tick(queue, now),
+                Event::PollWindow { queue } => self.poll_window(queue, now),
+                Event::Provision { func } => self.provision(func, now),
             }
         }
         self.finish()

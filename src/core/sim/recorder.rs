@@ -4,9 +4,10 @@
 //! asks the [`Window`] whether an instant is measured.
 
 use super::ThrottleReason;
+use crate::core::ids::{FuncId, IdVec};
 use crate::core::metrics::{Counts, Latency, Level, Levels, TimeSeries, Window};
 use crate::core::platform::env::{EnvSlab, EnvState};
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 
 /// One function's statistics.
 #[derive(Clone, Debug)]
@@ -44,9 +45,9 @@ impl Default for FuncStats {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Ended {
     /// When it arrived: a request is measured when it arrived inside the window.
-    pub(super) arrival: SimTime,
-    /// End-to-end latency, ns.
-    pub(super) latency: SimTime,
+    pub(super) arrival: Instant,
+    /// End-to-end latency.
+    pub(super) latency: Span,
     /// Billed time, ns (already rounded as the provider rounds it).
     pub(super) billed: u64,
     /// It ran on a provisioned environment.
@@ -64,7 +65,7 @@ pub(super) struct Recorder {
     pub(super) counts: Counts,
     pub(super) latency: Latency,
     pub(super) levels: Levels,
-    pub(super) funcs: Vec<FuncStats>,
+    pub(super) funcs: IdVec<FuncId, FuncStats>,
 }
 
 /// The level an environment state counts towards (`None` for a free slot).
@@ -86,17 +87,17 @@ impl Recorder {
             counts: Counts::default(),
             latency: Latency::new(Latency::FINE),
             levels: Levels::new(window.start(), series),
-            funcs: vec![FuncStats::default(); functions],
+            funcs: vec![FuncStats::default(); functions].into(),
         }
     }
 
     /// A request of `f` arrived at the platform at `now`.
     #[inline(always)]
-    pub(super) fn arrival(&mut self, f: u32, now: SimTime) {
+    pub(super) fn arrival(&mut self, f: FuncId, now: Instant) {
         if !self.window.measures(now) {
             return;
         }
-        self.funcs[f as usize].counts.arrivals += 1;
+        self.funcs[f].counts.arrivals += 1;
         self.counts.arrivals += 1;
         if let Some(b) = self.levels.series_mut().and_then(|s| s.at(now)) {
             b.arrivals += 1;
@@ -105,35 +106,35 @@ impl Recorder {
 
     /// A user's request of `f` passed the front door at `now`.
     #[inline]
-    pub(super) fn front_door(&mut self, f: u32, now: SimTime) {
+    pub(super) fn front_door(&mut self, f: FuncId, now: Instant) {
         if self.window.measures(now) {
-            self.funcs[f as usize].front_door_requests += 1;
+            self.funcs[f].front_door_requests += 1;
         }
     }
 
-    /// A CDN answered a request of `f` at `now`, in `ns`.
-    pub(super) fn answered_at_edge(&mut self, f: u32, now: SimTime, ns: SimTime) {
+    /// A CDN answered a request of `f` at `now`, taking `latency`.
+    pub(super) fn answered_at_edge(&mut self, f: FuncId, now: Instant, latency: Span) {
         if self.window.measures(now) {
-            self.funcs[f as usize].latency.record(ns);
-            self.latency.record(ns);
+            self.funcs[f].latency.record(latency);
+            self.latency.record(latency);
         }
     }
 
     /// An invocation (or a ping) of `f` started at `now`, warm or cold.
     #[inline(always)]
-    pub(super) fn start(&mut self, f: u32, now: SimTime, cold: bool, ping: bool) {
+    pub(super) fn start(&mut self, f: FuncId, now: Instant, cold: bool, ping: bool) {
         if !self.window.measures(now) {
             return;
         }
         if ping {
-            for c in [&mut self.counts, &mut self.funcs[f as usize].counts] {
+            for c in [&mut self.counts, &mut self.funcs[f].counts] {
                 c.pings += 1;
                 c.ping_cold_starts += cold as u64;
             }
             return;
         }
         let bucket = self.levels.series_mut().and_then(|s| s.at(now));
-        let func = &mut self.funcs[f as usize].counts;
+        let func = &mut self.funcs[f].counts;
         if cold {
             func.cold_starts += 1;
             self.counts.cold_starts += 1;
@@ -150,16 +151,16 @@ impl Recorder {
     }
 
     /// An invocation (or a ping) of `f` was throttled at `now`.
-    pub(super) fn throttle(&mut self, f: u32, now: SimTime, reason: ThrottleReason, ping: bool) {
+    pub(super) fn throttle(&mut self, f: FuncId, now: Instant, reason: ThrottleReason, ping: bool) {
         if !self.window.measures(now) {
             return;
         }
         if ping {
             self.counts.pings_throttled += 1;
-            self.funcs[f as usize].counts.pings_throttled += 1;
+            self.funcs[f].counts.pings_throttled += 1;
             return;
         }
-        for c in [&mut self.counts, &mut self.funcs[f as usize].counts] {
+        for c in [&mut self.counts, &mut self.funcs[f].counts] {
             c.throttled += 1;
             match reason {
                 ThrottleReason::Concurrency => c.throttled_concurrency += 1,
@@ -174,11 +175,11 @@ impl Recorder {
 
     /// A request of `f` ended; it is measured when it arrived inside the window.
     #[inline(always)]
-    pub(super) fn finished(&mut self, f: u32, e: Ended) {
+    pub(super) fn finished(&mut self, f: FuncId, e: Ended) {
         if !self.window.measures(e.arrival) {
             return;
         }
-        let s = &mut self.funcs[f as usize];
+        let s = &mut self.funcs[f];
         if !e.ping {
             s.latency.record(e.latency);
             s.counts.completed += 1;
@@ -200,17 +201,17 @@ impl Recorder {
     }
 
     /// A request of `f` that arrived at `arrival` failed for want of a database connection.
-    pub(super) fn connection_error(&mut self, f: u32, arrival: SimTime) {
+    pub(super) fn connection_error(&mut self, f: FuncId, arrival: Instant) {
         if self.window.measures(arrival) {
             self.counts.connection_errors += 1;
-            self.funcs[f as usize].counts.connection_errors += 1;
+            self.funcs[f].counts.connection_errors += 1;
         }
     }
 
     /// `f` gained (`delta` = 1) or lost (-1) an environment at `now`.
     #[inline(always)]
-    pub(super) fn live(&mut self, f: u32, delta: i32, now: SimTime) {
-        let s = &mut self.funcs[f as usize];
+    pub(super) fn live(&mut self, f: FuncId, delta: i32, now: Instant) {
+        let s = &mut self.funcs[f];
         let before = s.live;
         s.live = s.live.wrapping_add_signed(delta);
         if self.window.measures(now) {
@@ -223,16 +224,16 @@ impl Recorder {
     #[inline(always)]
     pub(super) fn moved(
         &mut self,
-        f: u32,
+        f: FuncId,
         from: EnvState,
-        since: SimTime,
+        since: Instant,
         to: EnvState,
-        now: SimTime,
+        now: Instant,
     ) {
         if let Some(l) = level(from) {
             let t = self.window.overlap(since, now);
-            if t > 0 {
-                self.funcs[f as usize].area[l as usize] += t as u128;
+            if !t.is_zero() {
+                self.funcs[f].area[l as usize] += t.ns() as u128;
             }
         }
         self.levels.change(now, level(from), level(to));
@@ -242,12 +243,12 @@ impl Recorder {
 impl Recorder {
     /// Closes the time-in-state intervals of the environments still alive at `end`, and
     /// returns the run's peak of environments alive at once.
-    pub(super) fn close(&mut self, envs: &EnvSlab, end: SimTime) -> u64 {
+    pub(super) fn close(&mut self, envs: &EnvSlab, end: Instant) -> u64 {
         for (_, env) in envs.iter() {
             if let Some(l) = level(env.state) {
                 let t = self.window.overlap(env.since, end);
-                if t > 0 {
-                    self.funcs[env.func as usize].area[l as usize] += t as u128;
+                if !t.is_zero() {
+                    self.funcs[env.func].area[l as usize] += t.ns() as u128;
                 }
             }
         }

@@ -6,9 +6,9 @@ use super::functions::{X_CALLS, X_CDN, X_DB, X_ERRORS, X_FAN_OUT, X_FRONT_DOOR};
 use super::recorder::Ended;
 use super::{Event, Happening, Observer, Simulation};
 use crate::core::billing;
-use crate::core::platform::env::NIL;
+use crate::core::ids::{BatchId, EnvId, EventId, FlowId, FuncId, ReqId};
 use crate::core::policy::Policy;
-use crate::core::time::SimTime;
+use crate::core::time::{Instant, Span};
 use rand::RngExt;
 
 /// Who waits for a request's outcome.
@@ -19,16 +19,16 @@ pub(super) enum Origin {
     User,
     /// A call nobody waits for.
     Direct,
-    /// An attempt of async event `.0`.
-    Event(u32),
-    /// Batch `.0` of a queue.
-    Batch(u32),
-    /// A call request `.0` (generation `.1`) waits for.
-    Call(u32, u32),
-    /// A worker of fan-out flow `.0`.
-    Worker(u32),
-    /// The aggregator of flow `.0`.
-    Join(u32),
+    /// An attempt of an async event.
+    Event { event: EventId },
+    /// A batch of a queue.
+    Batch { batch: BatchId },
+    /// A call that `caller` waits for (valid while its slot's generation is `generation`).
+    Call { caller: ReqId, generation: u32 },
+    /// A worker of a fan-out flow.
+    Worker { flow: FlowId },
+    /// The aggregator of a fan-out flow.
+    Join { flow: FlowId },
 }
 
 /// What a request is doing.
@@ -49,18 +49,19 @@ pub(super) enum Phase {
 /// A request in flight.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Req {
-    pub(super) func: u32,
-    pub(super) env: u32,
-    pub(super) arrival: SimTime,
+    pub(super) func: FuncId,
+    /// Its environment; `None` while it waits for memory.
+    pub(super) env: Option<EnvId>,
+    pub(super) arrival: Instant,
     /// Init time billed with this request (the first request of a cold environment).
-    pub(super) init_ns: SimTime,
+    pub(super) init: Span,
     /// When execution started (after any cold start).
-    pub(super) start: SimTime,
+    pub(super) start: Instant,
     pub(super) timed_out: bool,
     /// A keep-warm ping, not a user request: billed and occupying, but not in the statistics.
     pub(super) ping: bool,
     /// Next request waiting for the same initializing environment.
-    pub(super) next: u32,
+    pub(super) next: Option<ReqId>,
     /// Who waits for its outcome.
     pub(super) origin: Origin,
     /// Changes when the slot is freed, so stale deadlines and call results are ignored.
@@ -80,58 +81,55 @@ pub(super) struct Req {
     pub(super) discard_env: bool,
     /// Its own work (the raw draw, before CPU scaling and the timeout), drawn when a user's
     /// synchronous request arrives, so that the n-th request of a function runs as long under
-    /// every policy; `NO_WORK` for requests that draw when they start running.
-    pub(super) work: SimTime,
+    /// every policy; `None` for requests that draw their work when they start running.
+    pub(super) work: Option<Span>,
 }
-
-/// `Req::work` of a request that draws its work when it starts running.
-pub(super) const NO_WORK: SimTime = SimTime::MAX;
 
 /// Requests in flight, in a slab whose slots are reused; a slot's generation changes when it is
 /// freed, so timers and call results meant for an earlier request are ignored.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Requests {
     slots: Vec<Req>,
-    free: Vec<u32>,
+    free: Vec<ReqId>,
 }
 
-impl std::ops::Index<usize> for Requests {
+impl std::ops::Index<ReqId> for Requests {
     type Output = Req;
-    #[inline]
-    fn index(&self, i: usize) -> &Req {
-        &self.slots[i]
+    #[inline(always)]
+    fn index(&self, r: ReqId) -> &Req {
+        &self.slots[r.index()]
     }
 }
 
-impl std::ops::IndexMut<usize> for Requests {
-    #[inline]
-    fn index_mut(&mut self, i: usize) -> &mut Req {
-        &mut self.slots[i]
+impl std::ops::IndexMut<ReqId> for Requests {
+    #[inline(always)]
+    fn index_mut(&mut self, r: ReqId) -> &mut Req {
+        &mut self.slots[r.index()]
     }
 }
 
 impl Requests {
     /// A slot for `r` (its generation kept from the slot's last use).
     #[inline]
-    pub(super) fn alloc(&mut self, r: Req) -> u32 {
+    pub(super) fn alloc(&mut self, r: Req) -> ReqId {
         match self.free.pop() {
             Some(i) => {
                 // The generation moved on when the slot was freed.
-                let gen = self.slots[i as usize].gen;
-                self.slots[i as usize] = Req { gen, ..r };
+                let gen = self[i].gen;
+                self[i] = Req { gen, ..r };
                 i
             }
             None => {
                 self.slots.push(r);
-                (self.slots.len() - 1) as u32
+                ReqId::from_index(self.slots.len() - 1)
             }
         }
     }
 
     /// Frees slot `r`; its generation changes.
     #[inline]
-    pub(super) fn free(&mut self, r: u32) {
-        let q = &mut self.slots[r as usize];
+    pub(super) fn free(&mut self, r: ReqId) {
+        let q = &mut self[r];
         q.gen = q.gen.wrapping_add(1);
         self.free.push(r);
     }
@@ -141,23 +139,23 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     #[inline(always)]
     pub(super) fn alloc_req(
         &mut self,
-        func: u32,
-        env: u32,
-        arrival: SimTime,
+        func: FuncId,
+        env: Option<EnvId>,
+        arrival: Instant,
         ping: bool,
         origin: Origin,
-        work: SimTime,
-    ) -> u32 {
-        self.funcs[func as usize].in_flight += 1;
+        work: Option<Span>,
+    ) -> ReqId {
+        self.funcs[func].in_flight += 1;
         let r = Req {
             func,
             env,
             arrival,
-            init_ns: 0,
+            init: Span::ZERO,
             start: arrival,
             timed_out: false,
             ping,
-            next: NIL,
+            next: None,
             origin,
             gen: 0,
             phase: Phase::Starting,
@@ -175,10 +173,10 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Returns request slot `r` to the free list; its generation changes so that timers and
     /// call results meant for it are ignored.
     #[inline]
-    pub(super) fn free_req(&mut self, r: u32) {
-        let q = self.reqs[r as usize];
+    pub(super) fn free_req(&mut self, r: ReqId) {
+        let q = self.reqs[r];
         self.reqs.free(r);
-        if q.work != NO_WORK && !self.ahead.is_empty() {
+        if q.work.is_some() && !self.ahead.is_empty() {
             self.foresee_ended(q.func, r);
         }
     }
@@ -186,13 +184,14 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     /// Starts request `r` at `now` on its environment: its billed time begins, it takes a
     /// database connection if its function needs one, and then runs.
     #[inline(always)]
-    pub(super) fn start_exec(&mut self, r: u32, now: SimTime) {
-        let req = &mut self.reqs[r as usize];
+    pub(super) fn start_exec(&mut self, r: ReqId, now: Instant) {
+        let req = &mut self.reqs[r];
         req.start = now;
         req.phase = Phase::Running;
         let (f, e, ping) = (req.func, req.env, req.ping);
+        let e = e.expect("a request starts on its environment");
         self.policy.on_use(f, e, now);
-        if self.funcs[f as usize].extras & X_DB != 0 && !ping && !self.connect(r, now) {
+        if self.funcs[f].extras & X_DB != 0 && !ping && !self.connect(r, now) {
             return; // waits for a connection, or failed without one
         }
         self.run_exec(r, now);
@@ -200,63 +199,62 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
 
     /// Runs request `r`'s own work from `now`, cut at its deadline.
     #[inline(always)]
-    pub(super) fn run_exec(&mut self, r: u32, now: SimTime) {
-        let req = self.reqs[r as usize];
-        let func = &mut self.funcs[req.func as usize];
+    pub(super) fn run_exec(&mut self, r: ReqId, now: Instant) {
+        let req = self.reqs[r];
+        let func = &mut self.funcs[req.func];
         let mut exec = if req.ping {
             func.ping_duration
-        } else if let Origin::Batch(b) = req.origin {
+        } else if let Origin::Batch { batch } = req.origin {
             // One invocation for the batch: the messages' work one after another.
-            let n = self.delivery.batch_len(b);
-            let mut t: SimTime = 0;
+            let n = self.delivery.batch_len(batch);
+            let mut t = Span::ZERO;
             for _ in 0..n {
-                t = t.saturating_add(func.duration.sample_ns(&mut func.rng_durations));
+                t = t.saturating_add(func.duration.sample_span(&mut func.rng_durations));
             }
             func.terms.scale_exec(t)
         } else {
-            let work = if req.work != NO_WORK {
-                req.work
-            } else {
-                func.duration.sample_ns(&mut func.rng_durations)
+            let work = match req.work {
+                Some(w) => w,
+                None => func.duration.sample_span(&mut func.rng_durations),
             };
             // CPU-bound work runs slower below one full vCPU (the model's `exec_scale`).
             func.terms.scale_exec(work)
         };
-        let left = req.start.saturating_add(func.timeout).saturating_sub(now);
+        let left = req.start.saturating_add(func.timeout).saturating_since(now);
         if exec > left {
             exec = left;
-            self.reqs[r as usize].timed_out = true;
+            self.reqs[r].timed_out = true;
         }
         // Saturating: a delay beyond the clock means "never within this run".
         let end = now.saturating_add(exec);
-        self.queue.schedule(end, Event::Complete(r));
-        if req.work != NO_WORK && !self.ahead.is_empty() {
-            self.foresee_end(req.func, r, end, req.init_ns > 0);
+        self.queue.schedule(end, Event::Complete { req: r });
+        if req.work.is_some() && !self.ahead.is_empty() {
+            self.foresee_end(req.func, r, end, !req.init.is_zero());
         }
     }
 
     /// Request `r`'s own work ended at `now` (or it failed to get a database connection): it
     /// may have failed, it may go on to its calls, else it is finished.
     #[inline(always)]
-    pub(super) fn complete(&mut self, r: u32, now: SimTime) {
-        let req = self.reqs[r as usize];
-        let f = req.func as usize;
+    pub(super) fn complete(&mut self, r: ReqId, now: Instant) {
+        let req = self.reqs[r];
+        let f = req.func;
         if req.conn {
-            self.reqs[r as usize].conn = false;
-            self.close_connection(self.funcs[f].db, now);
+            self.reqs[r].conn = false;
+            self.close_connection(self.funcs[f].database(), now);
         }
         if req.ping || req.failed || req.timed_out {
             return self.finish_req(r, now);
         }
         let func = &mut self.funcs[f];
         if func.extras & X_ERRORS != 0 && func.rng_errors.random::<f64>() < func.error_rate {
-            self.reqs[r as usize].failed = true;
+            self.reqs[r].failed = true;
             return self.finish_req(r, now);
         }
-        if let Origin::Batch(b) = req.origin {
-            if self.delivery.batch_fails(b) {
+        if let Origin::Batch { batch } = req.origin {
+            if self.delivery.batch_fails(batch) {
                 // A poison message makes the handler throw, unless it reports item failures.
-                self.reqs[r as usize].failed = true;
+                self.reqs[r].failed = true;
                 return self.finish_req(r, now);
             }
         }
@@ -267,73 +265,75 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
     }
 
     /// Tells whoever waits for an invocation how it ended (`throttled`: it never ran).
-    pub(super) fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: SimTime) {
+    pub(super) fn outcome(&mut self, origin: Origin, ok: bool, throttled: bool, now: Instant) {
         match origin {
             Origin::User | Origin::Direct => {}
-            Origin::Event(ev) => self.event_outcome(ev, ok, throttled, now),
-            Origin::Batch(b) => self.batch_outcome(b, ok, throttled, now),
-            Origin::Call(p, g) => self.call_done(p, g, ok, now),
-            Origin::Worker(id) => self.worker_done(id, ok, now),
-            Origin::Join(id) => self.flow_done(id, ok, now),
+            Origin::Event { event } => self.event_outcome(event, ok, throttled, now),
+            Origin::Batch { batch } => self.batch_outcome(batch, ok, throttled, now),
+            Origin::Call { caller, generation } => self.call_done(caller, generation, ok, now),
+            Origin::Worker { flow } => self.worker_done(flow, ok, now),
+            Origin::Join { flow } => self.flow_done(flow, ok, now),
         }
     }
 
     /// Arms request `r`'s timeout while it waits (for a connection or a call); once per
     /// request.
-    pub(super) fn arm_deadline(&mut self, r: u32) {
-        let req = &mut self.reqs[r as usize];
+    pub(super) fn arm_deadline(&mut self, r: ReqId) {
+        let req = &mut self.reqs[r];
         if req.deadline_armed {
             return;
         }
         req.deadline_armed = true;
-        let t = req
-            .start
-            .saturating_add(self.funcs[req.func as usize].timeout);
+        let t = req.start.saturating_add(self.funcs[req.func].timeout);
         if t < self.horizon {
-            self.queue.schedule(t, Event::Deadline(r, req.gen));
+            let generation = req.gen;
+            self.queue
+                .schedule(t, Event::Deadline { req: r, generation });
         }
     }
 
     /// Request `r`'s timeout ended; if it is still waiting it ends now, timed out. A callee
     /// it waited for runs on, and its result is ignored.
-    pub(super) fn deadline(&mut self, r: u32, g: u32, now: SimTime) {
-        let req = self.reqs[r as usize];
+    pub(super) fn deadline(&mut self, r: ReqId, g: u32, now: Instant) {
+        let req = self.reqs[r];
         if req.gen != g {
             return;
         }
         match req.phase {
             Phase::Connecting => {
-                let d = self.funcs[req.func as usize].db as usize;
+                let d = self.funcs[req.func].database();
                 self.dbs[d].withdraw(r);
             }
             Phase::Calling | Phase::Compensating => {}
             // Running: its own completion is due at the deadline and cuts it there.
             Phase::Starting | Phase::Running => return,
         }
-        self.reqs[r as usize].timed_out = true;
+        self.reqs[r].timed_out = true;
         self.finish_req(r, now);
     }
 
     /// Request `r` is over at `now`: latency, billing and counts, its environment freed, and
     /// whoever waits for it told.
     #[inline(always)]
-    pub(super) fn finish_req(&mut self, r: u32, now: SimTime) {
-        let req = self.reqs[r as usize];
+    pub(super) fn finish_req(&mut self, r: ReqId, now: Instant) {
+        let req = self.reqs[r];
         self.free_req(r);
-        let (f, e) = (req.func, req.env);
+        let f = req.func;
+        let e = req.env.expect("a request ends on its environment");
         // The front door (API gateway), if any, adds its latency to every request.
         // A user's request also spent the front door's and the CDN's time on the way.
         let latency = now - req.arrival
             + match req.origin {
-                Origin::User if self.funcs[f as usize].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
-                    let func = &self.funcs[f as usize];
-                    func.terms.front_door_ns() + func.cdn.as_ref().map_or(0, |c| c.latency_ns)
+                Origin::User if self.funcs[f].extras & (X_FRONT_DOOR | X_CDN) != 0 => {
+                    let func = &self.funcs[f];
+                    func.terms.front_door_latency()
+                        + func.cdn.as_ref().map_or(Span::ZERO, |c| c.latency)
                 }
-                _ => 0,
+                _ => Span::ZERO,
             };
         let exec = now - req.start;
         let billed_time = if self.pricing.bill_init {
-            exec + req.init_ns
+            exec + req.init
         } else {
             exec
         };
@@ -342,7 +342,7 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             Ended {
                 arrival: req.arrival,
                 latency,
-                billed: billing::billed_ns(&self.pricing, billed_time),
+                billed: billing::billed_ns(&self.pricing, billed_time.ns()),
                 provisioned: self.envs[e].provisioned,
                 ping: req.ping,
                 timed_out: req.timed_out,
@@ -355,15 +355,15 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 func: f,
                 env: e,
                 req: r,
-                latency_ns: latency,
+                latency,
                 timed_out: req.timed_out,
             },
         );
-        self.admission.pools.release(self.funcs[f as usize].pool);
+        self.admission.pools.release(self.funcs[f].pool);
         self.leave_env(f, e, now, req.discard_env);
         let ok = !req.failed && !req.timed_out;
-        if ok && !req.ping && self.funcs[f as usize].extras & X_FAN_OUT != 0 {
-            if let Some(fo) = self.funcs[f as usize].fan_out {
+        if ok && !req.ping && self.funcs[f].extras & X_FAN_OUT != 0 {
+            if let Some(fo) = self.funcs[f].fan_out {
                 self.start_flow(fo, req.arrival, now);
             }
         }

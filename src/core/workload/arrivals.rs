@@ -5,7 +5,7 @@
 //! process, so that its spacing is exact) and rounded to the clock once per arrival.
 
 use crate::core::rng::Stream;
-use crate::core::time::{secs_to_ns, SimTime, NS_PER_SEC};
+use crate::core::time::{secs_to_ns, Instant, NS_PER_SEC};
 use crate::core::workload::dist::Dist;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -14,10 +14,10 @@ use rand_distr::{Distribution, Exp1};
 /// later has ended.
 pub(crate) const MAX_SECS: f64 = u64::MAX as f64 / NS_PER_SEC as f64;
 
-/// Default period of a diurnal process: one day.
-pub(crate) const DAY_NS: SimTime = 86_400 * NS_PER_SEC;
-/// Default peak time of a diurnal process: noon.
-pub(crate) const NOON_NS: SimTime = 43_200 * NS_PER_SEC;
+/// Default period of a diurnal process: one day, in nanoseconds.
+pub(crate) const DAY_NS: u64 = 86_400 * NS_PER_SEC;
+/// Default peak time of a diurnal process: noon, in nanoseconds since midnight.
+pub(crate) const NOON_NS: u64 = 43_200 * NS_PER_SEC;
 
 /// One linear piece of a ramp: rate `r0 + slope·(t − t0)` on `[t0, t1)`.
 #[derive(Clone, Copy, Debug)]
@@ -36,7 +36,7 @@ pub(crate) struct RampSeg {
 #[derive(Clone, Debug)]
 pub struct Arrivals {
     /// The last time returned, so that rounding (or jitter) never makes time go backwards.
-    pub(crate) last: SimTime,
+    pub(crate) last: Instant,
     pub(crate) state: State,
 }
 
@@ -91,11 +91,11 @@ pub(crate) enum State {
 }
 
 impl Arrivals {
-    /// The absolute time (ns) of the next arrival: never earlier than the previous one, the first
-    /// at or after time 0. `None` once the process has no more arrivals (a zero rate forever, or
-    /// a next arrival beyond the clock's range); it then stays `None`.
+    /// The instant of the next arrival: never earlier than the previous one, the first at or
+    /// after the start of the run. `None` once the process has no more arrivals (a zero rate
+    /// forever, or a next arrival beyond the clock's range); it then stays `None`.
     #[inline]
-    pub fn next(&mut self, rng: &mut Stream) -> Option<SimTime> {
+    pub fn next(&mut self, rng: &mut Stream) -> Option<Instant> {
         let ns = match &mut self.state {
             State::Ended => return None,
             State::Periodic {
@@ -111,7 +111,7 @@ impl Arrivals {
                 }
                 if x < u64::MAX as f64 {
                     // `max` also maps a (theoretically impossible) NaN to 0.
-                    x.round().max(0.0) as SimTime
+                    x.round().max(0.0) as u64
                 } else {
                     u64::MAX
                 }
@@ -123,7 +123,7 @@ impl Arrivals {
             self.state = State::Ended;
             return None;
         }
-        self.last = self.last.max(ns);
+        self.last = self.last.max(Instant::from_ns(ns));
         Some(self.last)
     }
 }

@@ -3,10 +3,10 @@
 //! A [`Dist`] is compiled once from a scenario's description (the input layer checks it) and is
 //! cheap to sample on the hot path (no allocation, no validation, no branching beyond one
 //! `match`). All values are in seconds as `f64`; the single rounding to the nanosecond clock
-//! happens in [`Dist::sample_ns`].
+//! happens in [`Dist::sample_span`].
 
 use crate::core::rng::Stream;
-use crate::core::time::{secs_to_ns, SimTime, NS_PER_SEC};
+use crate::core::time::{Span, NS_PER_SEC};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
@@ -94,10 +94,10 @@ impl Dist {
         }
     }
 
-    /// Draws one value rounded to the nanosecond clock.
+    /// Draws one length of time, rounded to the nanosecond clock.
     #[inline]
-    pub fn sample_ns(&self, rng: &mut Stream) -> SimTime {
-        secs_to_ns(self.sample(rng))
+    pub fn sample_span(&self, rng: &mut Stream) -> Span {
+        Span::from_secs_f64(self.sample(rng))
     }
 
     /// The exact mean in seconds (before clamping samples to the clock's range, which only

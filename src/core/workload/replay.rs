@@ -8,7 +8,6 @@
 
 use super::spill::{Cursor, Spill};
 use crate::core::rng::Stream;
-use crate::core::time::SimTime;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
@@ -176,7 +175,7 @@ fn random_round(x: f64, rng: &mut Stream) -> u64 {
 impl TraceState {
     /// The next arrival (ns), or `u64::MAX` when the function has no more.
     #[inline]
-    pub fn next(&mut self, rng: &mut Stream) -> SimTime {
+    pub fn next(&mut self, rng: &mut Stream) -> u64 {
         loop {
             if self.i < self.n {
                 return self.emit_in_interval(rng);
@@ -203,7 +202,7 @@ impl TraceState {
     }
 
     #[inline]
-    fn emit_in_interval(&mut self, rng: &mut Stream) -> SimTime {
+    fn emit_in_interval(&mut self, rng: &mut Stream) -> u64 {
         let i = self.i;
         self.i += 1;
         match self.placement {
@@ -265,7 +264,7 @@ impl TraceState {
     }
 
     /// The next recorded arrival in time order (per-invocation traces), with rescaling.
-    fn next_instant(&mut self, rng: &mut Stream) -> Option<SimTime> {
+    fn next_instant(&mut self, rng: &mut Stream) -> Option<u64> {
         loop {
             // Read ahead until the earliest held time cannot be undercut by an unread entry.
             while !self.done {

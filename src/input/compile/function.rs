@@ -1,6 +1,7 @@
 //! The functions of a plan: every `[[function]]` table and every `[workload]` function,
 //! checked against the model, copies expanded, names of callees and databases resolved to ids.
 
+use crate::core::ids::{DbId, FuncId};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
 use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
@@ -41,7 +42,7 @@ pub(super) fn functions(
     // The first function of each [[function]] table, for resolving calls by name.
     let mut first_of_table = Vec::with_capacity(scenario.functions.len());
     for (g, spec) in scenario.functions.iter().enumerate() {
-        first_of_table.push(out.len() as u32);
+        first_of_table.push(FuncId::from_index(out.len()));
         table(scenario, model, spec, From::Table(g), &mut out)?;
     }
     for w in &workload {
@@ -96,29 +97,29 @@ fn table(
         .build()
         .map_err(|e| FieldError::new(from.at("duration"), e))?;
     let cold_start = cold_start(model, spec, &from)?;
-    let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).ns();
+    let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).span();
     if let Invocation::Queue(q) = &spec.invocation {
-        if q.visibility_timeout.ns() < timeout {
+        if q.visibility_timeout.span() < timeout {
             return Err(FieldError::new(
                 from.at("invocation.visibility_timeout"),
                 format!(
                     "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
                     q.visibility_timeout,
-                    crate::core::time::format_duration(timeout)
+                    timeout
                 ),
             ));
         }
     }
     let database = match &spec.database {
-        Some(name) => Some(
+        Some(name) => Some(DbId::from_index(
             scenario
                 .databases
                 .iter()
                 .position(|d| &d.name == name)
                 .ok_or_else(|| {
                     FieldError::new(from.at("database"), format!("no database '{name}'"))
-                })? as u32,
-        ),
+                })?,
+        )),
         None => None,
     };
     let per_instance = spec
@@ -162,8 +163,8 @@ fn table(
             timeout,
             provision: provision.clone(),
             ping: spec.ping.as_ref().map(|p| Ping {
-                every: p.every.ns(),
-                duration: p.duration_ns(),
+                every: p.every.span(),
+                duration: p.run_time(),
             }),
             duration: duration.clone(),
             cold_start: cold_start.clone(),
@@ -259,7 +260,7 @@ fn cold_start(
         platform: terms.platform.build().map_err(model_err)?,
         init: terms.init.build().map_err(model_err)?,
         scale: terms.init_scale,
-        fixed_ns: terms.fixed_ns,
+        fixed: terms.fixed,
     })
 }
 
@@ -267,10 +268,10 @@ fn cold_start(
 /// `first_of_table[g]` is the id of table `g`'s first function.
 fn resolve_names(
     scenario: &Scenario,
-    first_of_table: &[u32],
+    first_of_table: &[FuncId],
     funcs: &mut [FunctionPlan],
 ) -> Result<(), FieldError> {
-    let index = |path: String, name: &str| -> Result<u32, FieldError> {
+    let index = |path: String, name: &str| -> Result<FuncId, FieldError> {
         scenario
             .functions
             .iter()
@@ -307,7 +308,7 @@ fn resolve_names(
             }),
             None => None,
         };
-        let first = first_of_table[g] as usize;
+        let first = first_of_table[g].index();
         for f in &mut funcs[first..first + spec.copies.max(1) as usize] {
             f.calls = calls.clone();
             f.fan_out = fan_out;

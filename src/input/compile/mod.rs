@@ -8,6 +8,7 @@
 //! line (or at the `--set` override that wrote the value).
 //!
 //! ```
+//! use faasim::core::ids::FuncId;
 //! use faasim::{compile, Scenario};
 //! let s = Scenario::from_str_named(r#"
 //!     [run]
@@ -21,13 +22,14 @@
 //! "#, "inline.toml", &[]).unwrap();
 //! let plan = compile(&s).unwrap();
 //! // Left out in the scenario, so Cloud Run's default applies.
-//! assert_eq!(plan.per_instance(0), 80);
+//! assert_eq!(plan.per_instance(FuncId::new(0)), 80);
 //! ```
 
 mod function;
 mod platform;
 
 use crate::core::plan::Plan;
+use crate::core::time::{Instant, Span};
 use crate::input::model::{self, PlatformModel};
 use crate::input::scenario::Scenario;
 use crate::input::{FieldError, InputError};
@@ -53,8 +55,8 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, FieldError>
     let plan = Plan {
         name: scenario.display_name().to_string(),
         seed: scenario.run.seed,
-        horizon: scenario.run.horizon.ns(),
-        warmup: scenario.run.warmup.map_or(0, |w| w.ns()),
+        horizon: Instant::ZERO + scenario.run.horizon.span(),
+        warmup: Instant::ZERO + scenario.run.warmup.map_or(Span::ZERO, |w| w.span()),
         functions,
         account_concurrency: limits.account,
         scaling: limits.scaling,
@@ -63,7 +65,7 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, FieldError>
         keep_alive: scenario.keep_alive.policy(),
         cluster: scenario.cluster.clone(),
         databases: scenario.databases.clone(),
-        timeseries: scenario.metrics.timeseries.map(|w| w.ns()),
+        timeseries: scenario.metrics.timeseries.map(|w| w.span()),
     };
     platform::check_provisioned_placement(&plan)?;
     Ok(plan)

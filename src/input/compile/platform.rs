@@ -2,10 +2,12 @@
 //! bucket, prices with the scenario's billing switches, and room for provisioned environments.
 
 use crate::core::billing::prices::Pricing;
+use crate::core::ids::FuncId;
 use crate::core::metrics::Window;
 use crate::core::plan::{FunctionPlan, Plan};
 use crate::core::platform::cluster::Cluster;
 use crate::core::platform::limits::{Pools, Scaling};
+use crate::core::time::Instant;
 use crate::input::model::{check_scaling, PlatformModel};
 use crate::input::scenario::Scenario;
 use crate::input::FieldError;
@@ -79,14 +81,14 @@ pub(super) fn check_provisioned_placement(plan: &Plan) -> Result<(), FieldError>
     let mut cluster = Cluster::new(spec, Window::starting_at(plan.warmup));
     for (f, func) in plan.functions.iter().enumerate() {
         let need = func.memory_mb as u64;
-        for _ in 0..func.provision.count_at(0) {
-            let Some(host) = cluster.with_room(need, f as u32) else {
+        for _ in 0..func.provision.count_at(Instant::ZERO) {
+            let Some(host) = cluster.with_room(need, FuncId::from_index(f)) else {
                 return Err(FieldError::new(
                     "cluster.hosts",
                     format!("no room for the provisioned environments of {}", func.name),
                 ));
             };
-            cluster.take(host, need, 0);
+            cluster.take(host, need, Instant::ZERO);
         }
     }
     Ok(())

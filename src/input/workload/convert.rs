@@ -8,6 +8,7 @@
 //! nanoseconds.
 
 use crate::core::rng::{self, StreamKind};
+use crate::core::time::Instant;
 use crate::input::workload::Workload;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -28,7 +29,11 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
         let mut ra = rng::stream(seed, 0, StreamKind::Arrivals, f.stream);
         let rd = rng::stream(seed, 0, StreamKind::Durations, f.stream);
         let mut arrivals = arrivals;
-        if let Some(t) = arrivals.as_mut().and_then(|a| a.next(&mut ra)) {
+        if let Some(t) = arrivals
+            .as_mut()
+            .and_then(|a| a.next(&mut ra))
+            .map(Instant::ns)
+        {
             if t < span_ns {
                 heap.push(Reverse((t, i)));
             }
@@ -43,7 +48,7 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
         ms.clear();
         if let Some(d) = dur {
             use std::fmt::Write as _;
-            let ns = d.sample_ns(rd);
+            let ns = d.sample_span(rd).ns();
             let _ = write!(ms, "{}.{:06}", ns / 1_000_000, ns % 1_000_000);
         }
         writeln!(
@@ -57,7 +62,7 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
             f.spec.memory_mb
         )?;
         rows += 1;
-        if let Some(n) = arrivals.as_mut().and_then(|a| a.next(ra)) {
+        if let Some(n) = arrivals.as_mut().and_then(|a| a.next(ra)).map(Instant::ns) {
             if n < span_ns {
                 heap.push(Reverse((n, i)));
             }

@@ -111,7 +111,7 @@ pub fn compute(w: &Workload, span_ns: u64, seed: u64) -> Stats {
         if let Ok(mut a) = f.spec.arrivals.build(1.0) {
             let mut r = rng::stream(seed, 0, StreamKind::Arrivals, f.stream);
             let mut last: Option<u64> = None;
-            while let Some(t) = a.next(&mut r) {
+            while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
                 if t >= span_ns {
                     break;
                 }

@@ -3,8 +3,9 @@
 //! arrival marked by what became of it (warm, cold, throttled). `faasim explain` draws it.
 
 use super::{save, tick, Drawn, Figure, Panel, FONT};
-use crate::core::time::SimTime;
 use crate::views::Error;
+/// Nanoseconds since the start of the run, as the chart keeps them.
+type SimTime = u64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
