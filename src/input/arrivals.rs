@@ -14,12 +14,18 @@
 //! assert!(a.next(&mut rng).unwrap() >= first);
 //! ```
 
+use crate::core::time::NS_PER_SEC;
 use crate::core::time::{Duration, Instant, Rate};
-use crate::core::workload::arrivals::{Arrivals, RampSeg, State, DAY_NS, NOON_NS};
+use crate::core::workload::arrivals::{Arrivals, RampSeg, State};
 use crate::core::workload::replay::TraceHandle;
 use crate::input::dist::DistSpec;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
+
+/// Default period of a diurnal process: one day, in nanoseconds.
+const DAY_NS: u64 = 86_400 * NS_PER_SEC;
+/// Default peak time of a diurnal process: noon, in nanoseconds since midnight.
+const NOON_NS: u64 = 43_200 * NS_PER_SEC;
 
 /// An arrival process as written in a scenario file.
 ///

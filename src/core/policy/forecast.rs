@@ -10,7 +10,7 @@ use super::hybrid::MAX_ARIMA_P;
 /// result by Yule–Walker (sample autocovariances to lag p, solved with the Levinson–Durbin
 /// recursion, which always gives a stationary model), its next value forecast, and the
 /// differencing undone. A constant series forecasts its own value. Nothing is allocated: the
-/// coefficients live on the stack (p ≤ [`MAX_ARIMA_P`]) and the series is read through the
+/// coefficients live on the stack (p ≤ `MAX_ARIMA_P`, 8) and the series is read through the
 /// iterator, a few passes of O(len × p).
 pub fn forecast<I>(series: I, len: usize, p: usize, d: usize) -> Option<f64>
 where

@@ -6,7 +6,7 @@
 //! points of an environment's life and tells it about each function's arrivals and idle
 //! times, so a policy can learn from history.
 //!
-//! The scenario names a built-in policy with `[keep_alive] kind = "..."` ([`KeepAliveSpec`]);
+//! The scenario names a built-in policy with `[keep_alive] kind = "..."` (the input layer's `KeepAliveSpec`);
 //! [`Builtin`] dispatches to it with a `match` (no virtual call in the hot loop). A researcher
 //! adds a policy by implementing [`Policy`] in their own crate and running it with
 //! [`crate::simulate_with_policy`]; `examples/custom_policy.rs` shows how.

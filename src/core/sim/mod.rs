@@ -1,12 +1,12 @@
 //! The platform simulation: requests meet environments, limits and the keep-alive policy.
 //!
 //! [`Simulation`] is one run of a [`Plan`]. Its state is held by components, each in its own
-//! file with the handlers of its events: admission and routing ([`admission`]), requests in
-//! flight and their deadlines ([`requests`]), environments and memory ([`environments`]), idle
-//! environments and keep-alive ([`keepalive`]), provisioned environments and pings
-//! ([`provisioning`]), async events and queues ([`delivery`]), calls and fan-outs
-//! ([`compose`]), database connections ([`connections`]), foresight for offline bounds
-//! ([`foresight`]), the statistics ([`recorder`]) and the report ([`finish`]). The loop below
+//! file with the handlers of its events: admission and routing (`admission.rs`), requests in
+//! flight and their deadlines (`requests.rs`), environments and memory (`environments.rs`), idle
+//! environments and keep-alive (`keepalive.rs`), provisioned environments and pings
+//! (`provisioning.rs`), async events and queues (`delivery.rs`), calls and fan-outs
+//! (`compose.rs`), database connections (`connections.rs`), foresight for offline bounds
+//! (`foresight.rs`), the statistics (`recorder.rs`) and the report (`finish.rs`). The loop below
 //! pops the next event and hands it to its component.
 //!
 //! Events are small `Copy` values that carry typed ids ([`crate::core::ids`]) into the slabs;

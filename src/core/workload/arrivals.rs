@@ -14,11 +14,6 @@ use rand_distr::{Distribution, Exp1};
 /// later has ended.
 pub(crate) const MAX_SECS: f64 = u64::MAX as f64 / NS_PER_SEC as f64;
 
-/// Default period of a diurnal process: one day, in nanoseconds.
-pub(crate) const DAY_NS: u64 = 86_400 * NS_PER_SEC;
-/// Default peak time of a diurnal process: noon, in nanoseconds since midnight.
-pub(crate) const NOON_NS: u64 = 43_200 * NS_PER_SEC;
-
 /// One linear piece of a ramp: rate `r0 + slope·(t − t0)` on `[t0, t1)`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RampSeg {
@@ -40,8 +35,10 @@ pub struct Arrivals {
     pub(crate) state: State,
 }
 
-/// The per-kind state. Times `t` are seconds since the start of the run.
+/// The per-kind state. Times `t` are seconds since the start of the run. The input layer builds
+/// it (hence no constructor here, and unused variants when the core is built alone).
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "input"), allow(dead_code))]
 pub(crate) enum State {
     /// No more arrivals.
     Ended,

@@ -33,8 +33,10 @@ pub struct Dist {
     pub(crate) kind: Kind,
 }
 
-/// The compiled forms. Parameters are precomputed so that sampling is a few flops.
+/// The compiled forms. Parameters are precomputed so that sampling is a few flops. The input
+/// layer builds them (hence unused variants when the core is built alone).
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "input"), allow(dead_code))]
 pub(crate) enum Kind {
     Constant(f64),
     Exponential {
