@@ -70,7 +70,7 @@ fn print(report: &Report, json: bool) -> anyhow::Result<()> {
     if json {
         writeln!(out, "{}", report.to_json())?;
     } else {
-        write!(out, "{}", report.summary())?;
+        write!(out, "{}", faasim::views::summary::summary(report))?;
     }
     Ok(())
 }

@@ -7,13 +7,15 @@
 //! - [`sweep_plots`]: the `[[plot]]`s of a finished sweep, into its `plots/`;
 //! - [`compare`]: `faasim compare`'s table and chart;
 //! - [`html`]: self-contained HTML reports of a run and of a sweep;
-//! - [`explain`]: a run told in words, and its Gantt chart.
+//! - [`explain`]: a run told in words, and its Gantt chart;
+//! - [`summary`]: a run's report as the terminal summary.
 
 pub mod compare;
 pub mod explain;
 pub mod html;
 pub mod plot;
 pub mod run_plots;
+pub mod summary;
 pub mod sweep_plots;
 
 use std::path::PathBuf;
