@@ -4,7 +4,7 @@
 //! built from a resolved plan that the input layer compiles.
 
 pub mod billing;
-pub mod engine;
+pub(crate) mod engine;
 pub mod ids;
 pub mod metrics;
 pub mod plan;

@@ -8,4 +8,4 @@
 
 mod queue;
 
-pub use queue::{EventQueue, Lane};
+pub(crate) use queue::{EventQueue, Lane};

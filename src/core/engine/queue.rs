@@ -57,7 +57,7 @@ impl<E: Copy> QuadHeap<E> {
         }
     }
 
-    #[inline]
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.v.len() - self.hole as usize
     }
@@ -148,26 +148,11 @@ impl<E: Copy> QuadHeap<E> {
 
 /// A lane's handle, returned by [`EventQueue::add_lane`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lane(usize);
+pub(crate) struct Lane(usize);
 
 /// The pending events of a simulation. `E` is a small `Copy` event that carries ids.
-///
-/// ```
-/// use faasim::core::engine::EventQueue;
-/// use faasim::core::time::Instant;
-/// let t = Instant::from_ns;
-/// let mut q = EventQueue::new();
-/// let lane = q.add_lane();
-/// q.schedule(t(5), 'b');
-/// q.schedule_in_lane(lane, t(5), 'c');
-/// q.schedule(t(1), 'a');
-/// assert_eq!(q.pop(), Some((t(1), 'a')));
-/// assert_eq!(q.pop(), Some((t(5), 'b'))); // same time: scheduled first, delivered first
-/// assert_eq!(q.pop(), Some((t(5), 'c')));
-/// assert_eq!(q.pop(), None);
-/// ```
 #[derive(Clone, Debug)]
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     heap: QuadHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     seq: u64,
@@ -182,7 +167,7 @@ impl<E: Copy> Default for EventQueue<E> {
 
 impl<E: Copy> EventQueue<E> {
     /// An empty queue at time 0.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         EventQueue {
             heap: QuadHeap::new(),
             lanes: Vec::new(),
@@ -192,24 +177,20 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Adds a FIFO lane for timers set in non-decreasing time order.
-    pub fn add_lane(&mut self) -> Lane {
+    pub(crate) fn add_lane(&mut self) -> Lane {
         self.lanes.push(VecDeque::new());
         Lane(self.lanes.len() - 1)
     }
 
-    /// The time of the last delivered event.
-    #[inline]
-    pub fn now(&self) -> Instant {
-        self.now
-    }
-
     /// Number of pending events (including any a caller will discard as stale).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True when nothing is pending.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
@@ -230,7 +211,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Schedules `ev` at `time`.
     #[inline]
-    pub fn schedule(&mut self, time: Instant, ev: E) {
+    pub(crate) fn schedule(&mut self, time: Instant, ev: E) {
         let e = self.entry(time, ev);
         self.heap.push(e);
     }
@@ -238,7 +219,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `ev` at `time` in `lane`; falls back to the heap if `time` is earlier than the
     /// lane's last entry.
     #[inline]
-    pub fn schedule_in_lane(&mut self, lane: Lane, time: Instant, ev: E) {
+    pub(crate) fn schedule_in_lane(&mut self, lane: Lane, time: Instant, ev: E) {
         let e = self.entry(time, ev);
         let q = &mut self.lanes[lane.0];
         if q.back().is_none_or(|b| b.key <= e.key) {
@@ -249,15 +230,15 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event by `(time, seq)`.
-    #[inline]
-    pub fn pop(&mut self) -> Option<(Instant, E)> {
+    #[cfg(test)]
+    pub(crate) fn pop(&mut self) -> Option<(Instant, E)> {
         self.pop_until(Instant::MAX)
     }
 
     /// Removes and returns the earliest event if its time is at most `limit`; otherwise leaves
     /// the queue as it is and returns `None`.
     #[inline]
-    pub fn pop_until(&mut self, limit: Instant) -> Option<(Instant, E)> {
+    pub(crate) fn pop_until(&mut self, limit: Instant) -> Option<(Instant, E)> {
         // Which source holds the minimum: usize::MAX is the heap, else a lane index.
         let mut best_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
         let mut src = usize::MAX;
@@ -282,21 +263,25 @@ impl<E: Copy> EventQueue<E> {
         self.now = time;
         Some((time, e.ev))
     }
-
-    /// The time of the earliest pending event, if any.
-    pub fn peek_time(&mut self) -> Option<Instant> {
-        let h = self.heap.peek().map(Entry::time);
-        self.lanes
-            .iter()
-            .filter_map(|l| l.front().map(Entry::time))
-            .chain(h)
-            .min()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_time_events_come_in_the_order_scheduled_whichever_structure_holds_them() {
+        let t = Instant::from_ns;
+        let mut q = EventQueue::new();
+        let lane = q.add_lane();
+        q.schedule(t(5), 'b');
+        q.schedule_in_lane(lane, t(5), 'c');
+        q.schedule(t(1), 'a');
+        assert_eq!(q.pop(), Some((t(1), 'a')));
+        assert_eq!(q.pop(), Some((t(5), 'b')));
+        assert_eq!(q.pop(), Some((t(5), 'c')));
+        assert_eq!(q.pop(), None);
+    }
 
     fn t(ns: u64) -> Instant {
         Instant::from_ns(ns)

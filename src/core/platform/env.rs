@@ -162,7 +162,7 @@ impl std::ops::IndexMut<EnvId> for EnvSlab {
 
 /// The environments of one function that have a free request slot, least recently used first.
 #[derive(Clone, Copy, Debug)]
-pub struct AvailList {
+pub(crate) struct AvailList {
     head: EnvId,
     tail: EnvId,
     len: u32,
@@ -187,42 +187,42 @@ fn link(e: EnvId) -> Option<EnvId> {
 impl AvailList {
     /// Number of environments in the list.
     #[inline]
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         self.len
     }
 
     /// True when no environment is available.
     #[inline]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Least recently used (`None` when empty).
     #[inline]
-    pub fn front(&self) -> Option<EnvId> {
+    pub(crate) fn front(&self) -> Option<EnvId> {
         link(self.head)
     }
 
     /// Most recently used (`None` when empty).
     #[inline]
-    pub fn back(&self) -> Option<EnvId> {
+    pub(crate) fn back(&self) -> Option<EnvId> {
         link(self.tail)
     }
 
     /// The environment after `id` (towards the back), `None` at the back.
     #[inline]
-    pub fn next(&self, slab: &EnvSlab, id: EnvId) -> Option<EnvId> {
+    pub(crate) fn next(&self, slab: &EnvSlab, id: EnvId) -> Option<EnvId> {
         link(slab[id].next)
     }
 
     /// The environments from the front (least recently used) to the back.
-    pub fn iter<'a>(&self, slab: &'a EnvSlab) -> impl Iterator<Item = EnvId> + 'a {
+    pub(crate) fn iter<'a>(&self, slab: &'a EnvSlab) -> impl Iterator<Item = EnvId> + 'a {
         std::iter::successors(self.front(), move |&e| link(slab[e].next))
     }
 
     /// Appends `id` at the back (most recently used).
     #[inline]
-    pub fn push_back(&mut self, slab: &mut EnvSlab, id: EnvId) {
+    pub(crate) fn push_back(&mut self, slab: &mut EnvSlab, id: EnvId) {
         debug_assert!(!slab[id].linked);
         let tail = self.tail;
         {
@@ -242,7 +242,7 @@ impl AvailList {
 
     /// Removes `id` from wherever it is in the list.
     #[inline]
-    pub fn remove(&mut self, slab: &mut EnvSlab, id: EnvId) {
+    pub(crate) fn remove(&mut self, slab: &mut EnvSlab, id: EnvId) {
         debug_assert!(slab[id].linked);
         let (prev, next) = (slab[id].prev, slab[id].next);
         if prev == END {
@@ -264,7 +264,7 @@ impl AvailList {
 
     /// Whether `id` is in some list.
     #[inline]
-    pub fn contains(slab: &EnvSlab, id: EnvId) -> bool {
+    pub(crate) fn contains(slab: &EnvSlab, id: EnvId) -> bool {
         slab[id].linked
     }
 }

@@ -4,7 +4,7 @@
 pub mod cdn;
 pub mod cluster;
 pub mod database;
-pub mod env;
+pub(crate) mod env;
 pub mod function;
 pub mod limits;
 pub mod modes;

@@ -12,7 +12,7 @@
 //! Events are small `Copy` values that carry typed ids ([`crate::core::ids`]) into the slabs;
 //! times are [`Instant`]s and lengths of time [`crate::core::time::Span`]s. Handling one
 //! allocates nothing once the slabs have grown to the live size. Events at the same instant run
-//! in the order they were scheduled (see [`crate::core::engine`]).
+//! in the order they were scheduled (the ordering contract of the event queue, `core/engine`).
 //!
 //! Semantics (see docs/model.md for the full list):
 //! - An arrival first needs a free concurrency slot in its pool, else it is throttled.

@@ -3,4 +3,4 @@
 pub mod arrivals;
 pub mod dist;
 pub mod replay;
-pub mod spill;
+pub(crate) mod spill;

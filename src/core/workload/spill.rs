@@ -123,7 +123,7 @@ struct WFunc {
 }
 
 /// Builds a spill while a trace is parsed.
-pub struct SpillWriter {
+pub(crate) struct SpillWriter {
     file: File,
     path: PathBuf,
     end: u64,
@@ -134,7 +134,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl SpillWriter {
     /// Creates the temporary file.
-    pub fn new() -> io::Result<SpillWriter> {
+    pub(crate) fn new() -> io::Result<SpillWriter> {
         let dir = std::env::temp_dir();
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -160,14 +160,14 @@ impl SpillWriter {
     }
 
     /// Adds a function; returns its index.
-    pub fn add_function(&mut self) -> u32 {
+    pub(crate) fn add_function(&mut self) -> u32 {
         self.funcs.push(WFunc::default());
         (self.funcs.len() - 1) as u32
     }
 
     /// Appends entry `(time, value)` to function `f`.
     #[inline]
-    pub fn push(&mut self, f: u32, time: i64, value: u64) -> io::Result<()> {
+    pub(crate) fn push(&mut self, f: u32, time: i64, value: u64) -> io::Result<()> {
         let w = &mut self.funcs[f as usize];
         put_varint(&mut w.buf, zigzag(time.wrapping_sub(w.last)));
         put_varint(&mut w.buf, value);
@@ -211,7 +211,7 @@ impl SpillWriter {
     }
 
     /// Flushes every buffer and turns the writer into a read-only spill.
-    pub fn finish(mut self) -> io::Result<Spill> {
+    pub(crate) fn finish(mut self) -> io::Result<Spill> {
         for f in 0..self.funcs.len() as u32 {
             self.flush(f)?;
         }
@@ -235,7 +235,7 @@ impl SpillWriter {
 
 /// Reads one function's entries in the order they were written.
 #[derive(Clone, Debug)]
-pub struct Cursor {
+pub(crate) struct Cursor {
     func: u32,
     ext: u32,
     /// Offset inside the current extent of the next byte to read.
@@ -249,7 +249,7 @@ pub struct Cursor {
 
 impl Cursor {
     /// A cursor at the start of function `f`'s entries.
-    pub fn new(f: u32) -> Cursor {
+    pub(crate) fn new(f: u32) -> Cursor {
         Cursor {
             func: f,
             ext: 0,
@@ -303,7 +303,7 @@ impl Cursor {
 
     /// The next entry `(time, value)`, or `None` at the end.
     #[inline]
-    pub fn next(&mut self, spill: &Spill) -> Option<(i64, u64)> {
+    pub(crate) fn next(&mut self, spill: &Spill) -> Option<(i64, u64)> {
         if self.len - self.pos < 20 && !self.failed {
             self.refill(spill);
         }

@@ -2,7 +2,7 @@
 //! and a generic CSV log, read into a [`Loaded`] trace for a `[workload]`.
 //!
 //! Readers find columns by header name, parse each file once and write every function's entries
-//! to a spill file ([`crate::core::workload::spill`]); replay reads each function lazily
+//! to a spill file (`core/workload/spill.rs`); replay reads each function lazily
 //! ([`crate::core::workload::replay`]). Memory is proportional to the number of functions, never
 //! to the number of invocations.
 

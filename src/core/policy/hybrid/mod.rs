@@ -28,7 +28,8 @@ mod histogram;
 mod params;
 
 use histogram::{Histogram, Recent};
-pub use params::{HybridParams, IdleTimes, MAX_ARIMA_P};
+pub(crate) use params::MAX_ARIMA_P;
+pub use params::{HybridParams, IdleTimes};
 
 use crate::core::ids::{EnvId, FuncId};
 use crate::core::policy::forecast::forecast;

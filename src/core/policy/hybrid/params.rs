@@ -119,7 +119,7 @@ fn default_arima_margin() -> f64 {
 }
 
 /// Largest autoregressive order the forecast accepts (its coefficients live on the stack).
-pub const MAX_ARIMA_P: u32 = 8;
+pub(crate) const MAX_ARIMA_P: u32 = 8;
 
 impl Default for HybridParams {
     fn default() -> Self {
