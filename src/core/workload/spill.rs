@@ -11,6 +11,12 @@
 //!
 //! The file is created in the system's temporary directory (`TMPDIR`) and removed at once on
 //! Unix (it lives until the last handle closes); elsewhere it is removed on drop.
+//!
+//! This is the one place the core touches a file: an anonymous scratch file used as external
+//! memory, never a user's. The trace readers of the input layer write it (hence the writing half
+//! is unused when the core is built alone); replay reads it.
+
+#![cfg_attr(not(feature = "input"), allow(dead_code))]
 
 use std::fs::File;
 use std::io;
