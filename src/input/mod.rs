@@ -3,6 +3,7 @@
 
 pub mod arrivals;
 pub mod compile;
+pub(crate) mod csv_writer;
 pub mod dist;
 mod format;
 pub mod function;

@@ -7,8 +7,8 @@
 //! [`crate::input::compile()`]). A model on which the scenario
 //! cannot run (memory beyond its limit, say) gets a row that says why, and the others still run.
 
-use super::csv_writer::CsvWriter;
 use crate::core::billing::MONTH_NS;
+use crate::input::csv_writer::CsvWriter;
 use crate::{InputError, Scenario};
 
 /// One model's figures for the scenario.

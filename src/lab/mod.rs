@@ -22,7 +22,6 @@
 
 mod axes;
 pub mod compare;
-mod csv_writer;
 pub(crate) mod format;
 pub mod merge;
 pub(crate) mod output;

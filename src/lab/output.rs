@@ -5,12 +5,12 @@
 //! Everything is written from [`Results`] (runs in run-id order) with one float format, so the
 //! bytes do not depend on thread count, shard split or resumption.
 
-use super::csv_writer::CsvWriter;
 use super::format::fmt_f64;
 use super::results::Results;
 use super::spec::Experiment;
 use super::store;
 use super::Error;
+use crate::input::csv_writer::CsvWriter;
 use serde::Serialize;
 use std::path::Path;
 

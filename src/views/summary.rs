@@ -14,11 +14,21 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 /// A report as the terminal summary `faasim run` prints.
 pub fn summary(r: &Report) -> String {
-    let c = &r.counts;
-    let l = &r.latency_ms;
-    let i = &r.instances;
     let mut s = String::new();
-    let pct = |p: f64| 100.0 * p;
+    title(r, &mut s);
+    requests(r, &mut s);
+    figures(r, &mut s);
+    architecture(r, &mut s);
+    functions(r, &mut s);
+    s
+}
+
+fn pct(p: f64) -> f64 {
+    100.0 * p
+}
+
+/// The first line: version, scenario, seed, simulated time.
+fn title(r: &Report, s: &mut String) {
     let _ = writeln!(
         s,
         "faasim {} — scenario '{}', seed {}, {} simulated{}",
@@ -35,6 +45,11 @@ pub fn summary(r: &Report) -> String {
             String::new()
         }
     );
+}
+
+/// Requests: warm, cold, throttled, timeouts, errors, in flight.
+fn requests(r: &Report, s: &mut String) {
+    let c = &r.counts;
     let _ = writeln!(s);
     let _ = writeln!(s, "requests      {:>14}", c.arrivals);
     let _ = writeln!(
@@ -66,6 +81,12 @@ pub fn summary(r: &Report) -> String {
         );
     }
     let _ = writeln!(s, "  in flight   {:>14}  (at the end)", r.in_flight_at_end);
+}
+
+/// Latency, environments, idle memory, cost and the always-on line.
+fn figures(r: &Report, s: &mut String) {
+    let l = &r.latency_ms;
+    let i = &r.instances;
     let _ = writeln!(s);
     let _ = writeln!(
         s,
@@ -105,7 +126,10 @@ pub fn summary(r: &Report) -> String {
             a.fargate_monthly_usd
         );
     }
-    architecture(r, &mut s);
+}
+
+/// The busiest functions, when there are several.
+fn functions(r: &Report, s: &mut String) {
     if r.functions.len() > 1 {
         let _ = writeln!(s);
         let _ = writeln!(
@@ -137,7 +161,6 @@ pub fn summary(r: &Report) -> String {
             );
         }
     }
-    s
 }
 
 /// Lines for what is around the functions: async and queue delivery, fan-out flows,

@@ -9,6 +9,7 @@
 
 use crate::core::rng::{self, StreamKind};
 use crate::core::time::Instant;
+use crate::input::csv_writer;
 use crate::input::workload::Workload;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -19,8 +20,9 @@ pub const HEADER: &str = "timestamp,function,app,duration_ms,memory_mb";
 
 /// Writes every arrival before `span_ns` to `out`; returns the number of rows.
 pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io::Result<u64> {
-    let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    writeln!(out, "{HEADER}")?;
+    let mut out = csv_writer::builder().from_writer(io::BufWriter::with_capacity(1 << 16, out));
+    out.write_record(HEADER.split(','))
+        .map_err(io::Error::other)?;
     let mut procs = Vec::with_capacity(w.functions.len());
     let mut heap = BinaryHeap::new();
     for (i, f) in w.functions.iter().enumerate() {
@@ -51,16 +53,10 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
             let ns = d.sample_span(rd).ns();
             let _ = write!(ms, "{}.{:06}", ns / 1_000_000, ns % 1_000_000);
         }
-        writeln!(
-            out,
-            "{}.{:09},{},{},{},{}",
-            t / 1_000_000_000,
-            t % 1_000_000_000,
-            quote(&f.spec.name),
-            quote(&f.app),
-            ms,
-            f.spec.memory_mb
-        )?;
+        let timestamp = format!("{}.{:09}", t / 1_000_000_000, t % 1_000_000_000);
+        let memory = f.spec.memory_mb.to_string();
+        out.write_record([&timestamp, &f.spec.name, &f.app, &ms, &memory])
+            .map_err(io::Error::other)?;
         rows += 1;
         if let Some(n) = arrivals.as_mut().and_then(|a| a.next(ra)).map(Instant::ns) {
             if n < span_ns {
@@ -70,13 +66,4 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
     }
     out.flush()?;
     Ok(rows)
-}
-
-/// CSV-quotes a field when it needs it.
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

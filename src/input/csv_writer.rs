@@ -1,9 +1,17 @@
-//! The one CSV writer: runs.csv, summary.csv and `faasim compare --out` are all written
-//! through it, so they quote alike.
+//! The one CSV writer: runs.csv, summary.csv, `faasim compare --out` and `faasim trace
+//! convert` are all written through it, so they quote alike. (It sits in the input layer, the
+//! lowest that writes CSV, so that every layer above can use it.)
 //!
 //! RFC 4180 as the `csv` crate writes it by default: rows end in `\n`, and a cell is quoted only
 //! when it holds a comma, a quote or a line break (quotes inside doubled). Rows may differ in
 //! length.
+
+/// The writer's settings, for a table streamed to a file.
+pub(crate) fn builder() -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.flexible(true);
+    b
+}
 
 /// A CSV table built in memory, row by row.
 pub(crate) struct CsvWriter {
@@ -14,9 +22,7 @@ impl CsvWriter {
     /// An empty table.
     pub(crate) fn new() -> CsvWriter {
         CsvWriter {
-            out: csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(Vec::new()),
+            out: builder().from_writer(Vec::new()),
         }
     }
 
