@@ -170,11 +170,22 @@ pub fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> InputError {
     }
 }
 
-/// For "unknown field `x`", the offset of that key itself: serde reports an unknown key of an
-/// internally tagged table (`[keep_alive] kind = ...`) at the table, so the first key named `x`
-/// at or after the table's start is the one meant.
+/// For "unknown field `x`" (and "unknown variant", meaning the `kind` key) reported at a whole
+/// table, the offset of that key itself: serde reports an unknown key of an internally tagged
+/// table (`[keep_alive] kind = ...`) at the table, so the first key of that name at or after
+/// the table's start is the one meant. Errors already at a key or value are left where they are.
 fn unknown_key_offset(text: &str, table_start: usize, message: &str) -> Option<usize> {
-    let name = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let at_table = matches!(text.as_bytes().get(table_start), Some(b'[' | b'{'));
+    if !at_table {
+        return None;
+    }
+    let name = if let Some(rest) = message.strip_prefix("unknown field `") {
+        rest.split('`').next()?
+    } else if message.starts_with("unknown variant `") {
+        "kind"
+    } else {
+        return None;
+    };
     let doc = text.parse::<toml_edit::Document<String>>().ok()?;
     let mut keys = Vec::new();
     key_offsets(doc.as_item(), name, &mut keys);

@@ -4,8 +4,9 @@
 use crate::core::plan::Provision;
 use crate::core::policy::{HybridParams, KeepAlive};
 use crate::core::time::{Duration, Span, NS_PER_SEC};
+use crate::input::policies::{self, accepted_kinds, BUILTIN_KINDS};
 use crate::input::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The `[keep_alive]` table of a scenario.
 ///
@@ -69,6 +70,49 @@ pub enum KeepAliveSpec {
         #[serde(default)]
         ttl: Option<Duration>,
     },
+    /// A policy registered by name ([`crate::input::policies`]): its `kind` and the rest of
+    /// the table as its parameters. A scenario's `[keep_alive]` is read by `keep_alive::read`, which
+    /// makes this variant for a registered kind; the derived reader knows only the built-ins.
+    #[serde(skip)]
+    Custom(CustomSpec),
+}
+
+/// A registered policy as a scenario names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomSpec {
+    /// The name it was registered under.
+    pub kind: String,
+    /// The rest of the table.
+    pub params: toml::Table,
+}
+
+/// Reads a `[keep_alive]` table: a built-in kind through the derived reader (whose messages
+/// list the accepted keys), a registered kind with its parameters checked by the policy's own
+/// parameter type, anything else refused with every accepted kind listed.
+pub(crate) fn read<'de, D: Deserializer<'de>>(d: D) -> Result<KeepAliveSpec, D::Error> {
+    use serde::de::Error;
+    let mut table = toml::Table::deserialize(d)?;
+    let kind = match table.get("kind") {
+        Some(toml::Value::String(k)) => k.clone(),
+        Some(_) => return Err(D::Error::custom("`kind` must be a string")),
+        None => return Err(D::Error::missing_field("kind")),
+    };
+    if BUILTIN_KINDS.contains(&kind.as_str()) {
+        return KeepAliveSpec::deserialize(toml::Value::Table(table))
+            .map_err(|e| D::Error::custom(e.message().trim()));
+    }
+    table.remove("kind");
+    match policies::prepare(&kind, &table) {
+        None => Err(D::Error::custom(format!(
+            "unknown variant `{kind}`, expected one of {}",
+            accepted_kinds()
+        ))),
+        Some(Err(m)) => Err(D::Error::custom(m)),
+        Some(Ok(_)) => Ok(KeepAliveSpec::Custom(CustomSpec {
+            kind,
+            params: table,
+        })),
+    }
 }
 
 impl Default for KeepAliveSpec {
@@ -117,14 +161,27 @@ impl KeepAliveSpec {
                     "give either count (environments all the time) or schedule (counts by time of day)",
                 )),
             },
+            KeepAliveSpec::Custom(c) => match policies::prepare(&c.kind, &c.params) {
+                None => Err(FieldError::new(
+                    "kind",
+                    format!(
+                        "unknown variant `{}`, expected one of {}",
+                        c.kind,
+                        accepted_kinds()
+                    ),
+                )),
+                Some(Err(m)) => Err(FieldError::new("", m)),
+                Some(Ok(_)) => Ok(()),
+            },
             _ => Ok(()),
         }
     }
 
-    /// The built-in policy this table names (pings and provisioned environments are applied to
-    /// the functions by the compiler; idle environments then keep a fixed `ttl`).
-    pub fn policy(&self) -> KeepAlive {
-        match self {
+    /// The policy this table names (pings and provisioned environments are applied to the
+    /// functions by the compiler; idle environments then keep a fixed `ttl`). A registered
+    /// policy must still be registered, and its parameters still read.
+    pub fn policy(&self) -> Result<KeepAlive, FieldError> {
+        Ok(match self {
             KeepAliveSpec::None {} => KeepAlive::None,
             KeepAliveSpec::Fixed { ttl } => KeepAlive::Fixed { ttl: ttl.span() },
             KeepAliveSpec::HybridHistogram(p) => KeepAlive::HybridHistogram(p.clone()),
@@ -138,7 +195,21 @@ impl KeepAliveSpec {
                     ttl: ttl.map_or(Span::from_secs(600), Duration::span),
                 }
             }
-        }
+            KeepAliveSpec::Custom(c) => match policies::prepare(&c.kind, &c.params) {
+                Some(Ok(p)) => KeepAlive::Custom(p),
+                Some(Err(m)) => return Err(FieldError::new("", m)),
+                None => {
+                    return Err(FieldError::new(
+                        "kind",
+                        format!(
+                            "'{}' is not a registered policy (registered: {})",
+                            c.kind,
+                            policies::registered().join(", ")
+                        ),
+                    ))
+                }
+            },
+        })
     }
 }
 

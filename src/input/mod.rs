@@ -10,6 +10,7 @@ pub mod function;
 pub mod keep_alive;
 pub mod model;
 pub(crate) mod overrides;
+pub mod policies;
 pub mod scenario;
 pub mod synth;
 pub mod trace;

@@ -71,8 +71,8 @@ pub struct Scenario {
     /// Platform model and its overrides.
     #[serde(default)]
     pub platform: PlatformSpec,
-    /// Keep-alive policy (default: fixed 10 minutes).
-    #[serde(default)]
+    /// Keep-alive policy (default: fixed 10 minutes), a built-in or a registered one.
+    #[serde(default, deserialize_with = "crate::input::keep_alive::read")]
     pub keep_alive: KeepAliveSpec,
     /// Billing switches that override the model.
     #[serde(default)]

@@ -37,6 +37,7 @@ pub use oracle::Oracle;
 
 use crate::core::ids::{EnvId, FuncId};
 use crate::core::time::{Instant, Span};
+use std::sync::Arc;
 
 /// What a policy knows about each function before the run.
 #[derive(Clone, Debug, PartialEq)]
@@ -229,8 +230,8 @@ impl Policy for Box<dyn Policy> {
     }
 }
 
-/// The built-in policies, by name and parameters: what a plan carries, and what
-/// [`KeepAlive::build`] turns into a running [`Builtin`].
+/// The keep-alive policy a plan carries, by name and parameters: a built-in or a registered
+/// one; [`KeepAlive::build`] turns it into a running [`Builtin`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeepAlive {
     /// Scale to zero at once.
@@ -251,6 +252,44 @@ pub enum KeepAlive {
         /// Largest idle gap × memory (GB-seconds) worth keeping an environment for.
         max_gb_s: f64,
     },
+    /// A policy of a researcher's own, registered by name (`faasim::input::policies`).
+    Custom(CustomPolicy),
+}
+
+/// A policy registered by name from outside faasim: its name, and how to make a fresh one,
+/// parameters included, for each run.
+#[derive(Clone)]
+pub struct CustomPolicy {
+    name: Arc<str>,
+    make: Arc<dyn Fn() -> Box<dyn Policy> + Send + Sync>,
+}
+
+impl CustomPolicy {
+    /// A policy called `name` whose runs start from `make()`.
+    pub fn new(name: &str, make: impl Fn() -> Box<dyn Policy> + Send + Sync + 'static) -> Self {
+        CustomPolicy {
+            name: name.into(),
+            make: Arc::new(make),
+        }
+    }
+
+    /// The name it was registered under (what `[keep_alive] kind` says).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Debug for CustomPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CustomPolicy({:?})", self.name)
+    }
+}
+
+impl PartialEq for CustomPolicy {
+    /// The same registered policy with the same parameters (the same maker).
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.make, &other.make)
+    }
 }
 
 impl KeepAlive {
@@ -265,11 +304,21 @@ impl KeepAlive {
             KeepAlive::GreedyDual => Builtin::GreedyDual(GreedyDual::default()),
             KeepAlive::Lru => Builtin::Lru(Lru),
             KeepAlive::Oracle { max_gb_s } => Builtin::Oracle(Oracle::new(*max_gb_s)),
+            KeepAlive::Custom(c) => Builtin::Custom(Custom((c.make)())),
         }
     }
 }
 
-/// The built-in policies, dispatched by `match`.
+/// A registered policy while it runs (a virtual call per decision, for it alone).
+pub struct Custom(Box<dyn Policy>);
+
+impl std::fmt::Debug for Custom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Custom(..)")
+    }
+}
+
+/// The built-in policies, dispatched by `match`; a registered one goes through its own arm.
 #[derive(Debug)]
 pub enum Builtin {
     /// Scale to zero.
@@ -284,6 +333,8 @@ pub enum Builtin {
     Lru(Lru),
     /// The offline bound.
     Oracle(Oracle),
+    /// A registered policy.
+    Custom(Custom),
 }
 
 impl Policy for Builtin {
@@ -292,14 +343,17 @@ impl Policy for Builtin {
             Builtin::Hybrid(h) => h.start(functions),
             Builtin::GreedyDual(g) => g.start(functions),
             Builtin::Oracle(o) => o.start(functions),
+            Builtin::Custom(c) => c.0.start(functions),
             _ => {}
         }
     }
 
     #[inline]
     fn on_arrival(&mut self, func: FuncId, now: Instant, idle_for: Option<Span>) {
-        if let Builtin::Hybrid(h) = self {
-            h.on_arrival(func, now, idle_for)
+        match self {
+            Builtin::Hybrid(h) => h.on_arrival(func, now, idle_for),
+            Builtin::Custom(c) => c.0.on_arrival(func, now, idle_for),
+            _ => {}
         }
     }
 
@@ -308,6 +362,7 @@ impl Policy for Builtin {
         match self {
             Builtin::GreedyDual(g) => g.on_use(func, env, now),
             Builtin::Hybrid(h) => h.on_use(func, env, now),
+            Builtin::Custom(c) => c.0.on_use(func, env, now),
             _ => {}
         }
     }
@@ -317,6 +372,7 @@ impl Policy for Builtin {
         match self {
             Builtin::GreedyDual(g) => g.on_evict(func, env, now),
             Builtin::Hybrid(h) => h.on_evict(func, env, now),
+            Builtin::Custom(c) => c.0.on_evict(func, env, now),
             _ => {}
         }
     }
@@ -330,6 +386,7 @@ impl Policy for Builtin {
             Builtin::GreedyDual(_) | Builtin::Lru(_) => IdleDecision::KeepUntilEvicted,
             // Without the future the oracle cannot decide; the simulation always tells it.
             Builtin::Oracle(_) => IdleDecision::EvictNow,
+            Builtin::Custom(c) => c.0.on_idle(func, env, now),
         }
     }
 
@@ -343,6 +400,7 @@ impl Policy for Builtin {
     ) -> IdleDecision {
         match self {
             Builtin::Oracle(o) => o.on_idle_knowing(func, env, now, next),
+            Builtin::Custom(c) => c.0.on_idle_knowing(func, env, now, next),
             _ => self.on_idle(func, env, now),
         }
     }
@@ -350,6 +408,7 @@ impl Policy for Builtin {
     fn foresight(&self, func: FuncId) -> Span {
         match self {
             Builtin::Oracle(o) => o.foresight(func),
+            Builtin::Custom(c) => c.0.foresight(func),
             _ => Span::ZERO,
         }
     }
@@ -364,6 +423,7 @@ impl Policy for Builtin {
     ) -> IdleDecision {
         match self {
             Builtin::Oracle(o) => o.on_idle_foreseeing(func, env, now, next, next_use),
+            Builtin::Custom(c) => c.0.on_idle_foreseeing(func, env, now, next, next_use),
             _ => self.on_idle_knowing(func, env, now, next),
         }
     }
@@ -372,16 +432,25 @@ impl Policy for Builtin {
         match self {
             Builtin::GreedyDual(g) => g.victim(candidates, now),
             Builtin::Lru(l) => l.victim(candidates, now),
+            Builtin::Custom(c) => c.0.victim(candidates, now),
             // Fixed, none and hybrid have no eviction rule of their own: least recently idle.
             _ => Lru.victim(candidates, now),
         }
     }
 
     fn fifo_expiry(&self) -> bool {
-        matches!(self, Builtin::Fixed(_) | Builtin::None)
+        match self {
+            Builtin::Fixed(_) | Builtin::None => true,
+            Builtin::Custom(c) => c.0.fifo_expiry(),
+            _ => false,
+        }
     }
 
     fn reconsider_on_expiry(&self) -> bool {
-        matches!(self, Builtin::Oracle(_))
+        match self {
+            Builtin::Oracle(_) => true,
+            Builtin::Custom(c) => c.0.reconsider_on_expiry(),
+            _ => false,
+        }
     }
 }

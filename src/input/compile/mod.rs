@@ -62,7 +62,10 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, FieldError>
         scaling: limits.scaling,
         routing: scenario.platform.routing,
         pricing: platform::pricing(scenario, model),
-        keep_alive: scenario.keep_alive.policy(),
+        keep_alive: scenario
+            .keep_alive
+            .policy()
+            .map_err(|e| e.within("keep_alive"))?,
         cluster: scenario.cluster.clone(),
         databases: scenario.databases.clone(),
         timeseries: scenario.metrics.timeseries.map(|w| w.span()),
