@@ -9,6 +9,7 @@ mod cli;
 mod doors;
 mod experiment;
 mod golden;
+mod hardening;
 mod layers;
 mod modes;
 mod policies;

@@ -16,7 +16,7 @@
 
 use crate::core::time::NS_PER_SEC;
 use crate::core::time::{Duration, Instant, Rate};
-use crate::core::workload::arrivals::{Arrivals, RampSeg, State};
+use crate::core::workload::arrivals::{Arrivals, RampSeg, State, MAX_SECS};
 use crate::core::workload::replay::TraceHandle;
 use crate::input::dist::DistSpec;
 use serde::{Deserialize, Serialize};
@@ -233,6 +233,7 @@ impl ArrivalSpec {
             }
         };
         Ok(Arrivals {
+            end: MAX_SECS,
             last: Instant::ZERO,
             state,
         })

@@ -33,6 +33,21 @@ pub struct Arrivals {
     /// The last time returned, so that rounding (or jitter) never makes time go backwards.
     pub(crate) last: Instant,
     pub(crate) state: State,
+    /// Seconds after which the process is not asked for arrivals (the run's horizon, with a
+    /// margin): the processes that step through empty stretches (on-off with a tiny rate, say)
+    /// stop there instead of stepping to the end of the clock.
+    pub(crate) end: f64,
+}
+
+impl Arrivals {
+    /// The same process, ending at `horizon`: nothing after it is drawn. Arrivals before it are
+    /// unchanged, draw for draw.
+    pub fn until(mut self, horizon: Instant) -> Self {
+        // A second of margin: an arrival rounded to the horizon's nanosecond is still produced
+        // (and dropped by the simulation, as any arrival at or after the horizon is).
+        self.end = (horizon.ns() as f64 / NS_PER_SEC as f64 + 1.0).min(MAX_SECS);
+        self
+    }
 }
 
 /// The per-kind state. Times `t` are seconds since the start of the run. The input layer builds
@@ -114,7 +129,7 @@ impl Arrivals {
                 }
             }
             State::Trace(t) => t.next(rng),
-            state => secs_to_ns(next_secs(state, rng).unwrap_or(f64::INFINITY)),
+            state => secs_to_ns(next_secs(state, rng, self.end).unwrap_or(f64::INFINITY)),
         };
         if ns == u64::MAX {
             self.state = State::Ended;
@@ -127,7 +142,7 @@ impl Arrivals {
 
 /// The next arrival in seconds for the kinds kept in seconds, or `None` if there is none.
 #[inline]
-fn next_secs(state: &mut State, rng: &mut Stream) -> Option<f64> {
+fn next_secs(state: &mut State, rng: &mut Stream, end: f64) -> Option<f64> {
     match state {
         State::Ended | State::Periodic { .. } | State::Trace(_) => None,
         State::Poisson { t, mean_gap } => {
@@ -149,7 +164,7 @@ fn next_secs(state: &mut State, rng: &mut Stream) -> Option<f64> {
         } => loop {
             let e: f64 = Exp1.sample(rng);
             *t += e * *max_gap;
-            if *t >= MAX_SECS {
+            if *t >= end {
                 return None;
             }
             // Accept with probability rate(t)/max_rate = (1 + a·cos)/(1 + a).
@@ -191,7 +206,7 @@ fn next_secs(state: &mut State, rng: &mut Stream) -> Option<f64> {
                     }
                 }
                 *t = *state_end;
-                if *t >= MAX_SECS {
+                if *t >= end {
                     break None;
                 }
                 is_on = !is_on;

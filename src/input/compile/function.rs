@@ -4,6 +4,7 @@
 use crate::core::ids::{DbId, FuncId};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
+use crate::core::time::Instant;
 use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
 use crate::input::keep_alive::{KeepAliveSpec, PingSpec, Provisioned};
 use crate::input::model::PlatformModel;
@@ -151,7 +152,8 @@ fn table(
         let arrivals = spec
             .arrivals
             .build(*w)
-            .map_err(|e| FieldError::new(from.at("arrivals"), e))?;
+            .map_err(|e| FieldError::new(from.at("arrivals"), e))?
+            .until(Instant::from_ns(scenario.run.horizon.ns()));
         out.push(FunctionPlan {
             name,
             app,

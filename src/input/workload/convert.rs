@@ -26,7 +26,12 @@ pub fn write_csv<W: Write>(w: &Workload, span_ns: u64, seed: u64, out: W) -> io:
     let mut procs = Vec::with_capacity(w.functions.len());
     let mut heap = BinaryHeap::new();
     for (i, f) in w.functions.iter().enumerate() {
-        let arrivals = f.spec.arrivals.build(1.0).ok();
+        let arrivals = f
+            .spec
+            .arrivals
+            .build(1.0)
+            .ok()
+            .map(|a| a.until(Instant::from_ns(span_ns)));
         let dur = f.spec.duration.build().ok();
         let mut ra = rng::stream(seed, 0, StreamKind::Arrivals, f.stream);
         let rd = rng::stream(seed, 0, StreamKind::Durations, f.stream);

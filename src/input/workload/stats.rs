@@ -8,6 +8,7 @@
 //! mean durations per function and memory per application. Memory is O(functions).
 
 use crate::core::rng::{self, StreamKind};
+use crate::core::time::Instant;
 use crate::input::workload::Workload;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -108,7 +109,12 @@ pub fn compute(w: &Workload, span_ns: u64, seed: u64) -> Stats {
         let mut n = 0u64;
         // Welford over the gaps (seconds).
         let (mut mean, mut m2, mut gaps) = (0.0f64, 0.0f64, 0u64);
-        if let Ok(mut a) = f.spec.arrivals.build(1.0) {
+        if let Ok(mut a) = f
+            .spec
+            .arrivals
+            .build(1.0)
+            .map(|a| a.until(Instant::from_ns(span_ns)))
+        {
             let mut r = rng::stream(seed, 0, StreamKind::Arrivals, f.stream);
             let mut last: Option<u64> = None;
             while let Some(t) = a.next(&mut r).map(|t| t.ns()) {
