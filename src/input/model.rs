@@ -265,6 +265,143 @@ fn non_negative(path: &str, v: f64) -> Result<(), FieldError> {
     }
 }
 
+/// The quotas are at least 1, the memory bounds are in order and the timeouts are not zero
+/// (the suggested one no longer than the largest).
+fn check_limits(l: &Limits) -> Result<(), FieldError> {
+    if l.account_concurrency == 0 {
+        return Err(key("limits.account_concurrency", "must be at least 1"));
+    }
+    if l.memory_mb_min == 0 {
+        return Err(key("limits.memory_mb_min", "must be at least 1"));
+    }
+    if l.memory_mb_max < l.memory_mb_min {
+        return Err(FieldError::new(
+            "limits.memory_mb_max",
+            format!(
+                "{} is below memory_mb_min ({})",
+                l.memory_mb_max, l.memory_mb_min
+            ),
+        ));
+    }
+    if l.max_timeout.ns() == 0 {
+        return Err(key("limits.max_timeout", "must be longer than 0"));
+    }
+    if l.default_timeout > l.max_timeout {
+        return Err(FieldError::new(
+            "limits.default_timeout",
+            format!(
+                "{} is longer than max_timeout ({})",
+                l.default_timeout, l.max_timeout
+            ),
+        ));
+    }
+    if l.init_timeout.ns() == 0 {
+        return Err(key("limits.init_timeout", "must be longer than 0"));
+    }
+    Ok(())
+}
+
+/// Prices are not negative, roundings are not zero, and each architecture's duration tiers
+/// and each meter's figures are well formed.
+fn check_pricing(p: &Pricing) -> Result<(), FieldError> {
+    non_negative("pricing.request_per_million", p.request_per_million)?;
+    if p.duration_rounding.ns() == 0 {
+        return Err(key("pricing.duration_rounding", "must be longer than 0"));
+    }
+    non_negative("pricing.free_requests_per_month", p.free_requests_per_month)?;
+    non_negative("pricing.free_gb_s_per_month", p.free_gb_s_per_month)?;
+    for (name, a) in [("x86", &p.x86), ("arm", &p.arm)] {
+        check_arch(&format!("pricing.{name}"), a)?;
+    }
+    if p.memory_rounding_mb == 0 {
+        return Err(key("pricing.memory_rounding_mb", "must be at least 1"));
+    }
+    non_negative("pricing.subscription_per_month", p.subscription_per_month)?;
+    non_negative(
+        "pricing.included_requests_per_month",
+        p.included_requests_per_month,
+    )?;
+    for (i, m) in p.meters.iter().enumerate() {
+        for (k, v) in meter_figures(m) {
+            non_negative(&format!("pricing.meters.{i}.{k}"), v)?;
+        }
+    }
+    Ok(())
+}
+
+/// A meter's prices and free amounts, by key, in the order they are checked.
+fn meter_figures(m: &Meter) -> Vec<(&'static str, f64)> {
+    match m {
+        Meter::InvocationCpu { per_unit_s } => vec![("per_unit_s", *per_unit_s)],
+        Meter::InstanceTime {
+            per_vcpu_s,
+            per_gib_s,
+            idle_per_vcpu_s,
+            idle_per_gib_s,
+            free_vcpu_s_per_month,
+            free_gib_s_per_month,
+            ..
+        } => vec![
+            ("per_vcpu_s", *per_vcpu_s),
+            ("per_gib_s", *per_gib_s),
+            ("idle_per_vcpu_s", *idle_per_vcpu_s),
+            ("idle_per_gib_s", *idle_per_gib_s),
+            ("free_vcpu_s_per_month", *free_vcpu_s_per_month),
+            ("free_gib_s_per_month", *free_gib_s_per_month),
+        ],
+        Meter::CpuTime {
+            per_million_cpu_ms,
+            included_cpu_ms_per_month,
+        } => vec![
+            ("per_million_cpu_ms", *per_million_cpu_ms),
+            ("included_cpu_ms_per_month", *included_cpu_ms_per_month),
+        ],
+    }
+}
+
+/// The GHz per vCPU, when given, is positive, and the memory-to-CPU steps rise in memory and
+/// give positive CPU units.
+fn check_cpu_table(cpu: &Cpu) -> Result<(), FieldError> {
+    if let Some(g) = cpu.ghz_per_vcpu.filter(|g| !(g.is_finite() && *g > 0.0)) {
+        return Err(FieldError::new(
+            "cpu.ghz_per_vcpu",
+            format!("must be a finite number > 0, not {g}"),
+        ));
+    }
+    let mut prev = 0;
+    for (i, step) in cpu.by_memory.iter().enumerate() {
+        let at = format!("cpu.by_memory.{i}");
+        if step.up_to_mb <= prev {
+            return Err(FieldError::new(
+                format!("{at}.up_to_mb"),
+                format!("{} must be above the previous step ({prev})", step.up_to_mb),
+            ));
+        }
+        if !(step.units.is_finite() && step.units > 0.0) {
+            return Err(FieldError::new(
+                format!("{at}.units"),
+                format!("must be a finite number > 0, not {}", step.units),
+            ));
+        }
+        prev = step.up_to_mb;
+    }
+    Ok(())
+}
+
+/// The default per-instance concurrency is at least 1 and within the largest allowed.
+fn check_instances(inst: &Instances) -> Result<(), FieldError> {
+    if inst.concurrency_default == 0 || inst.concurrency_max < inst.concurrency_default {
+        return Err(FieldError::new(
+            "instances.concurrency_default",
+            format!(
+                "{} must be at least 1 and at most concurrency_max ({})",
+                inst.concurrency_default, inst.concurrency_max
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl PlatformModel {
     /// Checks the figures that deserialisation cannot: every runtime present, distributions that
     /// build, tiers in order, prices not negative, sane memory bounds. The message starts with the
@@ -275,39 +412,10 @@ impl PlatformModel {
     }
 
     /// Like [`validate`](Self::validate) but keeps the key path apart, so that [`parse`] can turn
-    /// it into a line number.
+    /// it into a line number. The parts run in the order the file's sections are documented, so
+    /// a model with several mistakes always reports the same first one.
     fn check(&self) -> Result<(), FieldError> {
-        let l = &self.limits;
-        if l.account_concurrency == 0 {
-            return Err(key("limits.account_concurrency", "must be at least 1"));
-        }
-        if l.memory_mb_min == 0 {
-            return Err(key("limits.memory_mb_min", "must be at least 1"));
-        }
-        if l.memory_mb_max < l.memory_mb_min {
-            return Err(FieldError::new(
-                "limits.memory_mb_max",
-                format!(
-                    "{} is below memory_mb_min ({})",
-                    l.memory_mb_max, l.memory_mb_min
-                ),
-            ));
-        }
-        if l.max_timeout.ns() == 0 {
-            return Err(key("limits.max_timeout", "must be longer than 0"));
-        }
-        if l.default_timeout > l.max_timeout {
-            return Err(FieldError::new(
-                "limits.default_timeout",
-                format!(
-                    "{} is longer than max_timeout ({})",
-                    l.default_timeout, l.max_timeout
-                ),
-            ));
-        }
-        if l.init_timeout.ns() == 0 {
-            return Err(key("limits.init_timeout", "must be longer than 0"));
-        }
+        check_limits(&self.limits)?;
         check_scaling(&self.scaling).map_err(|e| e.within("scaling"))?;
         if let Some(s) = &self.scaling_legacy {
             check_scaling(s).map_err(|e| e.within("scaling_legacy"))?;
@@ -315,7 +423,17 @@ impl PlatformModel {
         if self.cpu.full_vcpu_memory_mb == 0 {
             return Err(key("cpu.full_vcpu_memory_mb", "must be at least 1"));
         }
+        self.check_runtime_cold_starts()?;
+        check_pricing(&self.pricing)?;
+        check_cpu_table(&self.cpu)?;
+        check_instances(&self.instances)?;
+        self.check_cold_start_extras()?;
+        self.check_front_doors()
+    }
 
+    /// The platform part of a cold start builds, and every runtime has an init that builds and
+    /// a memory sensitivity that is not negative.
+    fn check_runtime_cold_starts(&self) -> Result<(), FieldError> {
         self.cold_start
             .platform
             .build()
@@ -334,94 +452,12 @@ impl PlatformModel {
             cs.init.build().map_err(|e| (format!("{path}.init"), e))?;
             non_negative(&format!("{path}.memory_sensitivity"), cs.memory_sensitivity)?;
         }
+        Ok(())
+    }
 
-        let p = &self.pricing;
-        non_negative("pricing.request_per_million", p.request_per_million)?;
-        if p.duration_rounding.ns() == 0 {
-            return Err(key("pricing.duration_rounding", "must be longer than 0"));
-        }
-        non_negative("pricing.free_requests_per_month", p.free_requests_per_month)?;
-        non_negative("pricing.free_gb_s_per_month", p.free_gb_s_per_month)?;
-        for (name, a) in [("x86", &p.x86), ("arm", &p.arm)] {
-            check_arch(&format!("pricing.{name}"), a)?;
-        }
-        if p.memory_rounding_mb == 0 {
-            return Err(key("pricing.memory_rounding_mb", "must be at least 1"));
-        }
-        non_negative("pricing.subscription_per_month", p.subscription_per_month)?;
-        non_negative(
-            "pricing.included_requests_per_month",
-            p.included_requests_per_month,
-        )?;
-        for (i, m) in p.meters.iter().enumerate() {
-            let at = |k: &str| format!("pricing.meters.{i}.{k}");
-            let figures: Vec<(&str, f64)> = match m {
-                Meter::InvocationCpu { per_unit_s } => vec![("per_unit_s", *per_unit_s)],
-                Meter::InstanceTime {
-                    per_vcpu_s,
-                    per_gib_s,
-                    idle_per_vcpu_s,
-                    idle_per_gib_s,
-                    free_vcpu_s_per_month,
-                    free_gib_s_per_month,
-                    ..
-                } => vec![
-                    ("per_vcpu_s", *per_vcpu_s),
-                    ("per_gib_s", *per_gib_s),
-                    ("idle_per_vcpu_s", *idle_per_vcpu_s),
-                    ("idle_per_gib_s", *idle_per_gib_s),
-                    ("free_vcpu_s_per_month", *free_vcpu_s_per_month),
-                    ("free_gib_s_per_month", *free_gib_s_per_month),
-                ],
-                Meter::CpuTime {
-                    per_million_cpu_ms,
-                    included_cpu_ms_per_month,
-                } => vec![
-                    ("per_million_cpu_ms", *per_million_cpu_ms),
-                    ("included_cpu_ms_per_month", *included_cpu_ms_per_month),
-                ],
-            };
-            for (k, v) in figures {
-                non_negative(&at(k), v)?;
-            }
-        }
-        if let Some(g) = self
-            .cpu
-            .ghz_per_vcpu
-            .filter(|g| !(g.is_finite() && *g > 0.0))
-        {
-            return Err(FieldError::new(
-                "cpu.ghz_per_vcpu",
-                format!("must be a finite number > 0, not {g}"),
-            ));
-        }
-        let mut prev = 0;
-        for (i, step) in self.cpu.by_memory.iter().enumerate() {
-            let at = format!("cpu.by_memory.{i}");
-            if step.up_to_mb <= prev {
-                return Err(FieldError::new(
-                    format!("{at}.up_to_mb"),
-                    format!("{} must be above the previous step ({prev})", step.up_to_mb),
-                ));
-            }
-            if !(step.units.is_finite() && step.units > 0.0) {
-                return Err(FieldError::new(
-                    format!("{at}.units"),
-                    format!("must be a finite number > 0, not {}", step.units),
-                ));
-            }
-            prev = step.up_to_mb;
-        }
-        let inst = &self.instances;
-        if inst.concurrency_default == 0 || inst.concurrency_max < inst.concurrency_default {
-            return Err(FieldError::new(
-                "instances.concurrency_default",
-                format!(
-                    "{} must be at least 1 and at most concurrency_max ({})",
-                    inst.concurrency_default, inst.concurrency_max
-                ),
-            ));
-        }
+    /// The optional parts of a cold start: a package fetch with a positive rate, a snapshot
+    /// restore that builds and prices that are not negative.
+    fn check_cold_start_extras(&self) -> Result<(), FieldError> {
         if let Some(pk) = &self.cold_start.package {
             non_negative("cold_start.package.included_mb", pk.included_mb)?;
             if !(pk.mb_per_s.is_finite() && pk.mb_per_s > 0.0) {
@@ -438,6 +474,12 @@ impl PlatformModel {
             non_negative("cold_start.snapshot.cache_per_gb_s", snap.cache_per_gb_s)?;
             non_negative("cold_start.snapshot.restore_per_gb", snap.restore_per_gb)?;
         }
+        Ok(())
+    }
+
+    /// Front doors: `none` is not a name a model may give one (it means no front door), and
+    /// each has well-formed request tiers.
+    fn check_front_doors(&self) -> Result<(), FieldError> {
         for (name, fd) in &self.front_door {
             let at = format!("front_door.{name}");
             if name == "none" {
@@ -537,6 +579,39 @@ impl PlatformModel {
         front_door: Option<&str>,
     ) -> Result<ModelTerms, FieldError> {
         let at = |k: &str| format!("{prefix}.{k}");
+        self.check_instance_counts(spec, per_instance, &at)?;
+        let cpu_units = self.cpu_units(spec.memory_mb);
+        let mut plan = ModelTerms {
+            cpu_units,
+            vcpu: cpu_units / self.cpu.ghz_per_vcpu.unwrap_or(1.0),
+            cpu_bound: spec.cpu_bound.unwrap_or(0.0).clamp(0.0, 1.0),
+            per_instance,
+            ..ModelTerms::default()
+        };
+        plan.exec_scale = self.exec_scale(spec.memory_mb, plan.cpu_bound);
+        if spec.snapstart {
+            let snap = self.snapshot_for(spec, &at)?;
+            plan.snapstart = true;
+            if !snap.free_on.contains(&spec.runtime) {
+                plan.snapshot_cache_per_gb_s = snap.cache_per_gb_s;
+                plan.snapshot_restore_per_gb = snap.restore_per_gb;
+            }
+        }
+        if let Some(t) = self.cold_start_terms(spec) {
+            plan.fetch = t.fixed;
+        }
+        plan.front_door = self.front_door_named(front_door)?;
+        Ok(plan)
+    }
+
+    /// The function's per-instance concurrency and provisioned environments are within what
+    /// the model allows; `at` makes the function's dotted key path.
+    fn check_instance_counts(
+        &self,
+        spec: &FunctionSpec,
+        per_instance: u32,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<(), FieldError> {
         let inst = &self.instances;
         if per_instance > inst.concurrency_max {
             return Err(FieldError::new(
@@ -559,79 +634,69 @@ impl PlatformModel {
                 ));
             }
         }
-        let cpu_units = self.cpu_units(spec.memory_mb);
-        let mut plan = ModelTerms {
-            cpu_units,
-            vcpu: cpu_units / self.cpu.ghz_per_vcpu.unwrap_or(1.0),
-            cpu_bound: spec.cpu_bound.unwrap_or(0.0).clamp(0.0, 1.0),
-            per_instance,
-            ..ModelTerms::default()
-        };
-        plan.exec_scale = self.exec_scale(spec.memory_mb, plan.cpu_bound);
-        if spec.snapstart {
-            if spec.cold_start.is_some() {
-                return Err(FieldError::new(
-                    at("snapstart"),
-                    "has no effect when the function gives its own cold_start; drop one of them",
-                ));
-            }
-            let snap = self
-                .cold_start
-                .snapshot
-                .as_ref()
-                .filter(|s| s.runtimes.contains(&spec.runtime));
-            let Some(snap) = snap else {
-                let supported = self
-                    .cold_start
-                    .snapshot
-                    .as_ref()
-                    .map_or(String::new(), |s| {
-                        s.runtimes
-                            .iter()
-                            .map(|r| r.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    });
-                return Err(FieldError::new(
-                    at("snapstart"),
-                    if supported.is_empty() {
-                        format!("model '{}' has no snapshot restore", self.name)
-                    } else {
-                        format!(
-                            "model '{}' restores snapshots only for {supported}, not {}",
-                            self.name, spec.runtime
-                        )
-                    },
-                ));
-            };
-            plan.snapstart = true;
-            if !snap.free_on.contains(&spec.runtime) {
-                plan.snapshot_cache_per_gb_s = snap.cache_per_gb_s;
-                plan.snapshot_restore_per_gb = snap.restore_per_gb;
-            }
+        Ok(())
+    }
+
+    /// The snapshot restore a function that asks for SnapStart gets: refused when the function
+    /// gives its own cold start (the snapshot would change nothing) or when the model restores
+    /// no snapshot of its runtime.
+    fn snapshot_for(
+        &self,
+        spec: &FunctionSpec,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<&SnapshotRestore, FieldError> {
+        if spec.cold_start.is_some() {
+            return Err(FieldError::new(
+                at("snapstart"),
+                "has no effect when the function gives its own cold_start; drop one of them",
+            ));
         }
-        if let Some(t) = self.cold_start_terms(spec) {
-            plan.fetch = t.fixed;
+        let snapshot = self.cold_start.snapshot.as_ref();
+        if let Some(snap) = snapshot.filter(|s| s.runtimes.contains(&spec.runtime)) {
+            return Ok(snap);
         }
-        plan.front_door = match front_door {
-            None | Some("none") => None,
-            Some(name) => {
-                let fd = self.front_door.get(name).ok_or_else(|| {
-                    let mut names: Vec<&str> = self.front_door.keys().map(String::as_str).collect();
-                    names.push("none");
-                    (
-                        "platform.front_door".to_string(),
-                        format!(
-                            "model '{}' has no front door '{name}'; accepted: {}",
-                            self.name,
-                            names.join(", ")
-                        ),
-                    )
-                })?;
-                Some((name.to_string(), fd.clone()))
-            }
+        let supported = snapshot.map_or(String::new(), |s| {
+            s.runtimes
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        Err(FieldError::new(
+            at("snapstart"),
+            if supported.is_empty() {
+                format!("model '{}' has no snapshot restore", self.name)
+            } else {
+                format!(
+                    "model '{}' restores snapshots only for {supported}, not {}",
+                    self.name, spec.runtime
+                )
+            },
+        ))
+    }
+
+    /// The front door a scenario names, with its prices; `None` (or `"none"`) for none. The
+    /// error lists the model's front doors.
+    fn front_door_named(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Option<(String, FrontDoor)>, FieldError> {
+        let Some(name) = name.filter(|n| *n != "none") else {
+            return Ok(None);
         };
-        Ok(plan)
+        let fd = self.front_door.get(name).ok_or_else(|| {
+            let mut names: Vec<&str> = self.front_door.keys().map(String::as_str).collect();
+            names.push("none");
+            (
+                "platform.front_door".to_string(),
+                format!(
+                    "model '{}' has no front door '{name}'; accepted: {}",
+                    self.name,
+                    names.join(", ")
+                ),
+            )
+        })?;
+        Ok(Some((name.to_string(), fd.clone())))
     }
 
     /// Factor by which init is slower at `memory_mb` than with a full vCPU:
