@@ -307,250 +307,343 @@ impl Scenario {
     }
 
     /// Checks values serde cannot: ranges and consistency. Errors carry the dotted path.
+    ///
+    /// The parts run in the file's order (run, keep-alive, cluster, platform, metrics,
+    /// workload, functions, then the names that tie them together), so a scenario with several
+    /// mistakes always reports the same first one.
     pub fn validate(&self) -> Result<(), FieldError> {
-        let err = |p: &str, m: String| Err(FieldError::new(p, m));
-        if self.run.horizon.ns() == 0 {
-            return err("run.horizon", "must be longer than 0".into());
-        }
-        if let Some(w) = self.run.warmup {
-            if w >= self.run.horizon {
-                return err(
-                    "run.warmup",
-                    format!(
-                        "{w} must be shorter than the horizon ({})",
-                        self.run.horizon
-                    ),
-                );
-            }
-        }
+        self.check_run()?;
         self.keep_alive
             .validate()
             .map_err(|e| e.within("keep_alive"))?;
         if let Some(Err((k, m))) = self.cluster.as_ref().map(|c| c.validate()) {
-            return err(&format!("cluster.{k}"), m);
+            return Err(FieldError::new(format!("cluster.{k}"), m));
         }
-        if self.platform.account_concurrency == Some(0) {
-            return err("platform.account_concurrency", "must be at least 1".into());
-        }
-        if let Some(s) = &self.platform.scaling {
-            if s.interval.ns() == 0 {
-                return err("platform.scaling.interval", "must be longer than 0".into());
-            }
-            if self.platform.scaling_rule != ScalingRule::Current {
-                return err(
-                    "platform.scaling_rule",
-                    "give either scaling (a bucket of your own) or scaling_rule, not both".into(),
-                );
-            }
-        }
-        if let Some(w) = self.metrics.timeseries {
-            if w.ns() == 0 {
-                return err("metrics.timeseries", "must be longer than 0".into());
-            }
-            let span = self.run.horizon.ns() - self.run.warmup.map_or(0, |w| w.ns());
-            if span / w.ns() > crate::core::metrics::TimeSeries::MAX_BUCKETS {
-                return err(
-                    "metrics.timeseries",
-                    format!(
-                        "{w} makes more than {} buckets over the run; choose a wider bucket",
-                        crate::core::metrics::TimeSeries::MAX_BUCKETS
-                    ),
-                );
-            }
-        }
+        self.check_platform()?;
+        self.check_metrics()?;
         if let Some(w) = &self.workload {
             w.validate().map_err(|e| e.within("workload"))?;
         }
         if self.functions.is_empty() && self.workload.is_none() {
-            return err(
+            return Err(FieldError::new(
                 "function",
-                "a scenario needs at least one [[function]] or a [workload]".into(),
-            );
+                "a scenario needs at least one [[function]] or a [workload]",
+            ));
         }
         let mut names = std::collections::BTreeSet::new();
         for (i, f) in self.functions.iter().enumerate() {
-            let p = |k: &str| format!("function.{i}.{k}");
             if !names.insert(f.name.as_str()) {
-                return err(&p("name"), format!("'{}' is used by two functions", f.name));
+                return Err(FieldError::new(
+                    format!("function.{i}.name"),
+                    format!("'{}' is used by two functions", f.name),
+                ));
             }
-            if f.memory_mb == 0 {
-                return err(&p("memory_mb"), "must be at least 1".into());
-            }
-            if f.concurrency_per_instance == Some(0) {
-                return err(&p("concurrency_per_instance"), "must be at least 1".into());
-            }
-            if f.copies == 0 {
-                return err(&p("copies"), "must be at least 1".into());
-            }
-            if let Some(Err(m)) = f
-                .provisioned_concurrency
-                .as_ref()
-                .map(Provisioned::validate)
-            {
-                return err(&p("provisioned_concurrency.schedule"), m);
-            }
-            if f.ping.as_ref().is_some_and(|p| p.every.ns() == 0) {
-                return err(&p("ping.every"), "must be longer than 0".into());
-            }
-            if f.timeout.is_some_and(|t| t.ns() == 0) {
-                return err(&p("timeout"), "must be longer than 0".into());
-            }
-            if let Some(c) = f.cpu_bound.filter(|c| !(0.0..=1.0).contains(c)) {
-                return err(&p("cpu_bound"), format!("must be between 0 and 1, got {c}"));
-            }
-            if let Some(m) = f.package_mb.filter(|m| !(m.is_finite() && *m >= 0.0)) {
-                return err(&p("package_mb"), format!("must be a number >= 0, got {m}"));
-            }
-            if let Some(Popularity::Zipf { s }) = f.popularity {
-                if !(s.is_finite() && s >= 0.0) {
-                    return err(
-                        &p("popularity.s"),
-                        format!("must be a number >= 0, got {s}"),
-                    );
-                }
-            }
-            if let Err(m) = f.duration.build() {
-                return err(&p("duration"), m);
-            }
-            if let Some(c) = &f.cold_start {
-                if let Err(m) = c.build() {
-                    return err(&p("cold_start"), m);
-                }
-            }
-            if let Err(m) = f.arrivals.build(1.0) {
-                return err(&p("arrivals"), m);
-            }
-            if let Err((k, m)) = f.invocation.validate(f.timeout) {
-                return err(&p(&format!("invocation.{k}")), m);
-            }
-            if !(0.0..=1.0).contains(&f.error_rate) {
-                return err(
-                    &p("error_rate"),
-                    format!("must be between 0 and 1, got {}", f.error_rate),
-                );
-            }
-            if let Some(Err((k, m))) = f.cdn.as_ref().map(|c| c.validate()) {
-                return err(&p(&format!("cdn.{k}")), m);
-            }
+            check_function(f).map_err(|e| e.within(&format!("function.{i}")))?;
         }
         self.validate_composition()
     }
 
-    /// Names in `calls`, `fan_out` and `database` must exist, and calls may not loop.
-    fn validate_composition(&self) -> Result<(), FieldError> {
-        let err = |p: String, m: String| Err(FieldError::new(p, m));
-        let mut names = std::collections::BTreeSet::new();
-        for (i, d) in self.databases.iter().enumerate() {
-            if !names.insert(d.name.as_str()) {
-                return err(
-                    format!("database.{i}.name"),
-                    format!("'{}' is used by two databases", d.name),
-                );
-            }
-            if let Err((k, m)) = d.validate() {
-                return err(format!("database.{i}.{k}"), m);
-            }
+    /// `[run]`: a horizon, and a warm-up that ends before it.
+    fn check_run(&self) -> Result<(), FieldError> {
+        if self.run.horizon.ns() == 0 {
+            return Err(FieldError::new("run.horizon", "must be longer than 0"));
         }
-        let callable: Vec<&str> = self
-            .functions
-            .iter()
-            .filter(|f| f.copies == 1)
-            .map(|f| f.name.as_str())
-            .collect();
-        let target = |path: String, name: &str| -> Result<usize, FieldError> {
-            self.functions
-                .iter()
-                .position(|f| f.name == name && f.copies == 1)
-                .ok_or_else(|| {
-                    FieldError::new(
-                        path,
-                        format!(
-                            "no [[function]] named '{name}' with copies = 1; accepted: {}",
-                            callable.join(", ")
-                        ),
-                    )
-                })
-        };
-        // Edges of the call graph, to refuse loops (a call that calls itself never ends).
-        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); self.functions.len()];
-        for (i, f) in self.functions.iter().enumerate() {
-            let p = |k: String| format!("function.{i}.{k}");
-            if let Some(db) = &f.database {
-                if !self.databases.iter().any(|d| &d.name == db) {
-                    let known: Vec<&str> = self.databases.iter().map(|d| d.name.as_str()).collect();
-                    return err(
-                        p("database".into()),
-                        format!(
-                            "no [[database]] named '{db}'; accepted: {}",
-                            if known.is_empty() {
-                                "none declared".to_string()
-                            } else {
-                                known.join(", ")
-                            }
-                        ),
-                    );
-                }
-            }
-            for (j, c) in f.calls.iter().enumerate() {
-                edges[i].push(target(p(format!("calls.{j}.function")), &c.function)?);
-                if let Some(on_error) = &c.on_error {
-                    edges[i].push(target(p(format!("calls.{j}.on_error")), on_error)?);
-                }
-                if c.retries > 10 {
-                    return err(
-                        p(format!("calls.{j}.retries")),
-                        format!("must be 0 to 10, got {}", c.retries),
-                    );
-                }
-            }
-            if let Some(fo) = &f.fan_out {
-                edges[i].push(target(p("fan_out.function".into()), &fo.function)?);
-                if let Some(j) = &fo.join {
-                    edges[i].push(target(p("fan_out.join".into()), j)?);
-                }
-                if !(1..=10_000).contains(&fo.count) {
-                    return err(
-                        p("fan_out.count".into()),
-                        format!("must be 1 to 10000, got {}", fo.count),
-                    );
-                }
-            }
+        if let Some(w) = self.run.warmup.filter(|w| *w >= self.run.horizon) {
+            return Err(FieldError::new(
+                "run.warmup",
+                format!(
+                    "{w} must be shorter than the horizon ({})",
+                    self.run.horizon
+                ),
+            ));
         }
-        // Depth-first search for a cycle: 0 = unseen, 1 = on the path, 2 = done.
-        fn visit(v: usize, edges: &[Vec<usize>], mark: &mut [u8]) -> Option<usize> {
-            mark[v] = 1;
-            for &w in &edges[v] {
-                if mark[w] == 1 {
-                    return Some(w);
-                }
-                if mark[w] == 0 {
-                    if let Some(c) = visit(w, edges, mark) {
-                        return Some(c);
-                    }
-                }
-            }
-            mark[v] = 2;
-            None
+        Ok(())
+    }
+
+    /// `[platform]`: an account limit of at least 1, and an own scaling bucket that refills
+    /// and does not come with a choice of the model's rules as well.
+    fn check_platform(&self) -> Result<(), FieldError> {
+        if self.platform.account_concurrency == Some(0) {
+            return Err(FieldError::new(
+                "platform.account_concurrency",
+                "must be at least 1",
+            ));
         }
-        let mut mark = vec![0u8; self.functions.len()];
-        for v in 0..self.functions.len() {
-            if mark[v] == 0 {
-                if let Some(c) = visit(v, &edges, &mut mark) {
-                    return err(
-                        format!("function.{c}.calls"),
-                        format!(
-                            "'{}' takes part in a loop of calls or fan-outs, which would never end",
-                            self.functions[c].name
-                        ),
-                    );
-                }
+        if let Some(s) = &self.platform.scaling {
+            if s.interval.ns() == 0 {
+                return Err(FieldError::new(
+                    "platform.scaling.interval",
+                    "must be longer than 0",
+                ));
+            }
+            if self.platform.scaling_rule != ScalingRule::Current {
+                return Err(FieldError::new(
+                    "platform.scaling_rule",
+                    "give either scaling (a bucket of your own) or scaling_rule, not both",
+                ));
             }
         }
         Ok(())
+    }
+
+    /// `[metrics]`: a time-series bucket that is not zero and does not make more buckets over
+    /// the measured span than the recorder keeps.
+    fn check_metrics(&self) -> Result<(), FieldError> {
+        let Some(w) = self.metrics.timeseries else {
+            return Ok(());
+        };
+        if w.ns() == 0 {
+            return Err(FieldError::new(
+                "metrics.timeseries",
+                "must be longer than 0",
+            ));
+        }
+        let span = self.run.horizon.ns() - self.run.warmup.map_or(0, |w| w.ns());
+        if span / w.ns() > crate::core::metrics::TimeSeries::MAX_BUCKETS {
+            return Err(FieldError::new(
+                "metrics.timeseries",
+                format!(
+                    "{w} makes more than {} buckets over the run; choose a wider bucket",
+                    crate::core::metrics::TimeSeries::MAX_BUCKETS
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Names in `calls`, `fan_out` and `database` must exist, and calls may not loop.
+    fn validate_composition(&self) -> Result<(), FieldError> {
+        self.check_databases()?;
+        // Edges of the call graph, to refuse loops (a call that calls itself never ends).
+        let mut edges: Vec<Vec<usize>> = Vec::with_capacity(self.functions.len());
+        for (i, f) in self.functions.iter().enumerate() {
+            edges.push(self.callees(i, f)?);
+        }
+        if let Some(c) = find_loop(&edges) {
+            return Err(FieldError::new(
+                format!("function.{c}.calls"),
+                format!(
+                    "'{}' takes part in a loop of calls or fan-outs, which would never end",
+                    self.functions[c].name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[[database]]` tables: unique names and sound settings.
+    fn check_databases(&self) -> Result<(), FieldError> {
+        let mut names = std::collections::BTreeSet::new();
+        for (i, d) in self.databases.iter().enumerate() {
+            if !names.insert(d.name.as_str()) {
+                return Err(FieldError::new(
+                    format!("database.{i}.name"),
+                    format!("'{}' is used by two databases", d.name),
+                ));
+            }
+            if let Err((k, m)) = d.validate() {
+                return Err(FieldError::new(format!("database.{i}.{k}"), m));
+            }
+        }
+        Ok(())
+    }
+
+    /// The functions that function `i` (`f`) calls or fans out to, by index, after checking
+    /// that its database and every callee exist and that its retries and fan-out count are in
+    /// range.
+    fn callees(&self, i: usize, f: &FunctionSpec) -> Result<Vec<usize>, FieldError> {
+        let p = |k: String| format!("function.{i}.{k}");
+        if let Some(db) = &f.database {
+            self.check_database_named(p("database".into()), db)?;
+        }
+        let mut edges = Vec::new();
+        for (j, c) in f.calls.iter().enumerate() {
+            edges.push(self.callee(p(format!("calls.{j}.function")), &c.function)?);
+            if let Some(on_error) = &c.on_error {
+                edges.push(self.callee(p(format!("calls.{j}.on_error")), on_error)?);
+            }
+            if c.retries > 10 {
+                return Err(FieldError::new(
+                    p(format!("calls.{j}.retries")),
+                    format!("must be 0 to 10, got {}", c.retries),
+                ));
+            }
+        }
+        if let Some(fo) = &f.fan_out {
+            edges.push(self.callee(p("fan_out.function".into()), &fo.function)?);
+            if let Some(j) = &fo.join {
+                edges.push(self.callee(p("fan_out.join".into()), j)?);
+            }
+            if !(1..=10_000).contains(&fo.count) {
+                return Err(FieldError::new(
+                    p("fan_out.count".into()),
+                    format!("must be 1 to 10000, got {}", fo.count),
+                ));
+            }
+        }
+        Ok(edges)
+    }
+
+    /// A `[[database]]` named `db` exists; the error (at `path`) lists those that do.
+    fn check_database_named(&self, path: String, db: &str) -> Result<(), FieldError> {
+        if self.databases.iter().any(|d| d.name == db) {
+            return Ok(());
+        }
+        let known: Vec<&str> = self.databases.iter().map(|d| d.name.as_str()).collect();
+        Err(FieldError::new(
+            path,
+            format!(
+                "no [[database]] named '{db}'; accepted: {}",
+                if known.is_empty() {
+                    "none declared".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ))
+    }
+
+    /// The index of the function a call names. Only a table with `copies = 1` can be called
+    /// by name (a name with copies is ambiguous); the error (at `path`) lists those that can.
+    fn callee(&self, path: String, name: &str) -> Result<usize, FieldError> {
+        self.functions
+            .iter()
+            .position(|f| f.name == name && f.copies == 1)
+            .ok_or_else(|| {
+                let callable: Vec<&str> = self
+                    .functions
+                    .iter()
+                    .filter(|f| f.copies == 1)
+                    .map(|f| f.name.as_str())
+                    .collect();
+                FieldError::new(
+                    path,
+                    format!(
+                        "no [[function]] named '{name}' with copies = 1; accepted: {}",
+                        callable.join(", ")
+                    ),
+                )
+            })
     }
 
     /// A display name: the `name` key, else "scenario".
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or("scenario")
     }
+}
+
+/// One `[[function]]` table on its own: its settings, then the distributions, arrivals and
+/// modes it describes. Keys are relative to the table (`memory_mb`, not `function.0.memory_mb`).
+fn check_function(f: &FunctionSpec) -> Result<(), FieldError> {
+    check_function_settings(f)?;
+    check_function_behaviour(f)
+}
+
+/// A function's sizes and counts: memory, concurrency, copies, provisioned environments,
+/// pings, timeout, CPU share, package size and the popularity of its copies.
+fn check_function_settings(f: &FunctionSpec) -> Result<(), FieldError> {
+    if f.memory_mb == 0 {
+        return Err(FieldError::new("memory_mb", "must be at least 1"));
+    }
+    if f.concurrency_per_instance == Some(0) {
+        return Err(FieldError::new(
+            "concurrency_per_instance",
+            "must be at least 1",
+        ));
+    }
+    if f.copies == 0 {
+        return Err(FieldError::new("copies", "must be at least 1"));
+    }
+    if let Some(Err(m)) = f
+        .provisioned_concurrency
+        .as_ref()
+        .map(Provisioned::validate)
+    {
+        return Err(FieldError::new("provisioned_concurrency.schedule", m));
+    }
+    if f.ping.as_ref().is_some_and(|p| p.every.ns() == 0) {
+        return Err(FieldError::new("ping.every", "must be longer than 0"));
+    }
+    if f.timeout.is_some_and(|t| t.ns() == 0) {
+        return Err(FieldError::new("timeout", "must be longer than 0"));
+    }
+    if let Some(c) = f.cpu_bound.filter(|c| !(0.0..=1.0).contains(c)) {
+        return Err(FieldError::new(
+            "cpu_bound",
+            format!("must be between 0 and 1, got {c}"),
+        ));
+    }
+    if let Some(m) = f.package_mb.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+        return Err(FieldError::new(
+            "package_mb",
+            format!("must be a number >= 0, got {m}"),
+        ));
+    }
+    if let Some(Popularity::Zipf { s }) = f.popularity {
+        if !(s.is_finite() && s >= 0.0) {
+            return Err(FieldError::new(
+                "popularity.s",
+                format!("must be a number >= 0, got {s}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a function does: its duration and cold-start distributions build, its arrivals
+/// start, its invocation mode fits its timeout, its error rate is a probability and its CDN
+/// settings are sound.
+fn check_function_behaviour(f: &FunctionSpec) -> Result<(), FieldError> {
+    f.duration
+        .build()
+        .map_err(|m| FieldError::new("duration", m))?;
+    if let Some(c) = &f.cold_start {
+        c.build().map_err(|m| FieldError::new("cold_start", m))?;
+    }
+    f.arrivals
+        .build(1.0)
+        .map_err(|m| FieldError::new("arrivals", m))?;
+    if let Err((k, m)) = f.invocation.validate(f.timeout) {
+        return Err(FieldError::new(format!("invocation.{k}"), m));
+    }
+    if !(0.0..=1.0).contains(&f.error_rate) {
+        return Err(FieldError::new(
+            "error_rate",
+            format!("must be between 0 and 1, got {}", f.error_rate),
+        ));
+    }
+    if let Some(Err((k, m))) = f.cdn.as_ref().map(|c| c.validate()) {
+        return Err(FieldError::new(format!("cdn.{k}"), m));
+    }
+    Ok(())
+}
+
+/// A function on a cycle of the call graph `edges` (function → the functions it calls), if
+/// there is one: the first one found by a depth-first search from each function in order.
+fn find_loop(edges: &[Vec<usize>]) -> Option<usize> {
+    // Depth-first search for a cycle: 0 = unseen, 1 = on the path, 2 = done.
+    fn visit(v: usize, edges: &[Vec<usize>], mark: &mut [u8]) -> Option<usize> {
+        mark[v] = 1;
+        for &w in &edges[v] {
+            if mark[w] == 1 {
+                return Some(w);
+            }
+            if mark[w] == 0 {
+                if let Some(c) = visit(w, edges, mark) {
+                    return Some(c);
+                }
+            }
+        }
+        mark[v] = 2;
+        None
+    }
+    let mut mark = vec![0u8; edges.len()];
+    for v in 0..edges.len() {
+        if mark[v] == 0 {
+            if let Some(c) = visit(v, edges, &mut mark) {
+                return Some(c);
+            }
+        }
+    }
+    None
 }
