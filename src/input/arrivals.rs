@@ -121,56 +121,13 @@ impl ArrivalSpec {
         }
         let state = match self {
             ArrivalSpec::None {} => State::Ended,
-            ArrivalSpec::Poisson { rate } => {
-                let r = rate_ok("poisson", "rate", *rate)? * scale;
-                if r > 0.0 {
-                    State::Poisson {
-                        t: 0.0,
-                        mean_gap: 1.0 / r,
-                    }
-                } else {
-                    State::Ended
-                }
-            }
-            ArrivalSpec::Renewal { interarrival } => {
-                let dist = interarrival
-                    .build()
-                    .map_err(|e| format!("renewal interarrival: {e}"))?;
-                if dist.mean() <= 0.0 {
-                    return Err(
-                        "renewal: the interarrival mean must be positive (a zero gap would put \
-                         infinitely many arrivals at one instant)"
-                            .to_string(),
-                    );
-                }
-                State::Renewal {
-                    t: 0.0,
-                    dist,
-                    inv_scale: 1.0 / scale,
-                }
-            }
+            ArrivalSpec::Poisson { rate } => build_poisson(*rate, scale)?,
+            ArrivalSpec::Renewal { interarrival } => build_renewal(interarrival, scale)?,
             ArrivalSpec::Periodic {
                 period,
                 jitter,
                 phase,
-            } => {
-                if period.ns() == 0 {
-                    return Err("periodic: period must be positive, got 0".to_string());
-                }
-                let jitter = jitter.unwrap_or_default();
-                if jitter > *period {
-                    return Err(format!(
-                        "periodic: jitter ({jitter}) must not exceed period ({period}), so that \
-                         arrivals keep their order"
-                    ));
-                }
-                State::Periodic {
-                    k: 0,
-                    phase_ns: phase.unwrap_or_default().ns() as f64,
-                    period_ns: period.ns() as f64 / scale,
-                    jitter_ns: jitter.ns() as f64 / scale,
-                }
-            }
+            } => build_periodic(*period, *jitter, *phase, scale)?,
             ArrivalSpec::Ramp { points } => build_ramp(points, scale)?,
             ArrivalSpec::Trace(h) => State::Trace(Box::new(h.start(scale))),
             ArrivalSpec::Diurnal {
@@ -178,59 +135,13 @@ impl ArrivalSpec {
                 peak_to_trough,
                 period,
                 peak_at,
-            } => {
-                let m = rate_ok("diurnal", "mean_rate", *mean_rate)? * scale;
-                let r = *peak_to_trough;
-                if !(r.is_finite() && r >= 1.0) {
-                    return Err(format!(
-                        "diurnal: peak_to_trough must be a finite number >= 1, got {r}"
-                    ));
-                }
-                let period = period.unwrap_or(Duration(DAY_NS));
-                if period.ns() == 0 {
-                    return Err("diurnal: period must be positive, got 0".to_string());
-                }
-                if m > 0.0 {
-                    let amp = (r - 1.0) / (r + 1.0);
-                    State::Diurnal {
-                        t: 0.0,
-                        amp,
-                        omega: TAU / period.secs(),
-                        peak: peak_at.unwrap_or(Duration(NOON_NS)).secs(),
-                        max_gap: 1.0 / (m * (1.0 + amp)),
-                    }
-                } else {
-                    State::Ended
-                }
-            }
+            } => build_diurnal(*mean_rate, *peak_to_trough, *period, *peak_at, scale)?,
             ArrivalSpec::OnOff {
                 on_rate,
                 off_rate,
                 mean_on,
                 mean_off,
-            } => {
-                let on_rate = rate_ok("on-off", "on_rate", *on_rate)? * scale;
-                let off_rate = rate_ok("on-off", "off_rate", off_rate.unwrap_or_default())? * scale;
-                if mean_on.ns() == 0 || mean_off.ns() == 0 {
-                    return Err(format!(
-                        "on-off: mean_on and mean_off must be positive, got {mean_on} and \
-                         {mean_off}"
-                    ));
-                }
-                if on_rate > 0.0 || off_rate > 0.0 {
-                    State::OnOff {
-                        t: 0.0,
-                        on: None,
-                        state_end: 0.0,
-                        on_rate,
-                        off_rate,
-                        mean_on: mean_on.secs(),
-                        mean_off: mean_off.secs(),
-                    }
-                } else {
-                    State::Ended
-                }
-            }
+            } => build_on_off(*on_rate, *off_rate, *mean_on, *mean_off, scale)?,
         };
         Ok(Arrivals {
             end: MAX_SECS,
@@ -278,6 +189,130 @@ fn rate_ok(kind: &str, name: &str, r: Rate) -> Result<f64, String> {
             "{kind}: {name} must be a finite rate >= 0, got {x}/s"
         ))
     }
+}
+
+/// A Poisson process at `rate × scale`; a rate of 0 never arrives.
+fn build_poisson(rate: Rate, scale: f64) -> Result<State, String> {
+    let r = rate_ok("poisson", "rate", rate)? * scale;
+    Ok(if r > 0.0 {
+        State::Poisson {
+            t: 0.0,
+            mean_gap: 1.0 / r,
+        }
+    } else {
+        State::Ended
+    })
+}
+
+/// A renewal process whose gaps are drawn from `interarrival` and divided by `scale`. A zero
+/// mean gap is refused: it would put infinitely many arrivals at one instant.
+fn build_renewal(interarrival: &DistSpec, scale: f64) -> Result<State, String> {
+    let dist = interarrival
+        .build()
+        .map_err(|e| format!("renewal interarrival: {e}"))?;
+    if dist.mean() <= 0.0 {
+        return Err(
+            "renewal: the interarrival mean must be positive (a zero gap would put \
+             infinitely many arrivals at one instant)"
+                .to_string(),
+        );
+    }
+    Ok(State::Renewal {
+        t: 0.0,
+        dist,
+        inv_scale: 1.0 / scale,
+    })
+}
+
+/// One arrival every `period / scale` from `phase` (not scaled: it is a position in time),
+/// each shifted by up to half of `jitter / scale`. The jitter may not exceed the period, so
+/// that arrivals keep their order.
+fn build_periodic(
+    period: Duration,
+    jitter: Option<Duration>,
+    phase: Option<Duration>,
+    scale: f64,
+) -> Result<State, String> {
+    if period.ns() == 0 {
+        return Err("periodic: period must be positive, got 0".to_string());
+    }
+    let jitter = jitter.unwrap_or_default();
+    if jitter > period {
+        return Err(format!(
+            "periodic: jitter ({jitter}) must not exceed period ({period}), so that \
+             arrivals keep their order"
+        ));
+    }
+    Ok(State::Periodic {
+        k: 0,
+        phase_ns: phase.unwrap_or_default().ns() as f64,
+        period_ns: period.ns() as f64 / scale,
+        jitter_ns: jitter.ns() as f64 / scale,
+    })
+}
+
+/// A sinusoidal Poisson process averaging `mean_rate × scale`, thinned from its peak rate
+/// (hence `max_gap`, the mean gap at the peak). A mean rate of 0 never arrives.
+fn build_diurnal(
+    mean_rate: Rate,
+    peak_to_trough: f64,
+    period: Option<Duration>,
+    peak_at: Option<Duration>,
+    scale: f64,
+) -> Result<State, String> {
+    let m = rate_ok("diurnal", "mean_rate", mean_rate)? * scale;
+    let r = peak_to_trough;
+    if !(r.is_finite() && r >= 1.0) {
+        return Err(format!(
+            "diurnal: peak_to_trough must be a finite number >= 1, got {r}"
+        ));
+    }
+    let period = period.unwrap_or(Duration(DAY_NS));
+    if period.ns() == 0 {
+        return Err("diurnal: period must be positive, got 0".to_string());
+    }
+    if m <= 0.0 {
+        return Ok(State::Ended);
+    }
+    let amp = (r - 1.0) / (r + 1.0);
+    Ok(State::Diurnal {
+        t: 0.0,
+        amp,
+        omega: TAU / period.secs(),
+        peak: peak_at.unwrap_or(Duration(NOON_NS)).secs(),
+        max_gap: 1.0 / (m * (1.0 + amp)),
+    })
+}
+
+/// An on-off process with both rates multiplied by `scale`; its first state is drawn at the
+/// first call. Both rates 0 never arrive.
+fn build_on_off(
+    on_rate: Rate,
+    off_rate: Option<Rate>,
+    mean_on: Duration,
+    mean_off: Duration,
+    scale: f64,
+) -> Result<State, String> {
+    let on_rate = rate_ok("on-off", "on_rate", on_rate)? * scale;
+    let off_rate = rate_ok("on-off", "off_rate", off_rate.unwrap_or_default())? * scale;
+    if mean_on.ns() == 0 || mean_off.ns() == 0 {
+        return Err(format!(
+            "on-off: mean_on and mean_off must be positive, got {mean_on} and \
+             {mean_off}"
+        ));
+    }
+    if on_rate <= 0.0 && off_rate <= 0.0 {
+        return Ok(State::Ended);
+    }
+    Ok(State::OnOff {
+        t: 0.0,
+        on: None,
+        state_end: 0.0,
+        on_rate,
+        off_rate,
+        mean_on: mean_on.secs(),
+        mean_off: mean_off.secs(),
+    })
 }
 
 /// Validates ramp points and compiles them into segments covering `[0, ∞)`.
