@@ -109,60 +109,10 @@ impl DistSpec {
                 mean,
                 cv,
             } => {
-                let (mu, sigma) = match (median, sigma, mean, cv) {
-                    (Some(median), Some(sigma), None, None) => {
-                        let median = positive("lognormal", "median", median.secs())?;
-                        (median.ln(), positive("lognormal", "sigma", *sigma)?)
-                    }
-                    (None, None, Some(mean), Some(cv)) => {
-                        let mean = positive("lognormal", "mean", mean.secs())?;
-                        let cv = positive("lognormal", "cv", *cv)?;
-                        let s2 = cv.mul_add(cv, 1.0).ln();
-                        (mean.ln() - s2 / 2.0, s2.sqrt())
-                    }
-                    _ => {
-                        let given: Vec<&str> = [
-                            ("median", median.is_some()),
-                            ("sigma", sigma.is_some()),
-                            ("mean", mean.is_some()),
-                            ("cv", cv.is_some()),
-                        ]
-                        .iter()
-                        .filter(|(_, g)| *g)
-                        .map(|(n, _)| *n)
-                        .collect();
-                        let given = if given.is_empty() {
-                            "none of them".to_string()
-                        } else {
-                            given.join(", ")
-                        };
-                        return Err(format!(
-                            "lognormal: give exactly one of the pairs (median, sigma) or \
-                             (mean, cv), got {given}"
-                        ));
-                    }
-                };
+                let (mu, sigma) = lognormal_params(*median, *sigma, *mean, *cv)?;
                 Kind::Lognormal { mu, sigma }
             }
-            DistSpec::Gamma { mean, cv } => {
-                let mean = positive("gamma", "mean", mean.secs())?;
-                let cv = positive("gamma", "cv", *cv)?;
-                let shape = 1.0 / (cv * cv);
-                let scale = mean * cv * cv;
-                if !shape.is_finite() || scale <= 0.0 {
-                    return Err(format!(
-                        "gamma: cv = {cv} is too close to 0 to represent; use kind = \"constant\" \
-                         for a fixed value"
-                    ));
-                }
-                let sampler = rand_distr::Gamma::new(shape, scale)
-                    .map_err(|e| format!("gamma: mean/cv not usable ({e})"))?;
-                Kind::Gamma {
-                    sampler,
-                    shape,
-                    scale,
-                }
-            }
+            DistSpec::Gamma { mean, cv } => gamma_kind(*mean, *cv)?,
             DistSpec::Weibull { shape, scale } => Kind::Weibull {
                 inv_shape: 1.0 / positive("weibull", "shape", *shape)?,
                 scale: positive("weibull", "scale", scale.secs())?,
@@ -215,6 +165,71 @@ fn positive(kind: &str, name: &str, x: f64) -> Result<f64, String> {
             "{kind}: {name} must be a positive finite number, got {x}"
         ))
     }
+}
+
+/// `(mu, sigma)` of the underlying normal of a lognormal given by exactly one complete pair:
+/// `(median, sigma)` as they are, or `(mean, cv)` converted. The error names the keys given.
+fn lognormal_params(
+    median: Option<Duration>,
+    sigma: Option<f64>,
+    mean: Option<Duration>,
+    cv: Option<f64>,
+) -> Result<(f64, f64), String> {
+    match (median, sigma, mean, cv) {
+        (Some(median), Some(sigma), None, None) => {
+            let median = positive("lognormal", "median", median.secs())?;
+            Ok((median.ln(), positive("lognormal", "sigma", sigma)?))
+        }
+        (None, None, Some(mean), Some(cv)) => {
+            let mean = positive("lognormal", "mean", mean.secs())?;
+            let cv = positive("lognormal", "cv", cv)?;
+            let s2 = cv.mul_add(cv, 1.0).ln();
+            Ok((mean.ln() - s2 / 2.0, s2.sqrt()))
+        }
+        _ => {
+            let given: Vec<&str> = [
+                ("median", median.is_some()),
+                ("sigma", sigma.is_some()),
+                ("mean", mean.is_some()),
+                ("cv", cv.is_some()),
+            ]
+            .iter()
+            .filter(|(_, g)| *g)
+            .map(|(n, _)| *n)
+            .collect();
+            let given = if given.is_empty() {
+                "none of them".to_string()
+            } else {
+                given.join(", ")
+            };
+            Err(format!(
+                "lognormal: give exactly one of the pairs (median, sigma) or (mean, cv), got \
+                 {given}"
+            ))
+        }
+    }
+}
+
+/// A gamma of the given mean and coefficient of variation (shape `1/cv²`, scale `mean·cv²`),
+/// refused when `cv` is so small that the shape overflows or the scale vanishes.
+fn gamma_kind(mean: Duration, cv: f64) -> Result<Kind, String> {
+    let mean = positive("gamma", "mean", mean.secs())?;
+    let cv = positive("gamma", "cv", cv)?;
+    let shape = 1.0 / (cv * cv);
+    let scale = mean * cv * cv;
+    if !shape.is_finite() || scale <= 0.0 {
+        return Err(format!(
+            "gamma: cv = {cv} is too close to 0 to represent; use kind = \"constant\" for a \
+             fixed value"
+        ));
+    }
+    let sampler = rand_distr::Gamma::new(shape, scale)
+        .map_err(|e| format!("gamma: mean/cv not usable ({e})"))?;
+    Ok(Kind::Gamma {
+        sampler,
+        shape,
+        scale,
+    })
 }
 
 /// Validates an empirical table and turns it into segments `(p, value, slope)` with `p` in
