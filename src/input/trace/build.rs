@@ -7,7 +7,7 @@ use super::{DurationModel, Loaded, Select, Summary, TraceFunction, TraceSpec};
 use crate::core::rng::{self, StreamKind};
 use crate::core::time::Duration;
 use crate::core::workload::replay::{Recording, Unit};
-use crate::core::workload::spill::{Cursor, SpillWriter};
+use crate::core::workload::spill::{Cursor, Spill, SpillWriter};
 use crate::input::dist::DistSpec;
 use crate::input::InputError;
 use rand::RngExt;
@@ -301,16 +301,60 @@ impl Builder {
 
     /// Applies the window, durations, memory, selection and rescaling.
     pub(crate) fn finish(self, spec: &TraceSpec, origin: i64) -> Result<Loaded, InputError> {
+        let window = self.window(spec, origin);
         let spill = Arc::new(
             self.spill
                 .finish()
                 .map_err(|e| InputError::new("spill file", format!("cannot write: {e}")))?,
         );
+        let mut summary = Summary {
+            files: self.files,
+            rows: self.rows,
+            bad_rows: self.bad.skipped,
+            first_bad: self.bad.first,
+            functions_read: self.funcs.len(),
+            spill_bytes: spill.bytes,
+            ..Summary::default()
+        };
+        let mut cands = Vec::new();
+        for (i, a) in self.funcs.iter().enumerate() {
+            // Totals inside the window: a pass over the spill when a window applies.
+            let total = if window.windowed {
+                window.count(a.spill, &spill)
+            } else {
+                a.total
+            };
+            if let Some(f) = candidate(i, a, total, spec, &mut summary) {
+                cands.push(f);
+            }
+        }
+        summary.candidates = cands.len();
+        let mut functions = select(cands, spec.select.as_ref());
+        functions.sort_by_key(|f| f.index);
+        unique_names(&mut functions);
+        let scale = rescale(spec, &functions, window.span_ns);
+        Ok(Loaded {
+            functions,
+            summary,
+            recording: Arc::new(Recording::new(
+                spill,
+                self.unit,
+                window.shift,
+                window.end,
+                window.span_ns,
+            )),
+            span_ns: window.span_ns,
+            scale,
+        })
+    }
+
+    /// The part of the entries that is replayed: from the spec's `start` (rounded down to
+    /// whole intervals) after `origin`, to its `end` or the end of the data.
+    fn window(&self, spec: &TraceSpec, origin: i64) -> Window {
         let (unit_ns, per_interval) = match self.unit {
             Unit::Interval(w) => (w, true),
             Unit::Instant => (1, false),
         };
-        // Window in entry units (rounded down to whole intervals).
         let start = spec.start.map_or(0, |d| (d.ns() / unit_ns) as i64);
         let shift = origin.saturating_add(start);
         let end = spec.end.map_or(i64::MAX, |d| {
@@ -326,95 +370,110 @@ impl Builder {
             None => data_end.saturating_sub(shift),
         }
         .max(0);
-        let span_ns = (span_units as u64).saturating_mul(unit_ns);
-        // Entries before time 0 or outside [start, end) are not replayed, so they must not count.
-        let windowed = spec.start.is_some() || spec.end.is_some() || self.min_time < shift;
-        let mut summary = Summary {
-            files: self.files,
-            rows: self.rows,
-            bad_rows: self.bad.skipped,
-            first_bad: self.bad.first,
-            functions_read: self.funcs.len(),
-            spill_bytes: spill.bytes,
-            ..Summary::default()
-        };
-        // Totals inside the window: a pass over the spill when a window applies.
-        let mut cands = Vec::new();
-        let model = spec.durations.unwrap_or_default();
-        for (i, a) in self.funcs.iter().enumerate() {
-            let total = if windowed {
-                let mut c = Cursor::new(a.spill);
-                let mut n = 0u64;
-                while let Some((t, v)) = c.next(&spill) {
-                    let t = t.saturating_sub(shift);
-                    if t >= 0 && t < end {
-                        n = n.saturating_add(if per_interval { v } else { 1 });
-                    }
-                }
-                n
-            } else {
-                a.total
-            };
-            if total == 0 {
-                summary.not_invoked += 1;
-                continue;
-            }
-            let duration = match a.durations.build(model) {
-                Some(d) => d,
-                None => match &spec.default_duration {
-                    Some(d) => {
-                        summary.default_duration += 1;
-                        d.clone()
-                    }
-                    None => {
-                        summary.dropped_no_duration += 1;
-                        continue;
-                    }
-                },
-            };
-            let memory_mb = match a.memory {
-                Some((m, w)) if w > 0.0 && m.is_finite() => m / w,
-                _ => {
-                    summary.default_memory += 1;
-                    f64::from(spec.default_memory_mb.unwrap_or(128))
-                }
-            };
-            cands.push(TraceFunction {
-                name: a.name.clone(),
-                app: a.app.clone(),
-                trigger: a.trigger.clone(),
-                index: i as u32,
-                invocations: total,
-                duration,
-                memory_mb,
-                spill: a.spill,
-                disorder: a.disorder,
-            });
+        Window {
+            per_interval,
+            shift,
+            end,
+            span_ns: (span_units as u64).saturating_mul(unit_ns),
+            // Entries before time 0 or outside [start, end) are not replayed, so they must
+            // not count.
+            windowed: spec.start.is_some() || spec.end.is_some() || self.min_time < shift,
         }
-        summary.candidates = cands.len();
-        let mut functions = select(cands, spec.select.as_ref());
-        functions.sort_by_key(|f| f.index);
-        unique_names(&mut functions);
-        let total: u64 = functions.iter().map(|f| f.invocations).sum();
-        let mut scale = spec.scale.unwrap_or(1.0);
-        if let Some(r) = spec.target_rate {
-            let have = if span_ns > 0 {
-                total as f64 / (span_ns as f64 / 1e9)
-            } else {
-                0.0
-            };
-            if have > 0.0 {
-                scale = r.per_sec() / have;
-            }
-        }
-        Ok(Loaded {
-            functions,
-            summary,
-            recording: Arc::new(Recording::new(spill, self.unit, shift, end, span_ns)),
-            span_ns,
-            scale,
-        })
     }
+}
+
+/// The replayed part of a trace, in entry units (intervals, or ns for per-invocation traces).
+struct Window {
+    /// Whether an entry is a count per interval (else one invocation).
+    per_interval: bool,
+    /// The entry time replayed at time 0.
+    shift: i64,
+    /// The end of the window, relative to `shift` (exclusive).
+    end: i64,
+    /// The length of the replay, ns.
+    span_ns: u64,
+    /// Whether some entries may fall outside the window, so that totals must be recounted.
+    windowed: bool,
+}
+
+impl Window {
+    /// Invocations of spill function `f` inside the window: one pass over its entries.
+    fn count(&self, f: u32, spill: &Spill) -> u64 {
+        let mut c = Cursor::new(f);
+        let mut n = 0u64;
+        while let Some((t, v)) = c.next(spill) {
+            let t = t.saturating_sub(self.shift);
+            if t >= 0 && t < self.end {
+                n = n.saturating_add(if self.per_interval { v } else { 1 });
+            }
+        }
+        n
+    }
+}
+
+/// Function `i` (`a`, with `total` invocations in the window) as a candidate for selection,
+/// with its duration and memory, or the defaults the spec gives; `None` when it was never
+/// invoked or has no duration. `summary` counts each outcome.
+fn candidate(
+    i: usize,
+    a: &Acc,
+    total: u64,
+    spec: &TraceSpec,
+    summary: &mut Summary,
+) -> Option<TraceFunction> {
+    if total == 0 {
+        summary.not_invoked += 1;
+        return None;
+    }
+    let duration = match a.durations.build(spec.durations.unwrap_or_default()) {
+        Some(d) => d,
+        None => match &spec.default_duration {
+            Some(d) => {
+                summary.default_duration += 1;
+                d.clone()
+            }
+            None => {
+                summary.dropped_no_duration += 1;
+                return None;
+            }
+        },
+    };
+    let memory_mb = match a.memory {
+        Some((m, w)) if w > 0.0 && m.is_finite() => m / w,
+        _ => {
+            summary.default_memory += 1;
+            f64::from(spec.default_memory_mb.unwrap_or(128))
+        }
+    };
+    Some(TraceFunction {
+        name: a.name.clone(),
+        app: a.app.clone(),
+        trigger: a.trigger.clone(),
+        index: i as u32,
+        invocations: total,
+        duration,
+        memory_mb,
+        spill: a.spill,
+        disorder: a.disorder,
+    })
+}
+
+/// The factor on every rate: the spec's `scale`, or what brings the selected `functions`'
+/// mean rate over `span_ns` to its `target_rate` (left at `scale` when they have none).
+fn rescale(spec: &TraceSpec, functions: &[TraceFunction], span_ns: u64) -> f64 {
+    let total: u64 = functions.iter().map(|f| f.invocations).sum();
+    let mut scale = spec.scale.unwrap_or(1.0);
+    if let Some(r) = spec.target_rate {
+        let have = if span_ns > 0 {
+            total as f64 / (span_ns as f64 / 1e9)
+        } else {
+            0.0
+        };
+        if have > 0.0 {
+            scale = r.per_sec() / have;
+        }
+    }
+    scale
 }
 
 /// Applies the selection; candidates come in trace order.
