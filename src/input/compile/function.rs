@@ -1,10 +1,12 @@
 //! The functions of a plan: every `[[function]]` table and every `[workload]` function,
 //! checked against the model, copies expanded, names of callees and databases resolved to ids.
 
+use crate::core::billing::terms::ModelTerms;
 use crate::core::ids::{DbId, FuncId};
 use crate::core::plan::{Call, ColdStart, FanOut, FunctionPlan, Ping, Provision};
 use crate::core::platform::modes::Invocation;
-use crate::core::time::Instant;
+use crate::core::time::{Instant, Span};
+use crate::core::workload::dist::Dist;
 use crate::input::function::{FunctionSpec, Popularity, WorkloadFunction};
 use crate::input::keep_alive::{KeepAliveSpec, PingSpec, Provisioned};
 use crate::input::model::PlatformModel;
@@ -89,6 +91,35 @@ fn table(
     let changed = with_strategy(&scenario.keep_alive, spec);
     let spec = changed.as_ref().unwrap_or(spec);
     check_against_model(scenario, model, spec, &from)?;
+    let shared = shared(scenario, model, spec, &from)?;
+    let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
+    for (c, w) in weights.iter().enumerate() {
+        out.push(copy(spec, &from, &shared, c, *w)?);
+    }
+    Ok(())
+}
+
+/// What every copy of a table has in common, worked out once.
+struct Shared {
+    /// The run's horizon: arrival processes stop drawing there.
+    horizon: Instant,
+    provision: Provision,
+    duration: Dist,
+    cold_start: ColdStart,
+    timeout: Span,
+    database: Option<DbId>,
+    per_instance: u32,
+    terms: ModelTerms,
+}
+
+/// The parts of a table's plan its copies share: distributions built, the model's defaults
+/// applied, the database resolved, the model's terms worked out.
+fn shared(
+    scenario: &Scenario,
+    model: &PlatformModel,
+    spec: &FunctionSpec,
+    from: &From,
+) -> Result<Shared, FieldError> {
     let provision = spec
         .provisioned_concurrency
         .as_ref()
@@ -97,30 +128,11 @@ fn table(
         .duration
         .build()
         .map_err(|e| FieldError::new(from.at("duration"), e))?;
-    let cold_start = cold_start(model, spec, &from)?;
+    let cold_start = cold_start(model, spec, from)?;
     let timeout = spec.timeout.unwrap_or(model.limits.max_timeout).span();
-    if let Invocation::Queue(q) = &spec.invocation {
-        if q.visibility_timeout.span() < timeout {
-            return Err(FieldError::new(
-                from.at("invocation.visibility_timeout"),
-                format!(
-                    "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
-                    q.visibility_timeout,
-                    timeout
-                ),
-            ));
-        }
-    }
+    check_visibility_timeout(spec, timeout, from)?;
     let database = match &spec.database {
-        Some(name) => Some(DbId::from_index(
-            scenario
-                .databases
-                .iter()
-                .position(|d| &d.name == name)
-                .ok_or_else(|| {
-                    FieldError::new(from.at("database"), format!("no database '{name}'"))
-                })?,
-        )),
+        Some(name) => Some(database_id(scenario, name, from)?),
         None => None,
     };
     let per_instance = spec
@@ -136,51 +148,100 @@ fn table(
         &prefix,
         scenario.platform.front_door.as_deref(),
     )?;
-    let weights = popularity_weights(spec.copies, spec.popularity.as_ref());
-    for (c, w) in weights.iter().enumerate() {
-        let name = if spec.copies == 1 {
-            spec.name.clone()
-        } else {
-            format!("{}-{}", spec.name, c + 1)
-        };
-        // Stream index: (table, copy), so adding a table or copies leaves the others' draws
-        // unchanged.
-        let (stream, app) = match &from {
-            From::Table(g) => (((*g as u64) << 32) | c as u64, None),
-            From::Workload(w) => (w.stream, Some(w.app.as_str().into())),
-        };
-        let arrivals = spec
-            .arrivals
-            .build(*w)
-            .map_err(|e| FieldError::new(from.at("arrivals"), e))?
-            .until(Instant::from_ns(scenario.run.horizon.ns()));
-        out.push(FunctionPlan {
-            name,
-            app,
-            stream,
-            memory_mb: spec.memory_mb,
-            arch: spec.arch,
-            per_instance,
-            reserved: spec.reserved_concurrency,
-            timeout,
-            provision: provision.clone(),
-            ping: spec.ping.as_ref().map(|p| Ping {
-                every: p.every.span(),
-                duration: p.run_time(),
-            }),
-            duration: duration.clone(),
-            cold_start: cold_start.clone(),
-            arrivals,
-            invocation: spec.invocation.clone(),
-            error_rate: spec.error_rate,
-            calls: Vec::new(),
-            fan_out: None,
-            database,
-            cdn: spec.cdn.clone(),
-            terms: terms.clone(),
-        });
+    Ok(Shared {
+        horizon: Instant::from_ns(scenario.run.horizon.ns()),
+        provision,
+        duration,
+        cold_start,
+        timeout,
+        database,
+        per_instance,
+        terms,
+    })
+}
+
+/// A queue-triggered function's messages must stay invisible at least as long as it may run,
+/// or a message still being handled would be delivered again.
+fn check_visibility_timeout(
+    spec: &FunctionSpec,
+    timeout: Span,
+    from: &From,
+) -> Result<(), FieldError> {
+    if let Invocation::Queue(q) = &spec.invocation {
+        if q.visibility_timeout.span() < timeout {
+            return Err(FieldError::new(
+                from.at("invocation.visibility_timeout"),
+                format!(
+                    "{} is shorter than the function's timeout ({}); Lambda requires at least the timeout, so set a shorter `timeout` or a longer visibility_timeout",
+                    q.visibility_timeout,
+                    timeout
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+/// The id of the `[[database]]` named `name`.
+fn database_id(scenario: &Scenario, name: &str, from: &From) -> Result<DbId, FieldError> {
+    let i = scenario
+        .databases
+        .iter()
+        .position(|d| d.name == name)
+        .ok_or_else(|| FieldError::new(from.at("database"), format!("no database '{name}'")))?;
+    Ok(DbId::from_index(i))
+}
+
+/// The plan of copy `c` of a table, which gets share `weight` of the table's arrivals. Calls
+/// and fan-outs are filled in later, once every function has an id.
+fn copy(
+    spec: &FunctionSpec,
+    from: &From,
+    shared: &Shared,
+    c: usize,
+    weight: f64,
+) -> Result<FunctionPlan, FieldError> {
+    let name = if spec.copies == 1 {
+        spec.name.clone()
+    } else {
+        format!("{}-{}", spec.name, c + 1)
+    };
+    // Stream index: (table, copy), so adding a table or copies leaves the others' draws
+    // unchanged.
+    let (stream, app) = match from {
+        From::Table(g) => (((*g as u64) << 32) | c as u64, None),
+        From::Workload(w) => (w.stream, Some(w.app.as_str().into())),
+    };
+    let arrivals = spec
+        .arrivals
+        .build(weight)
+        .map_err(|e| FieldError::new(from.at("arrivals"), e))?
+        .until(shared.horizon);
+    Ok(FunctionPlan {
+        name,
+        app,
+        stream,
+        memory_mb: spec.memory_mb,
+        arch: spec.arch,
+        per_instance: shared.per_instance,
+        reserved: spec.reserved_concurrency,
+        timeout: shared.timeout,
+        provision: shared.provision.clone(),
+        ping: spec.ping.as_ref().map(|p| Ping {
+            every: p.every.span(),
+            duration: p.run_time(),
+        }),
+        duration: shared.duration.clone(),
+        cold_start: shared.cold_start.clone(),
+        arrivals,
+        invocation: spec.invocation.clone(),
+        error_rate: spec.error_rate,
+        calls: Vec::new(),
+        fan_out: None,
+        database: shared.database,
+        cdn: spec.cdn.clone(),
+        terms: shared.terms.clone(),
+    })
 }
 
 /// The function's memory, timeout and reservation against the model and the cluster.

@@ -5,11 +5,12 @@
 //! with a look-ahead as deep as the file's own disorder.
 
 use super::build::Builder;
-use super::table::{self, parse_f64, Header};
+use super::table::{self, parse_f64, Header, Records};
 use super::{Loaded, Origin, TraceSpec};
 use crate::core::workload::replay::Unit;
 use crate::input::InputError;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 /// Which per-invocation schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,93 +98,7 @@ pub(super) fn load(
 ) -> Result<Loaded, InputError> {
     let mut b = Builder::new(spec.bad_rows, Unit::Instant)?;
     for path in files {
-        let mut r = table::open(path)?;
-        b.files.push(path.display().to_string());
-        let h = table::header(&mut r)?;
-        let c = columns(&h, format).map_err(|m| r.error_at(0, m))?;
-        let width = h.names().len();
-        while r.next_record()? {
-            b.rows += 1;
-            let parsed = (|| {
-                if r.len() != width {
-                    return Err(r.error_at(
-                        r.len().min(width).saturating_sub(1),
-                        format!("this row has {} fields, the header has {width}", r.len()),
-                    ));
-                }
-                let func = r.field_str(c.func);
-                if func.is_empty() {
-                    return Err(r.error_at(c.func, "the function name is empty"));
-                }
-                let t = parse_secs_ns(r.field(c.time)).ok_or_else(|| {
-                    r.error_at(
-                        c.time,
-                        format!(
-                            "expected a time in seconds, got \"{}\"",
-                            String::from_utf8_lossy(table::trim(r.field(c.time)))
-                        ),
-                    )
-                })?;
-                let dur = match c.duration {
-                    Some(d)
-                        if !table::trim(r.field(d)).is_empty() || format == Format::Azure2021 =>
-                    {
-                        let v = r.non_negative(d, "expected a duration >= 0")?;
-                        Some(if format == Format::Azure2021 {
-                            v
-                        } else {
-                            v / 1000.0
-                        })
-                    }
-                    _ => None,
-                };
-                let start = match (format, dur) {
-                    (Format::Azure2021, Some(d)) => {
-                        let d_ns = (d * 1e9).round();
-                        if d_ns >= 9.2e18 {
-                            return Err(
-                                r.error_at(c.duration.unwrap_or(0), "duration out of range")
-                            );
-                        }
-                        t.checked_sub(d_ns as i64)
-                            .ok_or_else(|| r.error_at(c.time, "time out of range"))?
-                    }
-                    _ => t,
-                };
-                let mem = match c.memory {
-                    Some(m) if !table::trim(r.field(m)).is_empty() => {
-                        Some(parse_f64(r.field(m)).filter(|x| *x > 0.0).ok_or_else(|| {
-                            r.error_at(m, "memory_mb: expected a number of MB > 0")
-                        })?)
-                    }
-                    _ => None,
-                };
-                Ok((func, start, dur, mem))
-            })();
-            let (func, start, dur, mem) = match parsed {
-                Ok(x) => x,
-                Err(e) => {
-                    b.bad_row(e)?;
-                    continue;
-                }
-            };
-            let app = c.app.map(|a| r.field_str(a)).unwrap_or_default();
-            let key = format!("{app}\u{0}{func}");
-            let name = match format {
-                Format::Azure2021 => short(&func).to_string(),
-                Format::Generic => func.clone(),
-            };
-            let f = b.function(&key, &name, if app.is_empty() { &func } else { &app });
-            let a = &mut b.funcs[f as usize];
-            if let Some(d) = dur {
-                a.durations.add_secs(d);
-            }
-            if let Some(m) = mem {
-                let prev = a.memory.map_or(0.0, |x| x.0);
-                a.memory = Some((prev.max(m), 1.0));
-            }
-            b.push(f, start, 1)?;
-        }
+        read_file(&mut b, path, format)?;
     }
     let origin = match spec.origin.unwrap_or_default() {
         Origin::Zero => 0,
@@ -191,6 +106,135 @@ pub(super) fn load(
         Origin::First => b.min_time.div_euclid(1_000_000_000) * 1_000_000_000,
     };
     b.finish(spec, origin)
+}
+
+/// One invocation as a row gives it.
+struct InvocationRow {
+    func: String,
+    /// Start time, ns.
+    start: i64,
+    /// Duration, seconds, when the row has one.
+    duration: Option<f64>,
+    /// Memory, MB, when the row has it.
+    memory: Option<f64>,
+}
+
+/// Reads one file into `b`; a bad row is handled by the builder's policy.
+fn read_file(b: &mut Builder, path: &Path, format: Format) -> Result<(), InputError> {
+    let mut r = table::open(path)?;
+    b.files.push(path.display().to_string());
+    let h = table::header(&mut r)?;
+    let c = columns(&h, format).map_err(|m| r.error_at(0, m))?;
+    let width = h.names().len();
+    while r.next_record()? {
+        b.rows += 1;
+        let inv = match parse_row(&r, &c, width, format) {
+            Ok(x) => x,
+            Err(e) => {
+                b.bad_row(e)?;
+                continue;
+            }
+        };
+        let app = c.app.map(|a| r.field_str(a)).unwrap_or_default();
+        record(b, &app, inv, format)?;
+    }
+    Ok(())
+}
+
+/// The invocation in the current row of `r`, or the row's first mistake.
+fn parse_row<R: Read>(
+    r: &Records<R>,
+    c: &Cols,
+    width: usize,
+    format: Format,
+) -> Result<InvocationRow, InputError> {
+    r.expect_width(width)?;
+    let func = r.field_str(c.func);
+    if func.is_empty() {
+        return Err(r.error_at(c.func, "the function name is empty"));
+    }
+    let t = parse_secs_ns(r.field(c.time)).ok_or_else(|| {
+        r.error_at(
+            c.time,
+            format!(
+                "expected a time in seconds, got \"{}\"",
+                String::from_utf8_lossy(table::trim(r.field(c.time)))
+            ),
+        )
+    })?;
+    let duration = duration_secs(r, c, format)?;
+    let start = match (format, duration) {
+        // Azure 2021 records when an invocation ended: it started `duration` earlier.
+        (Format::Azure2021, Some(d)) => {
+            let d_ns = (d * 1e9).round();
+            if d_ns >= 9.2e18 {
+                return Err(r.error_at(c.duration.unwrap_or(0), "duration out of range"));
+            }
+            t.checked_sub(d_ns as i64)
+                .ok_or_else(|| r.error_at(c.time, "time out of range"))?
+        }
+        _ => t,
+    };
+    let memory = match c.memory {
+        Some(m) if !table::trim(r.field(m)).is_empty() => Some(
+            parse_f64(r.field(m))
+                .filter(|x| *x > 0.0)
+                .ok_or_else(|| r.error_at(m, "memory_mb: expected a number of MB > 0"))?,
+        ),
+        _ => None,
+    };
+    Ok(InvocationRow {
+        func,
+        start,
+        duration,
+        memory,
+    })
+}
+
+/// The row's duration in seconds: Azure 2021 always has one, in seconds; the generic CSV may
+/// leave `duration_ms` empty.
+fn duration_secs<R: Read>(
+    r: &Records<R>,
+    c: &Cols,
+    format: Format,
+) -> Result<Option<f64>, InputError> {
+    Ok(match c.duration {
+        Some(d) if !table::trim(r.field(d)).is_empty() || format == Format::Azure2021 => {
+            let v = r.non_negative(d, "expected a duration >= 0")?;
+            Some(if format == Format::Azure2021 {
+                v
+            } else {
+                v / 1000.0
+            })
+        }
+        _ => None,
+    })
+}
+
+/// Adds one invocation of function `inv.func` in `app` to the builder: its duration, its
+/// memory (the largest seen) and its start.
+fn record(
+    b: &mut Builder,
+    app: &str,
+    inv: InvocationRow,
+    format: Format,
+) -> Result<(), InputError> {
+    let func = inv.func;
+    let key = format!("{app}\u{0}{func}");
+    let name = match format {
+        Format::Azure2021 => short(&func).to_string(),
+        Format::Generic => func.clone(),
+    };
+    let f = b.function(&key, &name, if app.is_empty() { &func } else { app });
+    let a = &mut b.funcs[f as usize];
+    if let Some(d) = inv.duration {
+        a.durations.add_secs(d);
+    }
+    if let Some(m) = inv.memory {
+        let prev = a.memory.map_or(0.0, |x| x.0);
+        a.memory = Some((prev.max(m), 1.0));
+    }
+    b.push(f, inv.start, 1)
 }
 
 fn short(hash: &str) -> &str {

@@ -266,6 +266,18 @@ impl<R: Read> Records<R> {
             })
     }
 
+    /// Checks that the current record has `width` fields, as the header has; the error points
+    /// at the last field both have.
+    pub(crate) fn expect_width(&self, width: usize) -> Result<(), InputError> {
+        if self.len() == width {
+            return Ok(());
+        }
+        Err(self.error_at(
+            self.len().min(width).saturating_sub(1),
+            format!("this row has {} fields, the header has {width}", self.len()),
+        ))
+    }
+
     /// An error at field `i` of the current record.
     pub fn error_at(&self, i: usize, message: impl Into<String>) -> InputError {
         InputError::at(
