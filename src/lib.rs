@@ -97,6 +97,8 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod core;
 #[cfg(feature = "input")]
 pub mod input;

@@ -1,7 +1,6 @@
-//! The `faasim` command: parses the command line and calls into the library.
-
-mod cli;
+//! The `faasim` command: a thin wrapper around [`faasim::cli::main`], which a researcher's own
+//! crate can call too, after registering policies (see examples/policy-crate).
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(faasim::cli::main());
 }

@@ -5,7 +5,7 @@
 //! This reads the sources: every `crate::layer::module` path in code is an arrow from the
 //! file's module to that module. Comments and unit tests are left out (a test may use
 //! anything): the tests at the end of a file, after `#[cfg(test)]`, and `tests.rs` files. A
-//! file in `src/cli` is the binary and sits on top. `src/lib.rs` is the facade and may
+//! file in `src/cli` is the command line and sits on top. `src/lib.rs` is the facade and may
 //! re-export anything.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,7 +61,7 @@ fn code(text: &str) -> String {
     out
 }
 
-/// Every `(layer, module)` a file's code names through `crate::` (or `faasim::` in the binary).
+/// Every `(layer, module)` a file's code names through `crate::` (or `faasim::`).
 fn imports(code: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for prefix in ["crate::", "faasim::"] {

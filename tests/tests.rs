@@ -13,6 +13,7 @@ mod hardening;
 mod layers;
 mod modes;
 mod policies;
+mod policy_crate;
 mod properties;
 mod teaching;
 mod trace;

@@ -2,16 +2,16 @@
 //! CSV and a chart.
 
 use super::options;
+use crate::lab::compare as lab_compare;
+use crate::views::compare as view;
+use crate::Scenario;
 use anyhow::Context as _;
-use faasim::lab::compare as lab_compare;
-use faasim::views::compare as view;
-use faasim::Scenario;
 use std::io::Write;
 use std::path::PathBuf;
 
 /// What the user asked of `faasim compare`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario.
     scenario: String,
     /// Comma-separated model names or model file paths.
@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 /// Runs the scenario on each model; prints the table, writes what else was asked.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     options::check_plot_file("--plot", args.plot.as_deref())?;
     let sc = Scenario::load(&args.scenario, &args.set)?;
     let rows = lab_compare::compare(&sc, &args.models)?;

@@ -2,14 +2,14 @@
 //! Gantt chart.
 
 use super::options;
-use faasim::views::{explain, plot};
-use faasim::Scenario;
+use crate::views::{explain, plot};
+use crate::Scenario;
 use std::io::Write;
 use std::path::PathBuf;
 
 /// What the user asked of `faasim explain`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario.
     scenario: String,
     /// How many events to tell (an arrival and what became of it count as one).
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 /// Tells the run on stdout and draws the chart when asked.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     options::check_plot_file("--chart", args.chart.as_deref())?;
     let sc = Scenario::load(&args.scenario, &options::overrides(args.set, args.seed))?;
     let told = explain::explain(&sc, args.events)?;

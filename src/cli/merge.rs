@@ -1,12 +1,12 @@
 //! `faasim merge`: the output directories of shards joined into one finished sweep.
 
-use faasim::lab;
-use faasim::views::sweep_plots;
+use crate::lab;
+use crate::views::sweep_plots;
 use std::path::PathBuf;
 
 /// What the user asked of `faasim merge`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// Shard output directories.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 /// Merges the shards, writes the tables and draws the plots.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     let results = lab::merge::merge(&args.dirs, &args.out)?;
     sweep_plots::write_plots(&args.out, &results)?;
     let exp = &results.experiment;

@@ -16,8 +16,8 @@ mod scenarios;
 mod sweep;
 mod trace;
 
+use crate::InputError;
 use clap::{Parser, Subcommand};
-use faasim::InputError;
 
 /// A fast, validated discrete-event simulator of serverless (FaaS) platforms.
 #[derive(Parser, Debug)]

@@ -1,12 +1,12 @@
 //! `faasim models`: the built-in platform models, or one model's file with its sources.
 
-use faasim::input::model::{self, BUILTIN};
-use faasim::InputError;
+use crate::input::model::{self, BUILTIN};
+use crate::InputError;
 use std::io::Write;
 
 /// What the user asked of `faasim models`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     action: Option<Action>,
 }
@@ -22,7 +22,7 @@ enum Action {
 }
 
 /// Lists the models, or shows the one named.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     match args.action {
         None => list(),
         Some(Action::Show { name }) => show(&name),

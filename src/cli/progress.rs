@@ -1,12 +1,12 @@
 //! The sweep's progress bar on stderr, with an ETA (drawn by indicatif).
 
-use faasim::lab::Progress;
+use crate::lab::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::OnceLock;
 
 /// A bar that appears when the sweep starts and is cleared when its runs are done.
 #[derive(Default)]
-pub struct Bar(OnceLock<ProgressBar>);
+pub(super) struct Bar(OnceLock<ProgressBar>);
 
 impl Progress for Bar {
     fn start(&self, runs: u64) {

@@ -2,16 +2,16 @@
 //! report.
 
 use super::options;
+use crate::core::time::Duration;
+use crate::views::{html, run_plots};
+use crate::{Report, Scenario};
 use anyhow::Context as _;
-use faasim::core::time::Duration;
-use faasim::views::{html, run_plots};
-use faasim::{Report, Scenario};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// What the user asked of `faasim run`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario (see `faasim scenarios`).
     scenario: String,
     /// Override the scenario's seed.
@@ -36,10 +36,10 @@ pub struct Args {
 }
 
 /// Runs the scenario and writes what was asked.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     options::check_plot_file("--timeline", args.timeline.as_deref())?;
     let sc = scenario(&args)?;
-    let report = faasim::simulate(&sc)?;
+    let report = crate::simulate(&sc)?;
     if let Some(path) = &args.timeline {
         run_plots::timeline(&sc, &report, path)?;
     }
@@ -70,7 +70,7 @@ fn print(report: &Report, json: bool) -> anyhow::Result<()> {
     if json {
         writeln!(out, "{}", report.to_json())?;
     } else {
-        write!(out, "{}", faasim::views::summary::summary(report))?;
+        write!(out, "{}", crate::views::summary::summary(report))?;
     }
     Ok(())
 }

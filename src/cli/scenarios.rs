@@ -1,11 +1,11 @@
 //! `faasim scenarios`: the built-in scenarios, one line each.
 
-use faasim::input::scenario::BUILTIN;
-use faasim::Scenario;
+use crate::input::scenario::BUILTIN;
+use crate::Scenario;
 use std::io::Write;
 
 /// Lists each built-in scenario with the first line of its description.
-pub fn run() -> anyhow::Result<()> {
+pub(super) fn run() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for (name, text) in BUILTIN {
         let about = Scenario::from_str_named(text, name, &[])

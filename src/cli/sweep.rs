@@ -2,15 +2,15 @@
 //! HTML report.
 
 use super::progress::Bar;
+use crate::lab::{self, Experiment, Progress, Results, Shard, SweepOptions};
+use crate::views::{html, sweep_plots};
 use anyhow::Context as _;
-use faasim::lab::{self, Experiment, Progress, Results, Shard, SweepOptions};
-use faasim::views::{html, sweep_plots};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// What the user asked of `faasim sweep`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The experiment file (TOML).
     experiment: PathBuf,
     /// Output directory (default: out/<experiment name>).
@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 /// Runs the sweep, draws its plots when it is finished, and says what was done.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     let exp = Experiment::load(&args.experiment)?;
     let opts = SweepOptions {
         out: args

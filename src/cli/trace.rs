@@ -1,17 +1,17 @@
 //! `faasim trace`: what a trace holds (`stats`), and any supported trace as the generic CSV
 //! (`convert`).
 
+use crate::core::time::NS_PER_SEC;
+use crate::input::trace;
+use crate::input::workload::{self, Workload, WorkloadSpec};
+use crate::{InputError, Scenario};
 use anyhow::Context as _;
-use faasim::core::time::NS_PER_SEC;
-use faasim::input::trace;
-use faasim::input::workload::{self, Workload, WorkloadSpec};
-use faasim::{InputError, Scenario};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// What the user asked of `faasim trace`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     command: TraceCommand,
 }
@@ -49,7 +49,7 @@ struct TraceArgs {
     scenario: Option<String>,
     /// Time to cover (default: the trace's span; the scenario's horizon, or 1d, for azure-like).
     #[arg(long)]
-    horizon: Option<faasim::core::time::Duration>,
+    horizon: Option<crate::core::time::Duration>,
     /// Seed of placements and durations (default: the scenario's, else 0).
     #[arg(long)]
     seed: Option<u64>,
@@ -64,7 +64,7 @@ struct Opened {
 }
 
 /// Prints the statistics, or writes the CSV.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub(super) fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         TraceCommand::Stats(input) => stats(&open(&input)?),
         TraceCommand::Convert { input, out } => convert(&open(&input)?, out),

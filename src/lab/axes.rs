@@ -251,8 +251,30 @@ fn labels(a: usize, spec: &AxisSpec, axis: &Axis) -> Result<Vec<String>, FieldEr
                 None => tick(*x),
             })
             .collect(),
-        None => (0..axis.values.len()).map(|i| axis.cell(i)).collect(),
+        None => (0..axis.values.len())
+            .map(|i| match parse_value(&axis.values[i]) {
+                Some(toml::Value::Table(t)) => table_label(&t),
+                _ => axis.cell(i),
+            })
+            .collect(),
     })
+}
+
+/// A table value's label as a reader would write it: its `kind` first, then the other keys as
+/// `key=value` (strings without quotes): `fixed ttl=10min`, `greedy-dual`, `my-policy factor=4`.
+/// A registered policy is labelled exactly like a built-in.
+fn table_label(t: &toml::Table) -> String {
+    let text = |v: &toml::Value| match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut parts: Vec<String> = t.get("kind").map(text).into_iter().collect();
+    parts.extend(
+        t.iter()
+            .filter(|(k, _)| k.as_str() != "kind")
+            .map(|(k, v)| format!("{k}={}", text(v))),
+    );
+    parts.join(" ")
 }
 
 /// The points in run order: grid is row-major (first axis slowest), zip walks all together.

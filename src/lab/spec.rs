@@ -674,7 +674,7 @@ mod tests {
         );
         assert_eq!(s0.run.seed, 99);
         assert_eq!(e.axes[0].cell(0), "{ kind = \"none\" }");
-        assert_eq!(e.axes[0].labels[0], "{ kind = \"none\" }");
+        assert_eq!(e.axes[0].labels[0], "none");
         assert!(e.axes[0].numeric.is_none());
     }
 
