@@ -53,3 +53,27 @@ fn a_scaled_down_population_stops_at_the_horizon() {
         Duration::from_secs(60),
     );
 }
+
+/// #19 "silently wrong": `parse_rate` glued a "1" in front of the period, so `"1/1s"` meant one
+/// per 11 s and `"10/2min"` ten per 12 minutes. The same rate written three ways must give
+/// the same run, to the byte.
+#[test]
+fn a_rate_per_period_is_that_period() {
+    let with = |rate: &str| {
+        let text = format!(
+            r#"
+            [run]
+            horizon = "10min"
+            [[function]]
+            name = "f"
+            duration = {{ kind = "constant", value = "10ms" }}
+            arrivals = {{ kind = "poisson", rate = "{rate}" }}
+            "#
+        );
+        serde_json::to_string(&util::run(&text)).unwrap()
+    };
+    let per_min = with("5/min");
+    assert_eq!(with("10/2min"), per_min);
+    assert_eq!(with("5/1min"), per_min);
+    assert_eq!(with("0.5/6s"), per_min);
+}

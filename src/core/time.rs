@@ -300,8 +300,8 @@ const UNITS: &[(&str, f64)] = &[
 pub const DURATION_FORMS: &str =
     "a number with a unit: ns, us, ms, s, min, h or d (for example \"250ms\", \"10min\", \"1e6s\")";
 /// What the rate parser accepts, for error messages.
-pub const RATE_FORMS: &str =
-    "a count per unit: /ms, /s, /min, /h or /d (for example \"0.9/s\", \"50000/min\")";
+pub const RATE_FORMS: &str = "a count per unit or per period: /ms, /s, /min, /h or /d, or a \
+     period such as /2min (for example \"0.9/s\", \"50000/min\", \"10/2min\")";
 
 /// Converts seconds (as sampled by a distribution) to simulated nanoseconds, rounding to the
 /// nearest nanosecond. Negative and NaN inputs give 0; values beyond the clock saturate.
@@ -356,15 +356,31 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     Ok(ns.round() as u64)
 }
 
-/// Parses a rate such as `"0.9/s"` into events per second.
+/// Parses a rate such as `"0.9/s"` or `"10/2min"` into events per second.
+///
+/// After the `/` comes either a bare unit (`s`: one second) or a whole period with its own
+/// number (`2min`, `1.5s`). The period is read as a duration in its own right, never by gluing a
+/// `1` in front of it (which once made `"1/1s"` one per 11 s).
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let err = || format!("invalid rate {text:?}: expected {RATE_FORMS}");
-    let (num, unit) = text.trim().split_once('/').ok_or_else(err)?;
+    let (num, period) = text.trim().split_once('/').ok_or_else(err)?;
     let count: f64 = num.trim().parse().map_err(|_| err())?;
-    let per_ns = parse_duration(&format!("1{}", unit.trim())).map_err(|_| err())?;
+    let period = period.trim();
+    let bare_unit = !period.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let per_ns = if bare_unit {
+        parse_duration(&format!("1{period}"))
+    } else {
+        parse_duration(period)
+    }
+    .map_err(|_| err())?;
     if !count.is_finite() || count < 0.0 {
         return Err(format!(
             "invalid rate {text:?}: must be finite and not negative"
+        ));
+    }
+    if per_ns == 0 {
+        return Err(format!(
+            "invalid rate {text:?}: the period must be longer than zero"
         ));
     }
     Ok(count * 1e9 / per_ns as f64)
@@ -518,6 +534,13 @@ mod tests {
         assert!((parse_rate("60/min").unwrap() - 1.0).abs() < 1e-12);
         assert!((parse_rate("3600/h").unwrap() - 1.0).abs() < 1e-12);
         assert!((parse_rate("2/ms").unwrap() - 2000.0).abs() < 1e-9);
+        // A period with its own number is that period, not "1" glued to it (issue #19: "1/1s"
+        // used to mean one per 11 s and "10/2min" ten per 12 min).
+        assert!((parse_rate("1/1s").unwrap() - 1.0).abs() < 1e-12);
+        assert!((parse_rate("10/2min").unwrap() - 10.0 / 120.0).abs() < 1e-12);
+        assert!((parse_rate("3/1.5s").unwrap() - 2.0).abs() < 1e-12);
+        assert!((parse_rate("5 / 10 s").unwrap() - 0.5).abs() < 1e-12);
+        assert!(parse_rate("1/0s").is_err());
         for bad in ["5", "5/", "/s", "x/s", "-1/s", "1/parsec"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
