@@ -77,3 +77,192 @@ fn a_rate_per_period_is_that_period() {
     assert_eq!(with("5/1min"), per_min);
     assert_eq!(with("0.5/6s"), per_min);
 }
+
+/// A two-point, two-replication experiment that runs in milliseconds; `seed` makes another
+/// experiment of it.
+fn tiny_experiment(seed: u64) -> String {
+    format!(
+        r#"
+        name = "tiny-{seed}"
+        seed = {seed}
+        replications = 2
+        [base]
+        name = "t"
+        [base.run]
+        horizon = "1min"
+        [[base.function]]
+        name = "api"
+        duration = {{ kind = "constant", value = "80ms" }}
+        arrivals = {{ kind = "poisson", rate = "2/s" }}
+        [[axis]]
+        name = "memory"
+        path = "function.0.memory_mb"
+        values = [512, 1024]
+        "#
+    )
+}
+
+/// Runs the faasim binary with `args` in `dir`.
+fn faasim(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_faasim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the faasim binary runs")
+}
+
+/// Exit code 2 with a message, never a panic; returns stderr.
+fn refused(o: &std::process::Output) -> String {
+    let e = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    e
+}
+
+fn succeeded(o: &std::process::Output) {
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+}
+
+/// Every file under `dir` with its bytes, for "nothing changed" checks.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                files.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// #19 "lost results": `merge --out DIR` over a directory holding another experiment
+/// overwrote its plan and runs (exit 0, or after destroying runs 0–3 then failing). It is now
+/// refused before anything is written, and the other experiment's files are untouched.
+#[test]
+fn merge_refuses_a_foreign_out_before_writing() {
+    let t = util::TempDir::new("merge-foreign");
+    let mine = t.write("mine.toml", &tiny_experiment(1));
+    let theirs = t.write("theirs.toml", &tiny_experiment(2));
+    succeeded(&faasim(
+        t.path(),
+        &["sweep", theirs.to_str().unwrap(), "--out", "theirs"],
+    ));
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("s{i}");
+        let args = [
+            "sweep",
+            mine.to_str().unwrap(),
+            "--out",
+            &out,
+            "--shard",
+            &shard,
+        ];
+        succeeded(&faasim(t.path(), &args));
+    }
+    let before = snapshot(&t.join("theirs"));
+    let e = refused(&faasim(t.path(), &["merge", "s0", "s1", "--out", "theirs"]));
+    assert!(
+        e.contains("another experiment") && e.contains("tiny-2"),
+        "{e}"
+    );
+    assert!(
+        snapshot(&t.join("theirs")) == before,
+        "the foreign directory changed"
+    );
+    // Into a fresh directory, the same merge works.
+    succeeded(&faasim(t.path(), &["merge", "s0", "s1", "--out", "merged"]));
+}
+
+/// #19 "lost results": a sweep that failed before any run finished left its `plan.json`
+/// behind, and every rerun was then refused ("holds results of a different experiment" — it
+/// held none). A plan without runs no longer blocks; a bad point is found before anything is
+/// written, at its own line.
+#[test]
+fn a_failed_sweep_leaves_nothing_that_blocks_a_rerun() {
+    let t = util::TempDir::new("sweep-rerun");
+    let bad = tiny_experiment(1).replace("values = [512, 1024]", "values = [512, 99999]");
+    let bad = t.write("exp.toml", &bad);
+    let e = refused(&faasim(
+        t.path(),
+        &["sweep", bad.to_str().unwrap(), "--out", "o"],
+    ));
+    assert!(
+        e.contains("exp.toml:") && e.contains("point 1") && e.contains("99999"),
+        "{e}"
+    );
+    assert!(
+        !t.join("o/plan.json").exists(),
+        "a refused sweep wrote its plan"
+    );
+    // A plan left by a sweep killed before its first run ended (written by hand here: that
+    // sweep is another experiment) does not block a different one.
+    std::fs::create_dir_all(t.join("o/runs")).unwrap();
+    let other = t.write("other.toml", &tiny_experiment(2));
+    succeeded(&faasim(
+        t.path(),
+        &["sweep", other.to_str().unwrap(), "--out", "killed"],
+    ));
+    std::fs::copy(t.join("killed/plan.json"), t.join("o/plan.json")).unwrap();
+    let good = t.write("exp.toml", &tiny_experiment(1));
+    succeeded(&faasim(
+        t.path(),
+        &["sweep", good.to_str().unwrap(), "--out", "o"],
+    ));
+}
+
+/// #19 "lost results": two sweeps into one `--out` raced, and the loser's `plan.json` could land
+/// over the winner's tables. A writer now holds the directory's lock; a second is refused at
+/// once, without writing, and the lock dies with its holder (no stale lock to clean up).
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_directory() {
+    let t = util::TempDir::new("sweep-lock");
+    let exp = t.write("exp.toml", &tiny_experiment(1));
+    let held = faasim::lab::OutputLock::acquire(&t.join("o")).unwrap();
+    let e = refused(&faasim(
+        t.path(),
+        &["sweep", exp.to_str().unwrap(), "--out", "o"],
+    ));
+    assert!(e.contains("another faasim sweep or merge"), "{e}");
+    assert!(!t.join("o/plan.json").exists());
+    drop(held);
+    succeeded(&faasim(
+        t.path(),
+        &["sweep", exp.to_str().unwrap(), "--out", "o"],
+    ));
+}
+
+/// #19 "wrong place": an unwritable plot path printed `Drawing backend error: ImageError(...)`
+/// after the simulation ran, without the report. Every output path is checked first: exit 2,
+/// naming the flag and the missing folder, before any work.
+#[test]
+fn an_unwritable_output_is_refused_before_the_run() {
+    let t = util::TempDir::new("unwritable");
+    let cases: [&[&str]; 4] = [
+        &["run", "hello", "--timeline", "no/such/folder/t.png"],
+        &["run", "hello", "--report", "no/such/folder/r.html"],
+        &[
+            "compare",
+            "hello",
+            "--models",
+            "aws-lambda",
+            "--out",
+            "no/such/folder/c.csv",
+        ],
+        &["explain", "hello", "--chart", "no/such/folder/c.svg"],
+    ];
+    for args in cases {
+        let e = refused(&faasim(t.path(), args));
+        assert!(
+            e.contains("no/such/folder") && e.contains("does not exist"),
+            "{args:?}: {e}"
+        );
+    }
+}

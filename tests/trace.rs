@@ -47,11 +47,11 @@ fn per_minute(ts: &[u64]) -> BTreeMap<u64, u64> {
 /// Known per-minute counts: function `f` on day `d` (0-based), minute `m`.
 fn count(f: usize, d: usize, m: usize) -> u64 {
     match f {
-        0 => u64::from(m % 60 == 7),                   // hourly timer
-        1 => ((m * 7 + d * 3) % 5) as u64,             // a few per minute
-        2 => u64::from(m % 240 == 0) * (3 + d as u64), // bursts every 4 hours
-        3 => 40 + (m % 3) as u64,                      // busy
-        _ => u64::from((m + f) % 97 == 0),
+        0 => u64::from(m % 60 == 7),                            // hourly timer
+        1 => ((m * 7 + d * 3) % 5) as u64,                      // a few per minute
+        2 => u64::from(m.is_multiple_of(240)) * (3 + d as u64), // bursts every 4 hours
+        3 => 40 + (m % 3) as u64,                               // busy
+        _ => u64::from((m + f).is_multiple_of(97)),
     }
 }
 

@@ -5,7 +5,6 @@ use super::options;
 use crate::lab::compare as lab_compare;
 use crate::views::compare as view;
 use crate::Scenario;
-use anyhow::Context as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,12 +30,12 @@ pub(super) struct Args {
 /// Runs the scenario on each model; prints the table, writes what else was asked.
 pub(super) fn run(args: Args) -> anyhow::Result<()> {
     options::check_plot_file("--plot", args.plot.as_deref())?;
+    options::check_out_file("--out", args.out.as_deref())?;
     let sc = Scenario::load(&args.scenario, &args.set)?;
     let rows = lab_compare::compare(&sc, &args.models)?;
     write!(std::io::stdout().lock(), "{}", view::table(&rows))?;
     if let Some(path) = &args.out {
-        std::fs::write(path, lab_compare::csv(&rows))
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        crate::lab::write_atomic(path, lab_compare::csv(&rows).as_bytes())?;
     }
     if let Some(path) = &args.plot {
         view::plot(&sc, &rows, path)?;

@@ -17,8 +17,10 @@ pub(super) struct Args {
 
 /// Merges the shards, writes the tables and draws the plots.
 pub(super) fn run(args: Args) -> anyhow::Result<()> {
-    let results = lab::merge::merge(&args.dirs, &args.out)?;
-    sweep_plots::write_plots(&args.out, &results)?;
+    // `merged` holds the output directory's lock until the plots are drawn.
+    let merged = lab::merge::merge(&args.dirs, &args.out)?;
+    let results = &merged.results;
+    sweep_plots::write_plots(&args.out, results)?;
     let exp = &results.experiment;
     eprintln!(
         "faasim: merged {} runs of '{}' into {}",

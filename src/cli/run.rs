@@ -5,7 +5,6 @@ use super::options;
 use crate::core::time::Duration;
 use crate::views::{html, run_plots};
 use crate::{Report, Scenario};
-use anyhow::Context as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -38,6 +37,7 @@ pub(super) struct Args {
 /// Runs the scenario and writes what was asked.
 pub(super) fn run(args: Args) -> anyhow::Result<()> {
     options::check_plot_file("--timeline", args.timeline.as_deref())?;
+    options::check_out_file("--report", args.report.as_deref())?;
     let sc = scenario(&args)?;
     let report = crate::simulate(&sc)?;
     if let Some(path) = &args.timeline {
@@ -45,8 +45,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.report {
         let figs = html::run_figures(&sc, &report)?;
-        std::fs::write(path, html::run_report(&sc, &report, &figs))
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        crate::lab::write_atomic(path, html::run_report(&sc, &report, &figs).as_bytes())?;
     }
     print(&report, args.json)
 }

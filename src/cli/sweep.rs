@@ -4,7 +4,6 @@
 use super::progress::Bar;
 use crate::lab::{self, Experiment, Progress, Results, Shard, SweepOptions};
 use crate::views::{html, sweep_plots};
-use anyhow::Context as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -89,7 +88,7 @@ fn finished(
         let text = std::fs::read_to_string(&args.experiment).ok();
         let page = html::sweep_report(results, plots, text.as_deref());
         let path = out.join("report.html");
-        std::fs::write(&path, page).with_context(|| format!("{}: cannot write", path.display()))?;
+        crate::lab::write_atomic(&path, page.as_bytes())?;
         eprintln!("faasim: report in {}", path.display());
     }
     Ok(())

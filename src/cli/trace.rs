@@ -67,7 +67,10 @@ struct Opened {
 pub(super) fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         TraceCommand::Stats(input) => stats(&open(&input)?),
-        TraceCommand::Convert { input, out } => convert(&open(&input)?, out),
+        TraceCommand::Convert { input, out } => {
+            super::options::check_out_file("--out", out.as_deref())?;
+            convert(&open(&input)?, out)
+        }
     }
 }
 
@@ -119,11 +122,12 @@ fn convert(t: &Opened, out: Option<PathBuf>) -> anyhow::Result<()> {
     let (w, span, seed) = (&t.workload, t.span_ns, t.seed);
     let rows = match &out {
         Some(p) => {
-            let f = std::fs::File::create(p).map_err(|e| {
-                InputError::new(p.display().to_string(), format!("cannot create: {e}"))
-            })?;
-            workload::convert::write_csv(w, span, seed, f)
-                .with_context(|| format!("{}: cannot write", p.display()))?
+            // Written under a temporary name: an interrupted convert leaves no truncated trace.
+            let mut f = crate::lab::AtomicFile::create(p)?;
+            let rows = workload::convert::write_csv(w, span, seed, &mut f)
+                .with_context(|| format!("{}: cannot write", p.display()))?;
+            f.commit()?;
+            rows
         }
         None => workload::convert::write_csv(w, span, seed, std::io::stdout().lock())?,
     };

@@ -8,21 +8,25 @@
 //! - [`runner`]: `faasim sweep` — runs in a rayon pool, one result file per run written
 //!   atomically, `--resume` and `--shard i/n`;
 //! - [`record`]: one run's stored result;
-//! - `store`: the run files on disk: names, atomic writes, reading them back, completeness;
+//! - [`atomic`]: every file written under a temporary name and renamed into place;
+//! - `store`: the run files on disk: names, reading them back, completeness;
 //! - [`stats`]: mean, standard deviation, Student-t confidence intervals;
 //! - [`results`]: a finished sweep in memory: every run's record and every metric's summary;
 //! - `output`: runs.csv, summary.csv and manifest.json of a finished sweep;
 //! - [`compare`]: one scenario on several platform models;
-//! - [`merge`]: `faasim merge` — joins shard outputs.
+//! - [`merge`]: `faasim merge` — joins shard outputs;
+//! - [`lock`]: one writer per output directory.
 //!
 //! Common random numbers: every run's `run.seed` is the experiment's master seed and its run
 //! index is its replication number, so replication k of every point sees the same arrivals,
 //! durations and cold starts; only the swept parameters differ, and paired differences between
 //! points are tight. Replications differ from each other through the run index.
 
+pub mod atomic;
 mod axes;
 pub mod compare;
 pub(crate) mod format;
+pub mod lock;
 pub mod merge;
 pub(crate) mod output;
 pub mod record;
@@ -32,6 +36,8 @@ pub mod spec;
 pub mod stats;
 pub(crate) mod store;
 
+pub use atomic::{write_atomic, AtomicFile};
+pub use lock::OutputLock;
 pub use results::{MetricSummary, Results};
 pub use runner::{sweep, Progress, Shard, Silent, SweepOptions, SweepOutcome};
 pub use spec::{Experiment, PlotSpec};

@@ -7,6 +7,7 @@
 //! rates). A run's result depends only on the experiment and its id, never on the shard, the
 //! thread count or the order runs finish in.
 
+use super::lock::OutputLock;
 use super::output;
 use super::record::RunRecord;
 use super::results::Results;
@@ -17,6 +18,7 @@ use crate::input::InputError;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Which part of the runs this process does: `index` of `count` (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,10 @@ pub struct SweepOutcome {
     /// The finished sweep, whose runs.csv, summary.csv and manifest.json are written: only for
     /// an unsharded sweep; shards are joined with `faasim merge`.
     pub results: Option<Results>,
+    /// The output directory's lock, still held, so that what the caller writes next (plots, the
+    /// HTML report) cannot interleave with another sweep or merge; released when the outcome
+    /// (and every clone of it) is dropped.
+    pub lock: Arc<OutputLock>,
 }
 
 impl SweepOutcome {
@@ -119,6 +125,11 @@ pub fn sweep(
         )));
     }
     let out = &opts.out;
+    let lock = if opts.shard.count > 1 {
+        OutputLock::acquire_shared(out)?
+    } else {
+        OutputLock::acquire(out)?
+    };
     prepare_out(exp, out)?;
     let (todo, kept) = runs_to_do(exp, opts)?;
     if opts.resume {
@@ -136,14 +147,17 @@ pub fn sweep(
         ran: todo.len() as u64,
         kept,
         results,
+        lock: Arc::new(lock),
     })
 }
 
-/// Makes `out/runs` and writes plan.json, unless `out` holds another experiment's results.
+/// Makes `out/runs` and writes plan.json, unless `out` holds another experiment's results. A
+/// plan with no finished run beside it (a sweep that failed before its first run ended) holds no
+/// results, so it is replaced rather than blocking the rerun.
 fn prepare_out(exp: &Experiment, out: &Path) -> Result<(), Error> {
     let runs_dir = store::runs_dir(out);
     std::fs::create_dir_all(&runs_dir).map_err(|e| io_error(&runs_dir, e))?;
-    if out.join("plan.json").exists() {
+    if store::holds_results(out)? {
         let old = store::read_plan(out)?;
         if old.runs_sha256 != exp.runs_sha256 {
             return Err(Error::Input(InputError::new(

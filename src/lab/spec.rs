@@ -425,18 +425,22 @@ impl Experiment {
         Ok(exp)
     }
 
-    /// Every point must make a valid scenario; reports the first that does not at the position
-    /// of its first value.
+    /// Every point must make a valid scenario that compiles against its platform model (limits,
+    /// trace files, names), so that a sweep fails before it writes anything rather than at its
+    /// first bad point, after finishing the runs before it; reports the first point that does
+    /// not at the position of its first value.
     fn check_points(&self, src: &Source) -> Result<(), InputError> {
         for p in 0..self.points.len() {
-            self.scenario(p).map_err(|e| {
-                let where_ = match self.points[p].first() {
-                    Some(&v) => format!("axis.0.values.{v}"),
-                    None => "base".to_string(),
-                };
-                let message = format!("point {p} ({}): {e}", self.point_label(p));
-                src.located(&where_, message)
-            })?;
+            self.scenario(p)
+                .and_then(|scenario| crate::input::compile(&scenario).map(drop))
+                .map_err(|e| {
+                    let where_ = match self.points[p].first() {
+                        Some(&v) => format!("axis.0.values.{v}"),
+                        None => "base".to_string(),
+                    };
+                    let message = format!("point {p} ({}): {e}", self.point_label(p));
+                    src.located(&where_, message)
+                })?;
         }
         Ok(())
     }

@@ -2,14 +2,13 @@
 //! atomically), `plan.json` (the loaded experiment), and reading them back with the checks a
 //! merge needs: every run present exactly once, all from the same experiment.
 
+pub(crate) use super::atomic::write_atomic;
 use super::record::{RunRecord, FORMAT};
 use super::spec::Experiment;
 use super::{io_error, Error};
 use crate::input::InputError;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The directory of run files in an output directory.
 pub(crate) fn runs_dir(out: &Path) -> PathBuf {
@@ -35,29 +34,6 @@ pub(crate) fn temp_id(name: &str) -> Option<u64> {
     let rest = name.strip_prefix('.')?;
     let (file, _) = rest.split_once(".tmp-")?;
     record_id(file)
-}
-
-/// Writes `bytes` to `path` so that a reader sees either the whole file or none: write a
-/// temporary file beside it, flush it to disk, then rename it into place.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_error(path, e)
-    })
 }
 
 /// Reads a run file; `None` when it is not a complete record of the current format (it is then
@@ -93,6 +69,16 @@ pub(crate) fn write_plan(out: &Path, exp: &Experiment) -> Result<(), Error> {
         source,
     })?;
     write_atomic(&out.join("plan.json"), format!("{json}\n").as_bytes())
+}
+
+/// Whether `out` holds results a sweep or merge must not overwrite: a plan.json with at least
+/// one finished run file or a runs.csv beside it. A plan alone was left by a sweep that failed
+/// before any run ended.
+pub(crate) fn holds_results(out: &Path) -> Result<bool, Error> {
+    if !out.join("plan.json").exists() {
+        return Ok(false);
+    }
+    Ok(out.join("runs.csv").exists() || !list(out)?.is_empty())
 }
 
 /// Reads `plan.json` from an output directory.

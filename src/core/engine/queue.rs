@@ -334,14 +334,14 @@ mod tests {
         for i in 0..3000u32 {
             x = crate::core::rng::mix64(x);
             let at = now + x % 100;
-            if x % 2 == 0 && at >= lane_last {
+            if x.is_multiple_of(2) && at >= lane_last {
                 q.schedule_in_lane(l, t(at), i);
                 lane_last = at;
             } else {
                 q.schedule(t(at), i);
             }
             reference.push((at, i as u64, i));
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 now = check_pop(&mut q, &mut reference);
             }
         }

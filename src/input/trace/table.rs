@@ -111,7 +111,7 @@ impl<R: Read> Records<R> {
                     );
                 }
                 // An odd number of quotes so far: a quoted field goes on over the line end.
-                if quotes % 2 == 0 {
+                if quotes.is_multiple_of(2) {
                     break;
                 }
             }
