@@ -163,8 +163,15 @@ pub fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> InputError {
     let message = e.message().trim().to_string();
     match e.span() {
         Some(span) => {
-            let at = unknown_key_offset(text, span.start, &message).unwrap_or(span.start);
-            InputError::at_offset(origin, text, at, message)
+            if let Some(at) = unknown_key_offset(text, span.start, &message) {
+                return InputError::at_offset(origin, text, at, message);
+            }
+            match bad_value_offset(text, span.start, &message) {
+                Some((at, key)) => {
+                    InputError::at_offset(origin, text, at, format!("{key}: {message}"))
+                }
+                None => InputError::at_offset(origin, text, span.start, message),
+            }
         }
         None => InputError::new(origin, message),
     }
@@ -190,6 +197,90 @@ fn unknown_key_offset(text: &str, table_start: usize, message: &str) -> Option<u
     let mut keys = Vec::new();
     key_offsets(doc.as_item(), name, &mut keys);
     keys.into_iter().filter(|&k| k >= table_start).min()
+}
+
+/// For a bad value reported at a whole table (serde buffers an internally tagged table, such as
+/// `[keep_alive] kind = "fixed"` or `[workload] kind = "azure-like"`, and loses its positions),
+/// the offset of the key whose value the message quotes: `invalid type: string "ten", expected
+/// u32` or `invalid duration "10 parsecs"` is the first key at or after the table's start whose
+/// value is that string (or that number). Returns its offset and its name. Errors already at a
+/// key or value are left alone.
+fn bad_value_offset(text: &str, table_start: usize, message: &str) -> Option<(usize, String)> {
+    let at_table = matches!(text.as_bytes().get(table_start), Some(b'[' | b'{'));
+    if !at_table {
+        return None;
+    }
+    // The value is the first quoted thing in the message ("invalid type: integer `7919`,
+    // expected ..." or "invalid duration \"4 parsecs\": ..."); later quotes are examples.
+    let open = message.find(['"', '`'])?;
+    let quote = &message[open..=open];
+    let rest = &message[open + 1..];
+    let wanted = &rest[..rest.find(quote)?];
+    let doc = text.parse::<toml_edit::Document<String>>().ok()?;
+    let mut found = Vec::new();
+    values_offsets(doc.as_item(), wanted, &mut found);
+    let at = found.into_iter().filter(|&k| k >= table_start).min()?;
+    let key: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
+        .collect();
+    Some((at, key))
+}
+
+/// Offsets of the keys (at any depth) whose value is the string `wanted`, or a number or
+/// boolean written as `wanted`.
+fn values_offsets(item: &toml_edit::Item, wanted: &str, out: &mut Vec<usize>) {
+    use toml_edit::{Item, Value};
+    let is = |v: &Value| match v {
+        Value::String(s) => s.value() == wanted,
+        Value::Integer(i) => i.value().to_string() == wanted,
+        Value::Float(f) => f.value().to_string() == wanted,
+        Value::Boolean(b) => b.value().to_string() == wanted,
+        _ => false,
+    };
+    let mut pairs = |t: &mut dyn Iterator<Item = (Option<usize>, &Item)>| {
+        for (key_at, v) in t {
+            if let (Some(at), Some(v)) = (key_at, v.as_value()) {
+                let in_array = v.as_array().is_some_and(|a| a.iter().any(is));
+                if is(v) || in_array {
+                    out.push(at);
+                }
+            }
+            values_offsets(v, wanted, out);
+        }
+    };
+    match item {
+        Item::Table(t) => pairs(
+            &mut t
+                .iter()
+                .map(|(k, v)| (t.key(k).and_then(|k| k.span()).map(|s| s.start), v)),
+        ),
+        Item::ArrayOfTables(a) => {
+            for t in a.iter() {
+                pairs(
+                    &mut t
+                        .iter()
+                        .map(|(k, v)| (t.key(k).and_then(|k| k.span()).map(|s| s.start), v)),
+                );
+            }
+        }
+        Item::Value(Value::InlineTable(t)) => {
+            for (k, v) in t.iter() {
+                if is(v) {
+                    if let Some(s) = t.key(k).and_then(|k| k.span()) {
+                        out.push(s.start);
+                    }
+                }
+                values_offsets(&Item::Value(v.clone()), wanted, out);
+            }
+        }
+        Item::Value(Value::Array(a)) => {
+            for v in a.iter() {
+                values_offsets(&Item::Value(v.clone()), wanted, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Offsets of every key named `name` in `item`, at any depth.

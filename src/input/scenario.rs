@@ -330,16 +330,10 @@ impl Scenario {
                 "a scenario needs at least one [[function]] or a [workload]",
             ));
         }
-        let mut names = std::collections::BTreeSet::new();
         for (i, f) in self.functions.iter().enumerate() {
-            if !names.insert(f.name.as_str()) {
-                return Err(FieldError::new(
-                    format!("function.{i}.name"),
-                    format!("'{}' is used by two functions", f.name),
-                ));
-            }
             check_function(f).map_err(|e| e.within(&format!("function.{i}")))?;
         }
+        self.check_unique_names()?;
         self.validate_composition()
     }
 
@@ -427,6 +421,53 @@ impl Scenario {
                     self.functions[c].name
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Every function's name is its own once copies are expanded (`copies = N` names them
+    /// `NAME-1` … `NAME-N`): a copy could otherwise take another table's name, and the reports,
+    /// keyed by name, would silently merge or drop one of them.
+    fn check_unique_names(&self) -> Result<(), FieldError> {
+        let mut taken: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, f) in self.functions.iter().enumerate() {
+            let names: Vec<String> = if f.copies == 1 {
+                vec![f.name.clone()]
+            } else {
+                (1..=f.copies).map(|c| format!("{}-{c}", f.name)).collect()
+            };
+            for name in names {
+                if let Some(&j) = taken.get(&name) {
+                    let by = |k: usize| {
+                        let g = &self.functions[k];
+                        if g.copies == 1 {
+                            format!("function {k} ('{}')", g.name)
+                        } else {
+                            format!(
+                                "a copy of function {k} ('{}', copies = {})",
+                                g.name, g.copies
+                            )
+                        }
+                    };
+                    let copied = [j, i].into_iter().find(|&k| self.functions[k].copies != 1);
+                    let hint = match copied {
+                        Some(k) => {
+                            let n = &self.functions[k].name;
+                            format!(" (the copies of '{n}' are named '{n}-1', '{n}-2', ...)")
+                        }
+                        None => String::new(),
+                    };
+                    return Err(FieldError::new(
+                        format!("function.{i}.name"),
+                        format!(
+                            "'{name}' is used by two functions: {} and {}{hint}; rename one",
+                            by(j),
+                            by(i)
+                        ),
+                    ));
+                }
+                taken.insert(name, i);
+            }
         }
         Ok(())
     }

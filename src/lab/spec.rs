@@ -428,21 +428,42 @@ impl Experiment {
     /// Every point must make a valid scenario that compiles against its platform model (limits,
     /// trace files, names), so that a sweep fails before it writes anything rather than at its
     /// first bad point, after finishing the runs before it; reports the first point that does
-    /// not at the position of its first value.
+    /// not at the value to blame.
     fn check_points(&self, src: &Source) -> Result<(), InputError> {
-        for p in 0..self.points.len() {
-            self.scenario(p)
+        let compiles = |overrides: &[String]| {
+            Scenario::from_str_named(&self.base_text, &self.base_origin, overrides)
                 .and_then(|scenario| crate::input::compile(&scenario).map(drop))
-                .map_err(|e| {
-                    let where_ = match self.points[p].first() {
-                        Some(&v) => format!("axis.0.values.{v}"),
-                        None => "base".to_string(),
-                    };
-                    let message = format!("point {p} ({}): {e}", self.point_label(p));
-                    src.located(&where_, message)
-                })?;
+        };
+        for p in 0..self.points.len() {
+            compiles(&self.overrides(p)).map_err(|e| {
+                let message = format!("point {p} ({}): {e}", self.point_label(p));
+                src.located(&self.blamed_value(p, compiles), message)
+            })?;
         }
         Ok(())
+    }
+
+    /// The field to point at when point `p` fails: the value of the first axis that fails on
+    /// the base by itself, or the first axis's value when only their combination fails.
+    fn blamed_value(
+        &self,
+        p: usize,
+        compiles: impl Fn(&[String]) -> Result<(), InputError>,
+    ) -> String {
+        let alone = |a: usize| {
+            let v = self.points[p][a];
+            vec![
+                format!("{}={}", self.axes[a].path, self.axes[a].values[v]),
+                format!("run.seed={}", self.seed),
+            ]
+        };
+        let a = (0..self.axes.len())
+            .find(|&a| compiles(&alone(a)).is_err())
+            .unwrap_or(0);
+        match self.points[p].get(a) {
+            Some(&v) => format!("axis.{a}.values.{v}"),
+            None => "base".to_string(),
+        }
     }
 
     /// Number of runs: points × replications.

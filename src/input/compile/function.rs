@@ -52,7 +52,31 @@ pub(super) fn functions(
         table(scenario, model, &w.spec, From::Workload(w), &mut out)?;
     }
     resolve_names(scenario, &first_of_table, &mut out)?;
+    check_workload_names(scenario, &out)?;
     Ok(out)
+}
+
+/// The `[workload]`'s functions take names of their own (a trace's hashes, a population's
+/// numbers); one equal to a `[[function]]`'s (copies expanded) would merge two functions in
+/// every report keyed by name. The `[[function]]` names among themselves are checked with the
+/// scenario.
+fn check_workload_names(scenario: &Scenario, all: &[FunctionPlan]) -> Result<(), FieldError> {
+    if scenario.workload.is_none() {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::with_capacity(all.len());
+    for f in all {
+        if !seen.insert(f.name.as_str()) {
+            return Err(FieldError::new(
+                "workload",
+                format!(
+                    "the function name '{}' is used twice (by a [[function]] and by the workload, or twice in the trace); rename the [[function]]",
+                    f.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `[workload]` functions of `scenario`, with memory fitted into the model's range.
