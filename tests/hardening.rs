@@ -444,3 +444,82 @@ arrivals = { kind = "poisson", rate = "1/s" }
     assert_eq!(e.line, Some(10), "{e}");
     assert!(e.message.contains("'a-1' is used by two functions"), "{e}");
 }
+
+/// #19 "errors that say the wrong thing": each reproducer, with what a user must now read.
+#[test]
+fn errors_say_what_is_wrong_where() {
+    let t = util::TempDir::new("errors");
+    // `run DIR` and `run /dev/null` said "no such file".
+    let e = refused(&faasim(t.path(), &["run", "."]));
+    assert!(e.contains("is a directory"), "{e}");
+    let empty = t.write("empty.toml", "");
+    let e = refused(&faasim(t.path(), &["run", empty.to_str().unwrap()]));
+    assert!(e.contains("is empty"), "{e}");
+    // An experiment given to `run` said "unknown field `axis`" and nothing else.
+    let exp = t.write("exp.toml", &tiny_experiment(1));
+    let e = refused(&faasim(t.path(), &["run", exp.to_str().unwrap()]));
+    assert!(e.contains("faasim sweep"), "{e}");
+    // seed = u64::MAX: accepted by `run`, refused by `sweep` without a line. Now both refuse
+    // it at its line.
+    let big = t.write(
+        "big.toml",
+        "[run]\nhorizon = \"1min\"\nseed = 18446744073709551615\n[[function]]\nname = \"a\"\n\
+         duration = { kind = \"constant\", value = \"10ms\" }\n\
+         arrivals = { kind = \"poisson\", rate = \"1/s\" }\n",
+    );
+    let e = refused(&faasim(t.path(), &["run", big.to_str().unwrap()]));
+    assert!(
+        e.contains("big.toml:3:") && e.contains("largest TOML integer"),
+        "{e}"
+    );
+    let sweep_big = t.write(
+        "sweep-big.toml",
+        "name = \"b\"\nbase = \"big.toml\"\n[[axis]]\npath = \"function.0.memory_mb\"\nvalues = [512, 1024]\n",
+    );
+    let e = refused(&faasim(t.path(), &["sweep", sweep_big.to_str().unwrap()]));
+    assert!(
+        e.contains("big.toml:3:") && e.contains("largest TOML integer"),
+        "{e}"
+    );
+    // A plot named "" failed only after every run.
+    let unnamed = tiny_experiment(1) + "\n[[plot]]\nname = \"\"\nkind = \"latency-cdf\"\n";
+    let unnamed = t.write("unnamed.toml", &unnamed);
+    let e = refused(&faasim(
+        t.path(),
+        &["sweep", unnamed.to_str().unwrap(), "--out", "u"],
+    ));
+    assert!(
+        e.contains("plot.0.name") && e.contains("cannot name a plot file"),
+        "{e}"
+    );
+    assert!(
+        !t.join("u").exists(),
+        "a refused sweep wrote its output directory"
+    );
+    // A model limit broken inside an inline [base] cited a line of regenerated text
+    // ("FILE [base]:4") under the first axis; it is the base's own line.
+    let inline = tiny_experiment(1)
+        .replace(
+            "[base]\n",
+            "[base]\n        platform = { model = \"aws-lambda\" }\n",
+        )
+        .replace(
+            "name = \"api\"",
+            "name = \"api\"\n        memory_mb = 99999",
+        );
+    let inline = t.write("inline.toml", &inline);
+    let line = std::fs::read_to_string(&inline)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("99999"))
+        .unwrap()
+        + 1;
+    let e = refused(&faasim(
+        t.path(),
+        &["sweep", inline.to_str().unwrap(), "--out", "i"],
+    ));
+    assert!(
+        e.contains(&format!("inline.toml:{line}:")) && !e.contains("[base]:"),
+        "{e}"
+    );
+}

@@ -327,6 +327,86 @@ pub fn from_toml_str<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T,
 
 /// Finds the line of a dotted key path (`function.2.memory_mb`) in `text`, for errors found
 /// after deserialisation (a value out of range). Array indices count from 0. When the full path
+/// The dotted path (`function.0.memory_mb`) of the first key written on 1-based `line` of
+/// `text`: the inverse of [`locate`], to carry a position in one text over to another that holds
+/// the same table (an experiment's inline `[base]`, parsed from regenerated text).
+pub fn path_at_line(text: &str, line: usize) -> Option<String> {
+    use toml_edit::{Item, Table, Value};
+    fn on_line(text: &str, span: Option<std::ops::Range<usize>>, line: usize) -> bool {
+        span.is_some_and(|s| line_col(text, s.start).0 == line)
+    }
+    fn value(text: &str, v: &Value, at: &mut Vec<String>, line: usize) -> Option<String> {
+        match v {
+            Value::InlineTable(t) => {
+                for (k, v) in t.iter() {
+                    at.push(k.to_string());
+                    if on_line(text, t.key(k).and_then(|k| k.span()), line) {
+                        return Some(at.join("."));
+                    }
+                    let found = value(text, v, at, line);
+                    at.pop();
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            Value::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+                at.push(i.to_string());
+                let found = value(text, v, at, line);
+                at.pop();
+                found
+            }),
+            _ => None,
+        }
+    }
+    fn table(text: &str, t: &Table, at: &mut Vec<String>, line: usize) -> Option<String> {
+        for (k, v) in t.iter() {
+            at.push(k.to_string());
+            let found = if on_line(text, t.key(k).and_then(|k| k.span()), line) {
+                Some(at.join("."))
+            } else {
+                match v {
+                    Item::Table(t) => table(text, t, at, line),
+                    Item::ArrayOfTables(a) => a.iter().enumerate().find_map(|(i, t)| {
+                        at.push(i.to_string());
+                        let found = table(text, t, at, line);
+                        at.pop();
+                        found
+                    }),
+                    Item::Value(v) => value(text, v, at, line),
+                    Item::None => None,
+                }
+            };
+            at.pop();
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+    let doc = text.parse::<toml_edit::Document<String>>().ok()?;
+    table(text, doc.as_table(), &mut Vec::new(), line)
+}
+
+/// For a text the TOML editor cannot read although serde could (an integer beyond 2^63 − 1):
+/// the first line that sets the path's last key, `key = ...`.
+fn locate_by_text(text: &str, path: &str) -> Option<(usize, usize)> {
+    let key = path.rsplit('.').next()?;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let sets = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if sets {
+            return Some(line_col(text, offset + line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// is not written (a default was used), the position of its longest written prefix is returned.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     use toml_edit::{Item, Value};
@@ -336,7 +416,9 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         Table(&'a toml_edit::Table),
         Value(&'a Value),
     }
-    let doc = text.parse::<toml_edit::Document<String>>().ok()?;
+    let Ok(doc) = text.parse::<toml_edit::Document<String>>() else {
+        return locate_by_text(text, path);
+    };
     let mut cur = Cur::Item(doc.as_item());
     let mut span = None;
     for seg in path.split('.') {

@@ -17,4 +17,6 @@ pub mod trace;
 pub mod workload;
 
 pub use compile::{compile, compile_on};
-pub use format::{from_toml_str, line_col, locate, toml_error, FieldError, InputError};
+pub use format::{
+    from_toml_str, line_col, locate, path_at_line, toml_error, FieldError, InputError,
+};

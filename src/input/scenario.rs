@@ -209,14 +209,52 @@ pub struct MetricsSpec {
     pub timeseries: Option<Duration>,
 }
 
+/// A seed must be a TOML integer (at most 2^63 − 1), so that every door takes the same seeds:
+/// a sweep writes its seed back as `run.seed=N`, which TOML cannot read beyond that.
+pub(crate) fn check_seed(field: &str, seed: u64) -> Result<(), FieldError> {
+    if seed > i64::MAX as u64 {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "{seed} is larger than the largest TOML integer, 9223372036854775807 (2^63 - 1)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `text` is an experiment rather than a scenario: its top level has the keys only an
+/// experiment has. Used to point a user who gave one to `run` at `sweep`.
+fn is_experiment(text: &str) -> bool {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    ["axis", "replications", "base", "plot"]
+        .iter()
+        .any(|k| table.contains_key(*k))
+}
+
 impl Scenario {
     /// Loads a scenario from a path, or a built-in name when no such file exists, and applies
     /// `--set` overrides (`key.path=value`).
     pub fn load(name_or_path: &str, overrides: &[String]) -> Result<Scenario, InputError> {
         let path = Path::new(name_or_path);
-        if path.is_file() {
+        if path.is_dir() {
+            return Err(InputError::new(
+                name_or_path,
+                "is a directory; name a scenario file (.toml) or a built-in scenario",
+            ));
+        }
+        // Any file that exists is read, pipes included (`faasim run /dev/stdin`).
+        if path.exists() {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| InputError::io(name_or_path, "cannot read", e))?;
+            if text.trim().is_empty() {
+                return Err(InputError::new(
+                    name_or_path,
+                    "is empty; a scenario needs a [run] table and a [[function]] or a [workload] (`faasim scenarios` lists examples)",
+                ));
+            }
             return Self::from_str_named(&text, name_or_path, overrides);
         }
         if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
@@ -240,7 +278,14 @@ impl Scenario {
         overrides: &[String],
     ) -> Result<Scenario, InputError> {
         // Parse the file as written first, so its own mistakes point at its lines.
-        let mut scenario: Scenario = input::from_toml_str(text, origin)?;
+        let mut scenario: Scenario = input::from_toml_str(text, origin).map_err(|mut e| {
+            if is_experiment(text) {
+                e.message.push_str(
+                    "; this is an experiment file (it has [[axis]] or replications): run it with `faasim sweep FILE`",
+                );
+            }
+            e
+        })?;
         if !overrides.is_empty() {
             let table: toml::Table =
                 toml::from_str(text).map_err(|e| input::toml_error(origin, text, &e))?;
@@ -339,6 +384,7 @@ impl Scenario {
 
     /// `[run]`: a horizon, and a warm-up that ends before it.
     fn check_run(&self) -> Result<(), FieldError> {
+        check_seed("run.seed", self.run.seed)?;
         if self.run.horizon.ns() == 0 {
             return Err(FieldError::new("run.horizon", "must be longer than 0"));
         }

@@ -33,6 +33,30 @@ use std::path::Path;
 /// The most runs one experiment may expand into; beyond it the file is surely a mistake.
 pub const MAX_RUNS: u64 = 10_000_000;
 
+/// A plot's `name` becomes a file name under `plots/`, so it is checked when the experiment is
+/// loaded rather than after every run: not empty, and letters, digits, `-`, `_` and `.` only,
+/// not starting with a dot (no folders, no hidden files).
+fn check_plot_name(plot: &PlotSpec) -> Result<(), FieldError> {
+    let name = match plot {
+        PlotSpec::LatencyCdf { name, .. }
+        | PlotSpec::Metric { name, .. }
+        | PlotSpec::Tradeoff { name, .. }
+        | PlotSpec::CostVsLoad { name, .. }
+        | PlotSpec::Timeline { name, .. } => name.as_deref(),
+    };
+    let Some(name) = name else { return Ok(()) };
+    let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.starts_with('.') || !name.chars().all(fine) {
+        return Err(FieldError::new(
+            "name",
+            format!(
+                "{name:?} cannot name a plot file: use letters, digits, '-', '_' and '.', not starting with '.' (e.g. \"cold-starts\")"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A plot to draw after the sweep (`[[plot]]`, chosen by `kind`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -394,6 +418,7 @@ impl Experiment {
         }
         let expanded = src.points(&file)?;
         let seed = file.seed.unwrap_or(base.run.seed);
+        crate::input::scenario::check_seed("seed", seed).map_err(|e| src.at(e))?;
         let runs_sha256 = runs_sha256(&base_text, seed, file.replications, &expanded);
         let exp = Experiment {
             name,
@@ -433,7 +458,10 @@ impl Experiment {
         let compiles = |overrides: &[String]| {
             Scenario::from_str_named(&self.base_text, &self.base_origin, overrides)
                 .and_then(|scenario| crate::input::compile(&scenario).map(drop))
+                .map_err(|e| self.in_inline_base(src, e))
         };
+        // A base that fails by itself is the base's mistake, at its own line, whatever the axes.
+        compiles(&[format!("run.seed={}", self.seed)])?;
         for p in 0..self.points.len() {
             compiles(&self.overrides(p)).map_err(|e| {
                 let message = format!("point {p} ({}): {e}", self.point_label(p));
@@ -441,6 +469,23 @@ impl Experiment {
             })?;
         }
         Ok(())
+    }
+
+    /// An error in an inline `[base]` table, which is parsed from regenerated text, carried over
+    /// to the same key's line in the experiment file itself.
+    fn in_inline_base(&self, src: &Source, e: InputError) -> InputError {
+        let inline = self.base_origin == format!("{} [base]", src.origin);
+        let path = e
+            .line
+            .filter(|_| inline && e.origin == self.base_origin)
+            .and_then(|line| input::path_at_line(&self.base_text, line));
+        match path {
+            Some(path) => {
+                let (line, column) = locate(src.text, &format!("base.{path}")).unzip();
+                InputError::at(src.origin, line, column, e.message)
+            }
+            None => e,
+        }
     }
 
     /// The field to point at when point `p` fails: the value of the first axis that fails on
@@ -552,6 +597,7 @@ impl Experiment {
     /// Checks that a plot names axes and metrics that exist (`metrics`: every metric name).
     fn check_plot(&self, plot: &PlotSpec, metrics: &[String]) -> Result<(), FieldError> {
         let metric = |field: &str, m: &str| check_metric(metrics, field, m);
+        check_plot_name(plot)?;
         match plot {
             PlotSpec::LatencyCdf { .. } => Ok(()),
             PlotSpec::Metric { x, y, .. } => {
