@@ -523,3 +523,54 @@ fn errors_say_what_is_wrong_where() {
         "{e}"
     );
 }
+
+/// #19 "aborts": `functions = 4294967295` tried to allocate 3 TB and died with SIGABRT (also
+/// through `trace stats --set`); `copies` had no bound. Each is refused before anything is
+/// allocated, with exit 2, the field's line, and the bound.
+#[test]
+fn sizes_beyond_their_bounds_are_refused_before_allocating() {
+    let t = util::TempDir::new("sizes");
+    let az = t.write(
+        "az.toml",
+        "[run]\nhorizon = \"1s\"\n[workload]\nkind = \"azure-like\"\nfunctions = 4294967295\n",
+    );
+    let e = refused(&faasim(t.path(), &["run", az.to_str().unwrap()]));
+    assert!(
+        e.contains("az.toml:5:") && e.contains("more than faasim takes"),
+        "{e}"
+    );
+    let e = refused(&faasim(
+        t.path(),
+        &[
+            "trace",
+            "stats",
+            "--kind",
+            "azure-like",
+            "--set",
+            "functions=4294967295",
+        ],
+    ));
+    assert!(e.contains("more than faasim takes"), "{e}");
+    let copies = t.write(
+        "copies.toml",
+        "[run]\nhorizon = \"1s\"\n[[function]]\nname = \"a\"\ncopies = 4000000000\n\
+         duration = { kind = \"constant\", value = \"10ms\" }\n\
+         arrivals = { kind = \"poisson\", rate = \"1/s\" }\n",
+    );
+    let e = refused(&faasim(t.path(), &["run", copies.to_str().unwrap()]));
+    assert!(
+        e.contains("copies.toml:5:") && e.contains("function.0.copies"),
+        "{e}"
+    );
+    let hosts = t.write(
+        "hosts.toml",
+        "[run]\nhorizon = \"1s\"\n[cluster]\nhosts = [{ count = 4000000000, memory_mb = 1024, cores = 2 }]\n\
+         [[function]]\nname = \"a\"\nduration = { kind = \"constant\", value = \"10ms\" }\n\
+         arrivals = { kind = \"poisson\", rate = \"1/s\" }\n",
+    );
+    let e = refused(&faasim(t.path(), &["run", hosts.to_str().unwrap()]));
+    assert!(
+        e.contains("hosts.toml:4:") && e.contains("more than a million hosts"),
+        "{e}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod dist;
 mod format;
 pub mod function;
 pub mod keep_alive;
+pub(crate) mod limits;
 pub mod model;
 pub(crate) mod overrides;
 pub mod policies;

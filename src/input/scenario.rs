@@ -378,6 +378,7 @@ impl Scenario {
         for (i, f) in self.functions.iter().enumerate() {
             check_function(f).map_err(|e| e.within(&format!("function.{i}")))?;
         }
+        self.check_sizes()?;
         self.check_unique_names()?;
         self.validate_composition()
     }
@@ -468,6 +469,27 @@ impl Scenario {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Copies within their bound and the memory available, before any is made (see
+    /// `input::limits`). Each table's copies are checked at its own `copies` line, against the
+    /// total so far.
+    fn check_sizes(&self) -> Result<(), FieldError> {
+        use crate::input::limits::{check_size, BYTES_PER_FUNCTION, MAX_FUNCTIONS};
+        let mut total = 0u64;
+        for (i, f) in self.functions.iter().enumerate() {
+            total += u64::from(f.copies);
+            let field = format!("function.{i}.copies");
+            check_size(
+                &field,
+                "functions (copies included)",
+                total,
+                BYTES_PER_FUNCTION,
+                MAX_FUNCTIONS,
+            )?;
+        }
+        // Hosts are bounded by the cluster's own check (a million).
         Ok(())
     }
 

@@ -235,6 +235,15 @@ impl SynthSpec {
         if self.functions == 0 {
             return Err(FieldError::new("functions", "must be at least 1"));
         }
+        use crate::input::limits::{check_size, BYTES_PER_FUNCTION, MAX_FUNCTIONS};
+        let n = u64::from(self.functions);
+        check_size(
+            "functions",
+            "functions",
+            n,
+            BYTES_PER_FUNCTION,
+            MAX_FUNCTIONS,
+        )?;
         if let Some(s) = self.scale {
             if !(s.is_finite() && s > 0.0) {
                 return Err(FieldError::new(
