@@ -57,10 +57,16 @@ pub(crate) fn save(fig: &impl Figure, path: &Path) -> Result<(), Error> {
 /// Draws `fig` to the SVG file `path` and returns the document.
 pub(crate) fn save_svg(fig: &impl Figure, path: &Path) -> Result<String, Error> {
     let text = render_svg(fig).map_err(|e| draw_error(path.display().to_string(), e))?;
-    std::fs::write(path, &text).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let tmp = beside(path);
+    std::fs::write(&tmp, &text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|source| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     Ok(text)
 }
 
@@ -69,13 +75,40 @@ pub(crate) fn svg(fig: &impl Figure, what: &str) -> Result<String, Error> {
     render_svg(fig).map_err(|e| draw_error(what.to_string(), e))
 }
 
-/// The PNG exporter: plotters' bitmap backend, which encodes and writes the file itself.
+/// The PNG exporter: plotters' bitmap backend, which encodes and writes the file itself — to a
+/// temporary name beside `path`, renamed into place once whole, so a killed process or a full
+/// disk never leaves a truncated picture under the real name (nor replaces a good one).
 fn png(fig: &impl Figure, path: &Path) -> Result<(), Error> {
     super::ensure_fonts();
-    let root = BitMapBackend::new(path, fig.size()).into_drawing_area();
+    let tmp = beside(path);
     let what = || path.display().to_string();
-    fig.draw(&root).map_err(|e| draw_error(what(), e))?;
-    root.present().map_err(|e| draw_error(what(), e))
+    let drawn = {
+        let root = BitMapBackend::new(&tmp, fig.size()).into_drawing_area();
+        fig.draw(&root)
+            .map_err(|e| draw_error(what(), e))
+            .and_then(|()| root.present().map_err(|e| draw_error(what(), e)))
+    };
+    let placed = drawn.and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    placed
+}
+
+/// A temporary name beside `path` with the same extension (the bitmap backend picks its
+/// encoder by extension): `.NAME.tmp-PID-N.EXT`.
+fn beside(path: &Path) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.tmp-{}-{n}.{ext}", std::process::id()))
 }
 
 /// The SVG exporter: the document is built in a string.
