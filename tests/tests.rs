@@ -12,6 +12,7 @@ mod golden;
 mod hardening;
 mod layers;
 mod modes;
+mod packaging;
 mod policies;
 mod policy_crate;
 mod properties;
