@@ -10,6 +10,7 @@ mod doors;
 mod experiment;
 mod golden;
 mod hardening;
+mod help;
 mod layers;
 mod modes;
 mod packaging;

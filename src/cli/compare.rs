@@ -10,6 +10,9 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim compare`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim compare hello --models aws-lambda,gcp-cloud-run,azure-functions
+  faasim compare spike --models aws-lambda,gcp-cloud-run --out compare.csv --plot compare.png")]
 pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario.
     scenario: String,

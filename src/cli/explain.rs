@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim explain`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim explain cold-start-101
+  faasim explain scale-out-101 --events 30 --chart scale-out.svg")]
 pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario.
     scenario: String,

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim merge`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim merge shards/0 shards/1 shards/2 shards/3 --out out/runtimes")]
 pub(super) struct Args {
     /// Shard output directories.
     #[arg(required = true)]

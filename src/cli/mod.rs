@@ -5,7 +5,9 @@
 //! (a scenario, model or option that is wrong; the message says where and what is accepted).
 
 mod compare;
+mod completions;
 mod explain;
+mod man;
 mod merge;
 mod models;
 mod options;
@@ -21,7 +23,17 @@ use clap::{Parser, Subcommand};
 
 /// A fast, validated discrete-event simulator of serverless (FaaS) platforms.
 #[derive(Parser, Debug)]
-#[command(name = "faasim", version, about, long_about = None)]
+#[command(
+    name = "faasim",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:
+  faasim run hello
+  faasim scenarios show hello > my.toml
+  faasim sweep experiments/keep-alive-tradeoff.toml --report
+  faasim help run"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,8 +46,8 @@ enum Command {
     /// Tell the first events of a run in plain words, and draw its environments as a Gantt
     /// chart (try the built-in `cold-start-101` and `scale-out-101`).
     Explain(explain::Args),
-    /// List the built-in scenarios.
-    Scenarios,
+    /// List the built-in scenarios, or print one as a file to start from (`scenarios show NAME`).
+    Scenarios(scenarios::Args),
     /// List the built-in platform models, or print one with its sources.
     Models(models::Args),
     /// Run one scenario on several platform models and compare p99 latency, cold starts and
@@ -50,6 +62,10 @@ enum Command {
     Plot(plot::Args),
     /// Inspect and convert traces (see docs/traces.md).
     Trace(trace::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one per subcommand with --dir.
+    Man(man::Args),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -64,7 +80,9 @@ pub fn main() -> i32 {
     let done = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Explain(a) => explain::run(a),
-        Command::Scenarios => scenarios::run(),
+        Command::Scenarios(a) => scenarios::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
         Command::Models(a) => models::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Sweep(a) => sweep::run(a),
@@ -80,7 +98,21 @@ pub fn main() -> i32 {
 
 /// Prints `e` and returns its exit code: 2 when an input error is at its root (the user can
 /// fix the input; its message says where and what is accepted), 1 for any other failure.
+/// The `faasim` command as clap sees it: every subcommand, option and help text. Shell
+/// completions, the man page and the tests that keep `--help`'s examples runnable use it.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 fn report(e: &anyhow::Error) -> i32 {
+    // Output cut short by a closed pipe (`faasim ... | head`) is not a failure.
+    let broken_pipe = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+    if broken_pipe {
+        return 0;
+    }
     match e.chain().find_map(|c| c.downcast_ref::<InputError>()) {
         Some(input) => {
             eprintln!("error: {input}");

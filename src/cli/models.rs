@@ -6,6 +6,9 @@ use std::io::Write;
 
 /// What the user asked of `faasim models`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim models
+  faasim models show gcp-cloud-run")]
 pub(super) struct Args {
     #[command(subcommand)]
     action: Option<Action>,
@@ -15,6 +18,9 @@ pub(super) struct Args {
 #[derive(clap::Subcommand, Debug)]
 enum Action {
     /// Print a model's file, with the source of every figure.
+    #[command(after_help = "Examples:
+  faasim models show aws-lambda
+  faasim models show gcp-cloud-run > my-model.toml")]
     Show {
         /// A built-in model name (see `faasim models`).
         name: String,

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim plot`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim plot out/keep-alive-tradeoff")]
 pub(super) struct Args {
     /// The sweep's output directory.
     dir: PathBuf,

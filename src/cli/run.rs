@@ -10,6 +10,11 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim run`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim run hello
+  faasim run spike --json > spike.json
+  faasim run hello --set keep_alive.ttl=60s --set function.0.arrivals.rate=5/s --seed 7
+  faasim run spike --timeline spike.png --report spike.html")]
 pub(super) struct Args {
     /// A scenario file, or the name of a built-in scenario (see `faasim scenarios`).
     scenario: String,

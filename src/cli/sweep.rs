@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 /// What the user asked of `faasim sweep`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim sweep experiments/keep-alive-tradeoff.toml --report
+  faasim sweep experiments/launch-spike.toml --threads 2 --resume
+  faasim sweep experiments/runtimes.toml --shard 0/4 --out shards/0")]
 pub(super) struct Args {
     /// The experiment file (TOML).
     experiment: PathBuf,

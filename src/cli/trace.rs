@@ -11,6 +11,10 @@ use std::path::PathBuf;
 
 /// What the user asked of `faasim trace`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  faasim trace stats --kind azure-like --set functions=1000
+  faasim trace stats --scenario experiments/traces/azure-like.toml
+  faasim trace convert --kind azure-like --set functions=100 --horizon 1h --out trace.csv")]
 pub(super) struct Args {
     #[command(subcommand)]
     command: TraceCommand,
@@ -21,9 +25,16 @@ enum TraceCommand {
     /// Print what a trace (or a scenario's [workload]) holds: functions, applications,
     /// invocations, rate percentiles, the shares invoked at most once an hour and once a minute,
     /// inter-arrival CV, duration and memory percentiles.
+    #[command(after_help = "Examples:
+  faasim trace stats --kind azure-like --set functions=1000
+  faasim trace stats --scenario experiments/traces/azure-like.toml
+  faasim trace stats --kind azure2019 --set select={kind=\"top\",n=10} DIR")]
     Stats(TraceArgs),
     /// Write the generic CSV (timestamp,function,app,duration_ms,memory_mb) from any supported
     /// input, one row per invocation in time order.
+    #[command(after_help = "Examples:
+  faasim trace convert --kind azure-like --set functions=100 --horizon 1h --out trace.csv
+  faasim trace convert --kind azure2021 DIR --out invocations.csv")]
     Convert {
         #[command(flatten)]
         input: TraceArgs,
