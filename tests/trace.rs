@@ -782,22 +782,21 @@ fn fuzz_one(dir: &TempDir, kind: usize, bytes: &[u8]) {
     }
 }
 
-/// The real samples in ../shared/data, when present.
-fn shared_data() -> Option<PathBuf> {
+/// The real samples in ../shared/data (not part of a clone of the repository).
+fn shared_data() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/azure2019");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipped: ../shared/data is not here (a clone of the project alone has no samples)"
-        );
-        None
-    }
+    assert!(
+        p.is_dir(),
+        "{} is missing: this test is run on purpose (--ignored), so it fails rather than skip",
+        p.display()
+    );
+    p
 }
 
 #[test]
+#[ignore = "replays ../shared/data/azure2019, which a clone of the repository does not have: cargo test -- --ignored real_samples"]
 fn real_samples_when_present() {
-    let Some(root) = shared_data() else { return };
+    let root = shared_data();
     // fifty_functions (sampler variant): 283,330 invocations; 36% at most hourly, 78% at most
     // once a minute (../shared/data/README.md).
     let w = open(&format!(
