@@ -1208,64 +1208,175 @@ fn the_mutation_base_is_valid_and_runs() {
     assert!(r.counts.arrivals > 100, "{}", r.counts.arrivals);
 }
 
-proptest! {
-    // Parsing is cheap: many cases.
-    #![proptest_config(config(256))]
+// ---------------------------------------------------------------------------------------------
+// The fuzzing campaign (#19): parsers of scenarios, `--set` and experiments fed arbitrary and
+// mutated input. Each target prints how many inputs it tried; FAASIM_FUZZ_CASES sets the count
+// (256 by default, more in CI's campaign step).
 
-    #[test]
-    fn arbitrary_text_never_panics(text in ".*") {
-        no_panic(&text, &[])?;
-    }
+/// Inputs per fuzz target.
+pub(crate) fn fuzz_cases() -> u32 {
+    std::env::var("FAASIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
 
-    #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        no_panic(&String::from_utf8_lossy(&bytes), &[])?;
+/// Runs `check` on `fuzz_cases()` inputs drawn from `strategy`, and says how many it tried.
+pub(crate) fn campaign<S: Strategy>(
+    name: &str,
+    strategy: S,
+    check: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
+    let cases = fuzz_cases();
+    let mut runner = proptest::test_runner::TestRunner::new(config(cases));
+    if let Err(e) = runner.run(&strategy, check) {
+        panic!("fuzz {name}: {e}");
     }
+    println!("fuzz {name}: {cases} inputs tried, none panicked");
+}
 
-    #[test]
-    fn mutated_scenarios_never_panic(ms in prop::collection::vec(mutation(), 1..4)) {
-        let mut text = RICH.to_string();
-        for m in &ms {
-            text = mutate(&text, m);
-        }
-        no_panic(&text, &[])?;
-    }
+#[test]
+fn fuzz_scenario_arbitrary_text() {
+    campaign("scenario (arbitrary text)", ".*", |text: String| {
+        no_panic(&text, &[])
+    });
+}
 
-    #[test]
-    fn odd_overrides_never_panic(
-        key in prop_oneof![
-            3 => prop::sample::select(vec![
-                "run.horizon", "run.seed", "run.warmup", "run", "keep_alive", "keep_alive.kind",
-                "keep_alive.ttl", "platform.model", "platform.account_concurrency",
-                "platform.routing", "platform.scaling", "platform.scaling.burst",
-                "platform.scaling.interval", "billing.rounding", "metrics.timeseries",
-                "function", "function.0", "function.0.memory_mb", "function.0.duration",
-                "function.0.duration.mean", "function.0.cold_start", "function.0.arrivals",
-                "function.0.arrivals.rate", "function.0.timeout",
-                "function.0.reserved_concurrency", "function.0.provisioned_concurrency",
-                "function.0.concurrency_per_instance", "function.1.copies",
-                "function.1.popularity", "function.1.popularity.s",
-                "function.1.arrivals.points", "function.1.arrivals.points.0.1",
-                "function.2.arrivals.jitter", "function.2.arrivals.period",
-                "function.2.duration.points.1", "function.3.name",
-            ]).prop_map(str::to_string),
-            1 => prop::collection::vec(
-                prop::sample::select(vec![
-                    "run", "horizon", "platform", "scaling", "keep_alive", "ttl", "function",
-                    "0", "2", "4294967296", "-1", "arrivals", "rate", "points", "x", "",
-                ]),
-                1..5,
-            ).prop_map(|p| p.join(".")),
-        ],
-        value in prop_oneof![
-            1 => odd_value(),
-            2 => plausible_value(),
-        ],
-        eq in prop::bool::weighted(0.95),
-    ) {
-        let spec = if eq { format!("{key}={value}") } else { key };
-        no_panic(RICH, &[spec])?;
-    }
+#[test]
+fn fuzz_scenario_arbitrary_bytes() {
+    campaign(
+        "scenario (arbitrary bytes)",
+        prop::collection::vec(any::<u8>(), 0..200),
+        |bytes: Vec<u8>| no_panic(&String::from_utf8_lossy(&bytes), &[]),
+    );
+}
+
+#[test]
+fn fuzz_scenario_mutated() {
+    campaign(
+        "scenario (mutated)",
+        prop::collection::vec(mutation(), 1..4),
+        |ms: Vec<Mutation>| {
+            let mut text = RICH.to_string();
+            for m in &ms {
+                text = mutate(&text, m);
+            }
+            no_panic(&text, &[])
+        },
+    );
+}
+
+#[test]
+fn fuzz_set_overrides() {
+    let key = prop_oneof![
+        3 => prop::sample::select(vec![
+            "run.horizon", "run.seed", "run.warmup", "run", "keep_alive", "keep_alive.kind",
+            "keep_alive.ttl", "platform.model", "platform.account_concurrency",
+            "platform.routing", "platform.scaling", "platform.scaling.burst",
+            "platform.scaling.interval", "billing.rounding", "metrics.timeseries",
+            "function", "function.0", "function.0.memory_mb", "function.0.duration",
+            "function.0.duration.mean", "function.0.cold_start", "function.0.arrivals",
+            "function.0.arrivals.rate", "function.0.timeout",
+            "function.0.reserved_concurrency", "function.0.provisioned_concurrency",
+            "function.0.concurrency_per_instance", "function.1.copies",
+            "function.1.popularity", "function.1.popularity.s",
+            "function.1.arrivals.points", "function.1.arrivals.points.0.1",
+            "function.2.arrivals.jitter", "function.2.arrivals.period",
+            "function.2.duration.points.1", "function.3.name",
+        ]).prop_map(str::to_string),
+        1 => prop::collection::vec(
+            prop::sample::select(vec![
+                "run", "horizon", "platform", "scaling", "keep_alive", "ttl", "function",
+                "0", "2", "4294967296", "-1", "arrivals", "rate", "points", "x", "",
+            ]),
+            1..5,
+        ).prop_map(|p| p.join(".")),
+    ];
+    let value = prop_oneof![
+        1 => odd_value(),
+        2 => plausible_value(),
+    ];
+    campaign(
+        "--set",
+        (key, value, prop::bool::weighted(0.95)),
+        |(key, value, eq): (String, String, bool)| {
+            let spec = if eq { format!("{key}={value}") } else { key };
+            no_panic(RICH, &[spec])
+        },
+    );
+}
+
+/// A small experiment over RICH's first function, for the experiment parser's campaign.
+const EXPERIMENT: &str = r#"name = "fz"
+seed = 3
+replications = 2
+baseline = { mem = 512 }
+
+[base]
+name = "b"
+[base.run]
+horizon = "10s"
+[[base.function]]
+name = "api"
+memory_mb = 512
+duration = { kind = "constant", value = "10ms" }
+arrivals = { kind = "poisson", rate = "5/s" }
+
+[[axis]]
+name = "mem"
+path = "function.0.memory_mb"
+values = [512, 1024]
+
+[[axis]]
+name = "ttl"
+path = "keep_alive"
+values = [{ kind = "fixed", ttl = "1min" }, { kind = "none" }]
+
+[[plot]]
+kind = "metric"
+x = "mem"
+y = "cold_start_probability"
+
+[[plot]]
+kind = "tradeoff"
+along = "ttl"
+"#;
+
+#[test]
+fn fuzz_experiment_mutated() {
+    campaign(
+        "experiment (mutated)",
+        prop::collection::vec(mutation(), 1..4),
+        |ms: Vec<Mutation>| {
+            let mut text = EXPERIMENT.to_string();
+            for m in &ms {
+                text = mutate(&text, m);
+            }
+            let loaded = catch_unwind(AssertUnwindSafe(|| {
+                faasim::Experiment::from_str_named(&text, "fz.toml", std::path::Path::new("."))
+            }));
+            match loaded {
+                Err(_) => Err(TestCaseError::fail(format!("loading panicked:\n{text}"))),
+                Ok(Err(e)) => {
+                    prop_assert!(!e.message.is_empty());
+                    prop_assert!(
+                        e.origin == "fz.toml"
+                            || e.origin.starts_with("--set")
+                            || e.origin.contains("[base]"),
+                        "{}",
+                        e
+                    );
+                    Ok(())
+                }
+                Ok(Ok(_)) => Ok(()),
+            }
+        },
+    );
+}
+
+#[test]
+fn the_experiment_fuzz_base_is_valid() {
+    faasim::Experiment::from_str_named(EXPERIMENT, "fz.toml", std::path::Path::new(".")).unwrap();
 }
 
 /// Like the overall peak, a function's peak counts only environments alive in the window.

@@ -712,33 +712,47 @@ fn azure_like_population_matches_the_published_figures() {
     }
 }
 
-proptest! {
-    // 256 cases per property by default; PROPTEST_CASES=N runs a longer campaign.
-    #![proptest_config(ProptestConfig::default())]
+/// No input makes a reader panic: random bytes, and valid files with bytes changed, inserted
+/// or cut, for each format, each loaded with bad_rows = "fail" and "skip", then replayed and
+/// summarized (part of the fuzzing campaign: FAASIM_FUZZ_CASES inputs each).
+#[test]
+fn fuzz_trace_readers_random_bytes() {
+    crate::properties::campaign(
+        "trace readers (random bytes)",
+        (proptest::collection::vec(any::<u8>(), 0..600), 0usize..4),
+        |(bytes, kind): (Vec<u8>, usize)| {
+            let dir = TempDir::new("fz");
+            fuzz_one(&dir, kind, &bytes);
+            Ok(())
+        },
+    );
+}
 
-    /// No input makes a reader panic: random bytes, and valid files with bytes changed,
-    /// inserted or cut, for each format, each loaded with bad_rows = "fail" and "skip", then
-    /// replayed and summarized.
-    #[test]
-    fn readers_never_panic_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600), kind in 0usize..4) {
-        let dir = TempDir::new("fz");
-        fuzz_one(&dir, kind, &bytes);
-    }
-
-    #[test]
-    fn readers_never_panic_on_mutated_files(kind in 0usize..4, edits in proptest::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 1..8)) {
-        let dir = TempDir::new("fm");
-        let mut bytes = valid_file(kind).into_bytes();
-        for (pos, b, op) in edits {
-            let p = pos as usize % (bytes.len() + 1);
-            match op {
-                0 if p < bytes.len() => bytes[p] = b,
-                1 => bytes.insert(p, b),
-                _ => { bytes.truncate(p.max(1)); }
+#[test]
+fn fuzz_trace_readers_mutated_files() {
+    crate::properties::campaign(
+        "trace readers (mutated files)",
+        (
+            0usize..4,
+            proptest::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 1..8),
+        ),
+        |(kind, edits): (usize, Vec<(u16, u8, u8)>)| {
+            let dir = TempDir::new("fm");
+            let mut bytes = valid_file(kind).into_bytes();
+            for (pos, b, op) in edits {
+                let p = pos as usize % (bytes.len() + 1);
+                match op {
+                    0 if p < bytes.len() => bytes[p] = b,
+                    1 => bytes.insert(p, b),
+                    _ => {
+                        bytes.truncate(p.max(1));
+                    }
+                }
             }
-        }
-        fuzz_one(&dir, kind, &bytes);
-    }
+            fuzz_one(&dir, kind, &bytes);
+            Ok(())
+        },
+    );
 }
 
 const KINDS: [&str; 4] = ["azure2019", "azure2021", "huawei2023", "csv"];
