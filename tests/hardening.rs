@@ -574,3 +574,26 @@ fn sizes_beyond_their_bounds_are_refused_before_allocating() {
         "{e}"
     );
 }
+
+/// #19 "work estimates": `sweep --dry-run` says what a sweep would do (points, runs, output
+/// size) and writes nothing.
+#[test]
+fn a_dry_run_estimates_and_writes_nothing() {
+    let t = util::TempDir::new("dry-run");
+    let exp = t.write("exp.toml", &tiny_experiment(1));
+    let o = faasim(
+        t.path(),
+        &["sweep", exp.to_str().unwrap(), "--out", "o", "--dry-run"],
+    );
+    succeeded(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("2 point(s) x 2 replication(s) = 4 run(s)"),
+        "{said}"
+    );
+    assert!(said.contains("MB of run files"), "{said}");
+    assert!(
+        !t.join("o").exists(),
+        "a dry run wrote its output directory"
+    );
+}

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// What the user asked of `faasim sweep`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
+  faasim sweep experiments/keep-alive-tradeoff.toml --dry-run
   faasim sweep experiments/keep-alive-tradeoff.toml --report
   faasim sweep experiments/launch-spike.toml --threads 2 --resume
   faasim sweep experiments/runtimes.toml --shard 0/4 --out shards/0")]
@@ -31,6 +32,37 @@ pub(super) struct Args {
     /// Also write a self-contained HTML report of the finished sweep to DIR/report.html.
     #[arg(long)]
     report: bool,
+    /// Print what the sweep would do (points, runs, output size) and stop.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Bytes of one run file with no time series (measured: 3.4 KB for a one-function scenario),
+/// rounded up, for the output estimate.
+const RECORD_BYTES: u64 = 4_000;
+/// Above this many runs, a sweep says what it is about to do before it starts.
+const ANNOUNCE_RUNS: u64 = 10_000;
+
+/// What the sweep will do: points, runs of this shard, and the size of the run files.
+fn estimate(exp: &Experiment, opts: &SweepOptions) -> String {
+    let runs = (0..exp.run_count())
+        .filter(|&id| opts.shard.owns(id))
+        .count() as u64;
+    let mb = (runs * RECORD_BYTES) as f64 / 1e6;
+    format!(
+        "'{}': {} point(s) x {} replication(s) = {} run(s){}, on {} thread(s); about {mb:.1} MB of run files in {} (more with a time series)",
+        exp.name,
+        exp.points.len(),
+        exp.replications,
+        exp.run_count(),
+        if opts.shard.count > 1 {
+            format!(" ({runs} in this shard)")
+        } else {
+            String::new()
+        },
+        opts.threads,
+        opts.out.display()
+    )
 }
 
 /// Runs the sweep, draws its plots when it is finished, and says what was done.
@@ -47,6 +79,13 @@ pub(super) fn run(args: Args) -> anyhow::Result<()> {
         shard: args.shard.unwrap_or(Shard::ALL),
         resume: args.resume,
     };
+    if args.dry_run {
+        println!("{}", estimate(&exp, &opts));
+        return Ok(());
+    }
+    if exp.run_count() > ANNOUNCE_RUNS {
+        eprintln!("faasim: {}", estimate(&exp, &opts));
+    }
     let started = std::time::Instant::now();
     let bar = Bar::default();
     let progress: &dyn Progress = if std::io::stderr().is_terminal() {
