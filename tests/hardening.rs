@@ -597,3 +597,42 @@ fn a_dry_run_estimates_and_writes_nothing() {
         "a dry run wrote its output directory"
     );
 }
+
+/// #19 "aborts": a queue whose backlog grows without end (one poller, 10 s of work per message,
+/// a million messages a second) grew until the allocator aborted at 2.2 GB. A backlog beyond
+/// `run.max_backlog` now ends the run with a report that says when and why.
+#[test]
+fn a_runaway_backlog_ends_the_run_with_a_report() {
+    let r = util::run(
+        r#"
+        [run]
+        horizon = "1h"
+        max_backlog = 50000
+        [[function]]
+        name = "worker"
+        duration = { kind = "constant", value = "10s" }
+        arrivals = { kind = "poisson", rate = "1000000/s" }
+        invocation = { mode = "queue", max_concurrency = 1, initial_pollers = 1, visibility_timeout = "20min" }
+        "#,
+    );
+    let stop = r.stopped_early.as_ref().expect("the run stops early");
+    // 50,000 messages at a million a second: about 50 ms in.
+    assert!(stop.at_s > 0.03 && stop.at_s < 0.1, "{stop:?}");
+    assert!(stop.reason.contains("run.max_backlog (50000)"), "{stop:?}");
+    assert_eq!(r.horizon_s, stop.at_s, "figures cover the time simulated");
+    let peak = r.delivery.as_ref().unwrap().peak_backlog;
+    assert!(peak > 50_000 && peak < 50_100, "{peak}");
+    // A run that stays within the bound says nothing of it.
+    assert!(util::run(
+        r#"
+        [run]
+        horizon = "1min"
+        [[function]]
+        name = "f"
+        duration = { kind = "constant", value = "10ms" }
+        arrivals = { kind = "poisson", rate = "10/s" }
+        "#
+    )
+    .stopped_early
+    .is_none());
+}

@@ -60,6 +60,8 @@ pub struct Plan {
     pub(crate) databases: Vec<DatabaseSpec>,
     /// Width of the report's time-series buckets; `None` for no time series.
     pub(crate) timeseries: Option<Span>,
+    /// Most async events and queue messages waiting at once; beyond it the run stops early.
+    pub(crate) max_backlog: u64,
 }
 
 impl Plan {

@@ -6,6 +6,15 @@ use crate::core::metrics::{Bucket, Counts, InstanceSummary, Latency, LatencySumm
 use crate::core::time::Instant;
 use serde::Serialize;
 
+/// A run that ended before its horizon, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoppedEarly {
+    /// When it ended, seconds of simulated time.
+    pub at_s: f64,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// One run's figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -65,6 +74,10 @@ pub struct Report {
     /// Per-bucket figures, when `[metrics] timeseries` is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Vec<Bucket>>,
+    /// Set when the run ended before its horizon (a backlog beyond `run.max_backlog`); every
+    /// figure then covers the time up to `at_s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<StoppedEarly>,
     /// The full latency histogram, for CDF plots and merging (not serialised).
     #[serde(skip)]
     pub latency: Latency,
@@ -244,6 +257,8 @@ pub struct ReportParts {
     pub cdn: Option<crate::core::platform::cdn::CdnReport>,
     /// Per-bucket figures.
     pub timeseries: Option<Vec<Bucket>>,
+    /// Why and when the run ended before its horizon, if it did.
+    pub stopped_early: Option<StoppedEarly>,
 }
 
 impl Report {
@@ -280,6 +295,7 @@ impl Report {
             databases: p.databases,
             cdn: p.cdn,
             timeseries: p.timeseries,
+            stopped_early: p.stopped_early,
             latency: p.latency,
         }
     }

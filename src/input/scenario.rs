@@ -125,6 +125,10 @@ pub struct RunSpec {
     /// Statistics ignore everything that happens before this time.
     #[serde(default)]
     pub warmup: Option<Duration>,
+    /// Most async events and queue messages waiting at once (default 10,000,000, about 640 MB);
+    /// a backlog beyond it ends the run there, and the report says so.
+    #[serde(default)]
+    pub max_backlog: Option<u64>,
 }
 
 /// `[platform]`.

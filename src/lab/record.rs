@@ -158,6 +158,7 @@ fn sample_report() -> Report {
         }],
         cdn: Some(CdnReport::default()),
         timeseries: None,
+        stopped_early: None,
     })
 }
 

@@ -49,6 +49,15 @@ fn title(r: &Report, s: &mut String) {
 
 /// Requests: warm, cold, throttled, timeouts, errors, in flight.
 fn requests(r: &Report, s: &mut String) {
+    if let Some(stop) = &r.stopped_early {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "STOPPED EARLY at {}: {}; every figure below covers only the time simulated",
+            crate::core::time::format_duration((stop.at_s * 1e9) as u64),
+            stop.reason
+        );
+    }
     let c = &r.counts;
     let _ = writeln!(s);
     let _ = writeln!(s, "requests      {:>14}", c.arrivals);

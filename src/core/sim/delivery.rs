@@ -238,6 +238,9 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
         if let Some(s) = self.recorder.levels.series_mut() {
             s.integrate_backlog(from, now, level);
         }
+        if self.delivery.backlog > self.max_backlog && self.stopped.is_none() {
+            self.stopped = Some(now);
+        }
     }
 
     /// An event for async function `f` is accepted at `now` and tried at once.

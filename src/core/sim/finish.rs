@@ -6,7 +6,7 @@ use crate::core::billing::{self, Cost, FunctionUsage};
 use crate::core::metrics::{InstanceSummary, Level, TimeSeries};
 use crate::core::platform::cdn::CdnReport;
 use crate::core::policy::Policy;
-use crate::core::report::{FunctionParts, FunctionReport, Report, ReportParts};
+use crate::core::report::{FunctionParts, FunctionReport, Report, ReportParts, StoppedEarly};
 use crate::core::time::{Instant, Span};
 
 impl<O: Observer, P: Policy> Simulation<O, P> {
@@ -46,6 +46,13 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             databases: self.dbs.iter_mut().map(|d| d.report(end)).collect(),
             cdn,
             timeseries: self.recorder.levels.take_series().map(TimeSeries::finish),
+            stopped_early: self.stopped.map(|at| StoppedEarly {
+                at_s: at.as_secs_f64(),
+                reason: format!(
+                    "the backlog of async events and queue messages passed run.max_backlog ({})",
+                    self.max_backlog
+                ),
+            }),
         });
         (report, self.observer)
     }

@@ -92,6 +92,9 @@ pub struct Simulation<O: Observer = Quiet, P: Policy = Builtin> {
     queue: EventQueue<Event>,
     observer: O,
     horizon: Instant,
+    /// Set when the backlog outgrew `max_backlog`: the run ends at that instant.
+    stopped: Option<Instant>,
+    max_backlog: u64,
     pricing: Pricing,
     name: String,
     seed: u64,
@@ -162,6 +165,8 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
             queue,
             observer,
             horizon: plan.horizon,
+            stopped: None,
+            max_backlog: plan.max_backlog,
             pricing: plan.pricing.clone(),
             name: plan.name.clone(),
             seed: plan.seed,
@@ -247,6 +252,11 @@ impl<O: Observer, P: Policy> Simulation<O, P> {
                 Event::PollTick { queue } => self.poll_tick(queue, now),
                 Event::PollWindow { queue } => self.poll_window(queue, now),
                 Event::Provision { func } => self.provision(func, now),
+            }
+            if let Some(at) = self.stopped {
+                // The run ends here; what it measured so far is reported as such.
+                self.horizon = self.horizon.min(at);
+                break;
             }
         }
         self.finish()

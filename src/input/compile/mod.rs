@@ -34,6 +34,11 @@ use crate::input::model::{self, PlatformModel};
 use crate::input::scenario::Scenario;
 use crate::input::{FieldError, InputError};
 
+/// The backlog bound when `[run] max_backlog` is not set: ten million waiting events or
+/// messages, about 640 MB at the 64 bytes a pending async event costs (16 for a queued
+/// message), where an unbounded backlog used to grow until the allocator aborted.
+pub const DEFAULT_MAX_BACKLOG: u64 = 10_000_000;
+
 /// Compiles `scenario` on the platform model it names into the plan of a run.
 pub fn compile(scenario: &Scenario) -> Result<Plan, InputError> {
     let mut model =
@@ -69,6 +74,7 @@ fn build(scenario: &Scenario, model: &PlatformModel) -> Result<Plan, FieldError>
         cluster: scenario.cluster.clone(),
         databases: scenario.databases.clone(),
         timeseries: scenario.metrics.timeseries.map(|w| w.span()),
+        max_backlog: scenario.run.max_backlog.unwrap_or(DEFAULT_MAX_BACKLOG),
     };
     platform::check_provisioned_placement(&plan)?;
     Ok(plan)
